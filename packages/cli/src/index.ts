@@ -1,0 +1,2 @@
+/** @module @cattail/cli: The cattail command */
+export {}

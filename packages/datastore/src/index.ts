@@ -1,0 +1,6 @@
+/**
+ * @module @cattail/datastore: datastore drivers (kubernetes, etcdv3, file) behind one Syncer
+ * interface, and the remote-cluster syncer that runs one connection per RemoteClusterConfiguration.
+ */
+export * from './syncer.js'
+export * from './factory.js'

@@ -1,0 +1,2 @@
+/** @module @cattail/federation: Federated services controller */
+export {}

@@ -1,0 +1,66 @@
+/**
+ * One key scheme for every object: `[<cluster>/]<Kind>/[<namespace>/]<name>`.
+ *
+ * Local objects have no cluster segment; objects from remote cluster `b` start with `b/` (the RCC
+ * name). Kinds are PascalCase from a fixed set and names and namespaces never contain `/`, so a
+ * key string parses back unambiguously. Examples:
+ *
+ *   WorkloadEndpoint/default/node1-k8s-nginx-eth0      (local)
+ *   cluster-b/WorkloadEndpoint/default/node1-k8s-nginx-eth0
+ *   cluster-b/Node/node1                               (value's metadata.name is `cluster-b/node1`)
+ *   RemoteClusterStatus/cluster-b                      (status of remote b, a local key)
+ */
+import { NAMESPACED_KINDS, RESOURCE_KINDS, type Resource, type ResourceKind } from './resources.js'
+
+/** Identity of one object in the mesh. */
+export interface ResourceKey {
+  /** RCC name for remote objects; undefined for the local cluster. */
+  readonly cluster?: string
+  readonly kind: ResourceKind
+  /** Set exactly for namespaced kinds. */
+  readonly namespace?: string
+  /** The object's own (unprefixed) name. */
+  readonly name: string
+}
+
+const KIND_SET: ReadonlySet<string> = new Set(RESOURCE_KINDS)
+
+/** True when `s` is a known kind name. */
+export const isResourceKind = (s: string): s is ResourceKind => KIND_SET.has(s)
+
+/** Renders a key as its canonical string. */
+export function keyToString(k: ResourceKey): string {
+  const parts: string[] = []
+  if (k.cluster !== undefined) parts.push(k.cluster)
+  parts.push(k.kind)
+  if (k.namespace !== undefined) parts.push(k.namespace)
+  parts.push(k.name)
+  return parts.join('/')
+}
+
+/** Parses a key string; returns undefined when it is not a valid key. */
+export function parseKey(s: string): ResourceKey | undefined {
+  const parts = s.split('/')
+  let cluster: string | undefined
+  if (parts.length > 0 && !isResourceKind(parts[0] ?? '')) cluster = parts.shift()
+  const kind = parts.shift()
+  if (kind === undefined || !isResourceKind(kind)) return undefined
+  if (cluster === '') return undefined
+  const namespaced = NAMESPACED_KINDS.has(kind)
+  if (parts.length !== (namespaced ? 2 : 1) || parts.some((p) => p === '')) return undefined
+  const name = parts[parts.length - 1] as string
+  return namespaced
+    ? { ...(cluster !== undefined && { cluster }), kind, namespace: parts[0] as string, name }
+    : { ...(cluster !== undefined && { cluster }), kind, name }
+}
+
+/** The key of a local resource (its metadata name and namespace). */
+export function keyOf(r: Resource, cluster?: string): ResourceKey {
+  const namespaced = NAMESPACED_KINDS.has(r.kind)
+  const base = { kind: r.kind, name: r.metadata.name }
+  return {
+    ...(cluster !== undefined && { cluster }),
+    ...base,
+    ...(namespaced && { namespace: r.metadata.namespace ?? 'default' }),
+  }
+}

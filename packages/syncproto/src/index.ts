@@ -1,0 +1,2 @@
+/** @module @cattail/syncproto: Wire messages, handshake, codec and the reference sync client */
+export {}

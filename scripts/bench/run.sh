@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs one benchmark: npm run bench -- <name> [--quick] [args...]
+# Each benchmark is scripts/bench/<name>.ts; it prints a table and ends with one JSON line.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+name="${1:-}"
+if [ -z "$name" ] || [ ! -f "scripts/bench/$name.ts" ]; then
+  echo "usage: npm run bench -- <name> [--quick]" >&2
+  echo "benchmarks: $(ls scripts/bench/*.ts 2>/dev/null | grep -v '\.test\.ts$' | xargs -n1 basename 2>/dev/null | sed 's/\.ts$//' | tr '\n' ' ')" >&2
+  exit 2
+fi
+shift
+exec node --conditions=source --import tsx --expose-gc "scripts/bench/$name.ts" "$@"

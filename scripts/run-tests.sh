@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every *.test.ts under packages/, e2e/ and scripts/ with node's test runner (through tsx,
+# resolving workspace packages to their sources via the "source" export condition).
+# Usage: scripts/run-tests.sh [path-filter...]   e.g. scripts/run-tests.sh packages/selector
+set -euo pipefail
+cd "$(dirname "$0")/.."
+roots=("$@")
+[ ${#roots[@]} -eq 0 ] && roots=(packages e2e scripts)
+mapfile -t files < <(find "${roots[@]}" -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null | sort)
+if [ ${#files[@]} -eq 0 ]; then
+  echo "no test files found under: ${roots[*]}" >&2
+  exit 1
+fi
+exec node --conditions=source --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-4}" \
+  --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}"
