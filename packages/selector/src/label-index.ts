@@ -1,0 +1,433 @@
+/**
+ * LabelIndex: which selectors match which labelled items, maintained incrementally.
+ *
+ * Overview: the index is told about selectors, items (endpoints, network sets…) and parents
+ * (profiles: namespace and service-account labels). An item's *effective* labels are its own labels,
+ * then the labels of its parents in the order listed: **the item's own value wins, then the first
+ * listed parent that has the label** (Felix's label inheritance). The index calls
+ * `onMatchStarted(selectorId, itemId)` / `onMatchStopped(selectorId, itemId)` exactly when a pair
+ * starts or stops matching; it never repeats an event.
+ *
+ * Implementation:
+ * ```
+ *  selector ──labelRestrictions()──► best restriction ─┬─ label ∈ {v1,v2}  → selByValue[label][v]
+ *                                                      ├─ has(label) only  → selByLabel[label]
+ *                                                      ├─ none             → unindexed (+ byRef[label])
+ *                                                      └─ contradictory    → never matches
+ *  item ──effective labels──► itemsByValue[label][value]
+ * ```
+ * - A new or changed selector evaluates only its candidate items: the items filed under its
+ *   (label, value)s, or under its label, or all items when it is unindexed.
+ * - An item label change with changed keys D re-evaluates only selectors that read a key in D
+ *   (`Selector.labelNames()`) and whose restriction the old or the new labels satisfy: the buckets
+ *   of the item's labels, plus the unindexed selectors filed under a key of D. `all()` is never
+ *   re-evaluated on a label change.
+ * - A parent change recomputes the effective labels of that parent's items only.
+ * - No (selector, item) match state is stored: the previous result is the selector evaluated on the
+ *   previous labels, so memory is O(selectors + items × labels) even when an `all()` selector
+ *   matches every item. The match set of a selector is computed on demand ({@link matchingItems}).
+ *
+ * The restriction used for a selector is chosen when the selector is added: the value restriction
+ * whose buckets currently hold the fewest items (ties: fewer values, then label name), else the
+ * presence restriction on the label held by the fewest items.
+ *
+ * Why not evaluate every selector on every change: with 10,000 selectors that is ~10,000 evaluations
+ * per endpoint label change; the buckets reduce it to the handful that can be affected.
+ *
+ * Callbacks must not throw and must not call back into the index (that throws
+ * `LabelIndexReentrancyError`).
+ */
+import type { SelectorNode } from './ast.js'
+import { LabelValueSets, SetMap } from './buckets.js'
+import { LabelIndexReentrancyError } from './errors.js'
+import { isSatisfiable } from './label-restrictions.js'
+import { toLabelMap, type Labels } from './labels.js'
+import type { Selector } from './selector.js'
+
+/** Receivers of match transitions; both are called synchronously from the updating method. */
+export interface LabelIndexCallbacks {
+  /** `selectorId` now matches `itemId` (it did not before). */
+  onMatchStarted(selectorId: string, itemId: string): void
+  /** `selectorId` no longer matches `itemId` (it did before). */
+  onMatchStopped(selectorId: string, itemId: string): void
+}
+
+/** Counts describing the index, for logs and benchmarks. */
+export interface LabelIndexStats {
+  readonly selectors: number
+  readonly items: number
+  readonly parents: number
+  /** Selectors filed under (label, value) buckets. */
+  readonly valueIndexedSelectors: number
+  /** Selectors filed under a label (presence only). */
+  readonly labelIndexedSelectors: number
+  /** Selectors with no usable restriction, scanned on item add/delete. */
+  readonly unindexedSelectors: number
+  /** Selectors whose restrictions contradict themselves; they match nothing. */
+  readonly neverMatchingSelectors: number
+}
+
+type IndexKind = 'value' | 'label' | 'unindexed' | 'never'
+
+interface SelectorRec {
+  readonly id: string
+  readonly selector: Selector
+  readonly root: SelectorNode
+  readonly refs: ReadonlySet<string>
+  readonly kind: IndexKind
+  /** The index label for 'value' and 'label'; '' otherwise. */
+  readonly label: string
+  /** The index values for 'value'. */
+  readonly values: readonly string[]
+  /** Visit marker: equal to the index's current stamp when already considered. */
+  stamp: number
+}
+
+interface ItemRec {
+  readonly id: string
+  own: ReadonlyMap<string, string>
+  parentIds: readonly string[]
+  /** Effective labels (own + inherited). */
+  labels: ReadonlyMap<string, string>
+}
+
+const NO_LABELS: ReadonlyMap<string, string> = new Map()
+
+/** Incremental selector × item matcher; see the file comment for the inheritance rule and costs. */
+export class LabelIndex {
+  readonly #cb: LabelIndexCallbacks
+  readonly #selectors = new Map<string, SelectorRec>()
+  readonly #selByValue = new LabelValueSets<SelectorRec>()
+  readonly #selByLabel = new SetMap<string, SelectorRec>()
+  readonly #unindexed = new Set<SelectorRec>()
+  readonly #unindexedByRef = new SetMap<string, SelectorRec>()
+  readonly #items = new Map<string, ItemRec>()
+  readonly #itemsByValue = new LabelValueSets<ItemRec>()
+  readonly #parents = new Map<string, ReadonlyMap<string, string>>()
+  readonly #itemsByParent = new SetMap<string, ItemRec>()
+  #stamp = 0
+  #busy = false
+
+  constructor(callbacks: LabelIndexCallbacks) {
+    this.#cb = callbacks
+  }
+
+  /** Adds or replaces selector `id`. Replacing with an equal selector (same canonical form) is a no-op. */
+  updateSelector(id: string, selector: Selector): void {
+    this.#guard(() => {
+      const old = this.#selectors.get(id)
+      if (old !== undefined && old.selector.equals(selector)) return
+      if (old !== undefined) this.#unfileSelector(old)
+      const rec = this.#fileSelector(id, selector)
+      // Stops from the old selector's candidates, then starts from the new one's; each candidate
+      // set holds an item at most once, so no pair is reported twice.
+      if (old !== undefined) {
+        this.#forEachCandidateItem(old, (item) => {
+          if (old.root.evaluate(item.labels) && !rec.root.evaluate(item.labels))
+            this.#cb.onMatchStopped(id, item.id)
+        })
+      }
+      this.#forEachCandidateItem(rec, (item) => {
+        if (rec.root.evaluate(item.labels) && !(old?.root.evaluate(item.labels) ?? false))
+          this.#cb.onMatchStarted(id, item.id)
+      })
+    })
+  }
+
+  /** Removes selector `id` (reporting every match as stopped); unknown ids are ignored. */
+  deleteSelector(id: string): void {
+    this.#guard(() => {
+      const old = this.#selectors.get(id)
+      if (old === undefined) return
+      this.#unfileSelector(old)
+      this.#forEachCandidateItem(old, (item) => {
+        if (old.root.evaluate(item.labels)) this.#cb.onMatchStopped(id, item.id)
+      })
+    })
+  }
+
+  /**
+   * Adds or replaces item `id` with its own `labels` and the parents it inherits from, in priority
+   * order (own labels first, then the first listed parent holding the label). Parents not known yet
+   * contribute nothing until {@link updateParent} names them.
+   */
+  updateItem(id: string, labels: Labels, parentIds: readonly string[] = []): void {
+    this.#guard(() => {
+      const own = toLabelMap(labels)
+      const parents = [...parentIds]
+      const rec = this.#items.get(id)
+      if (rec === undefined) {
+        const item: ItemRec = { id, own, parentIds: parents, labels: NO_LABELS }
+        item.labels = this.#effectiveLabels(item)
+        this.#items.set(id, item)
+        for (const p of parents) this.#itemsByParent.add(p, item)
+        for (const [l, v] of item.labels) this.#itemsByValue.add(l, v, item)
+        this.#forEachCandidateSelector(item.labels, (sel) => {
+          if (sel.root.evaluate(item.labels)) this.#cb.onMatchStarted(sel.id, id)
+        })
+        return
+      }
+      for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
+      for (const p of parents) this.#itemsByParent.add(p, rec)
+      rec.own = own
+      rec.parentIds = parents
+      this.#relabel(rec)
+    })
+  }
+
+  /** Removes item `id` (reporting every match as stopped); unknown ids are ignored. */
+  deleteItem(id: string): void {
+    this.#guard(() => {
+      const rec = this.#items.get(id)
+      if (rec === undefined) return
+      this.#items.delete(id)
+      for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
+      for (const [l, v] of rec.labels) this.#itemsByValue.delete(l, v, rec)
+      this.#forEachCandidateSelector(rec.labels, (sel) => {
+        if (sel.root.evaluate(rec.labels)) this.#cb.onMatchStopped(sel.id, id)
+      })
+    })
+  }
+
+  /** Adds or replaces the labels of parent `id`; only the items listing it are re-evaluated. */
+  updateParent(id: string, labels: Labels): void {
+    this.#guard(() => {
+      this.#parents.set(id, toLabelMap(labels))
+      for (const item of this.#itemsByParent.get(id) ?? []) this.#relabel(item)
+    })
+  }
+
+  /** Removes parent `id`; its items keep listing it but inherit nothing from it. */
+  deleteParent(id: string): void {
+    this.#guard(() => {
+      if (!this.#parents.delete(id)) return
+      for (const item of this.#itemsByParent.get(id) ?? []) this.#relabel(item)
+    })
+  }
+
+  /** The effective labels of item `id` (own + inherited), or undefined when unknown. */
+  itemLabels(id: string): ReadonlyMap<string, string> | undefined {
+    return this.#items.get(id)?.labels
+  }
+
+  /** The ids of the items selector `id` matches now (computed from its candidates), in no order. */
+  matchingItems(id: string): string[] {
+    const rec = this.#selectors.get(id)
+    const out: string[] = []
+    if (rec === undefined) return out
+    this.#forEachCandidateItem(rec, (item) => {
+      if (rec.root.evaluate(item.labels)) out.push(item.id)
+    })
+    return out
+  }
+
+  /** The ids of the selectors matching item `id` now, in no order. */
+  matchingSelectors(id: string): string[] {
+    const item = this.#items.get(id)
+    const out: string[] = []
+    if (item === undefined) return out
+    this.#forEachCandidateSelector(item.labels, (sel) => {
+      if (sel.root.evaluate(item.labels)) out.push(sel.id)
+    })
+    return out
+  }
+
+  /** Sizes of the index. */
+  stats(): LabelIndexStats {
+    const byKind: Record<IndexKind, number> = { value: 0, label: 0, unindexed: 0, never: 0 }
+    for (const rec of this.#selectors.values()) byKind[rec.kind]++
+    return {
+      selectors: this.#selectors.size,
+      items: this.#items.size,
+      parents: this.#parents.size,
+      valueIndexedSelectors: byKind.value,
+      labelIndexedSelectors: byKind.label,
+      unindexedSelectors: byKind.unindexed,
+      neverMatchingSelectors: byKind.never,
+    }
+  }
+
+  #guard(fn: () => void): void {
+    if (this.#busy) throw new LabelIndexReentrancyError()
+    this.#busy = true
+    try {
+      fn()
+    } finally {
+      this.#busy = false
+    }
+  }
+
+  // Own labels win; then parents in listed order, the first holding a label wins.
+  #effectiveLabels(item: ItemRec): ReadonlyMap<string, string> {
+    if (item.parentIds.length === 0) return item.own
+    const out = new Map<string, string>()
+    for (let i = item.parentIds.length - 1; i >= 0; i--) {
+      const parent = this.#parents.get(item.parentIds[i]!)
+      if (parent !== undefined) for (const [l, v] of parent) out.set(l, v)
+    }
+    for (const [l, v] of item.own) out.set(l, v)
+    return out
+  }
+
+  // Recomputes an item's effective labels and reports the transitions the change causes.
+  #relabel(item: ItemRec): void {
+    const oldLabels = item.labels
+    const newLabels = this.#effectiveLabels(item)
+    const changed: string[] = []
+    for (const [l, v] of oldLabels) if (newLabels.get(l) !== v) changed.push(l)
+    for (const l of newLabels.keys()) if (!oldLabels.has(l)) changed.push(l)
+    item.labels = newLabels
+    if (changed.length === 0) return
+    for (const l of changed) {
+      const ov = oldLabels.get(l)
+      const nv = newLabels.get(l)
+      if (ov !== undefined) this.#itemsByValue.delete(l, ov, item)
+      if (nv !== undefined) this.#itemsByValue.add(l, nv, item)
+    }
+
+    const stamp = ++this.#stamp
+    const consider = (sel: SelectorRec): void => {
+      if (sel.stamp === stamp) return
+      sel.stamp = stamp
+      if (!readsAny(sel.refs, changed)) return
+      const was = sel.root.evaluate(oldLabels)
+      const now = sel.root.evaluate(newLabels)
+      if (was === now) return
+      if (now) this.#cb.onMatchStarted(sel.id, item.id)
+      else this.#cb.onMatchStopped(sel.id, item.id)
+    }
+    // Buckets of every old label (unchanged labels have the same buckets in the new labels)...
+    for (const [l, v] of oldLabels) this.#forEachBucketSelector(l, v, consider)
+    // ...plus the buckets of the new values of changed labels, and the unindexed readers of D.
+    for (const l of changed) {
+      const nv = newLabels.get(l)
+      if (nv !== undefined) this.#forEachBucketSelector(l, nv, consider)
+      for (const sel of this.#unindexedByRef.get(l) ?? []) consider(sel)
+    }
+  }
+
+  #forEachBucketSelector(label: string, value: string, fn: (sel: SelectorRec) => void): void {
+    const byValue = this.#selByValue.get(label, value)
+    if (byValue !== undefined) for (const sel of byValue) fn(sel)
+    const byLabel = this.#selByLabel.get(label)
+    if (byLabel !== undefined) for (const sel of byLabel) fn(sel)
+  }
+
+  // Every selector that may match `labels`; each at most once.
+  #forEachCandidateSelector(
+    labels: ReadonlyMap<string, string>,
+    fn: (sel: SelectorRec) => void
+  ): void {
+    // An item has one value per label, so value and label buckets never repeat a selector.
+    for (const [l, v] of labels) this.#forEachBucketSelector(l, v, fn)
+    for (const sel of this.#unindexed) fn(sel)
+  }
+
+  // Every item that `sel` may match; each at most once.
+  #forEachCandidateItem(sel: SelectorRec, fn: (item: ItemRec) => void): void {
+    switch (sel.kind) {
+      case 'value':
+        for (const v of sel.values)
+          for (const item of this.#itemsByValue.get(sel.label, v) ?? []) fn(item)
+        break
+      case 'label':
+        for (const items of this.#itemsByValue.byValue(sel.label)?.values() ?? []) {
+          for (const item of items) fn(item)
+        }
+        break
+      case 'unindexed':
+        for (const item of this.#items.values()) fn(item)
+        break
+      case 'never':
+        break
+    }
+  }
+
+  #fileSelector(id: string, selector: Selector): SelectorRec {
+    const { kind, label, values } = this.#chooseIndex(selector)
+    const rec: SelectorRec = {
+      id,
+      selector,
+      root: selector.root,
+      refs: selector.labelNames(),
+      kind,
+      label,
+      values,
+      stamp: 0,
+    }
+    this.#selectors.set(id, rec)
+    switch (kind) {
+      case 'value':
+        for (const v of values) this.#selByValue.add(label, v, rec)
+        break
+      case 'label':
+        this.#selByLabel.add(label, rec)
+        break
+      case 'unindexed':
+        this.#unindexed.add(rec)
+        for (const l of rec.refs) this.#unindexedByRef.add(l, rec)
+        break
+      case 'never':
+        break
+    }
+    return rec
+  }
+
+  #unfileSelector(rec: SelectorRec): void {
+    this.#selectors.delete(rec.id)
+    switch (rec.kind) {
+      case 'value':
+        for (const v of rec.values) this.#selByValue.delete(rec.label, v, rec)
+        break
+      case 'label':
+        this.#selByLabel.delete(rec.label, rec)
+        break
+      case 'unindexed':
+        this.#unindexed.delete(rec)
+        for (const l of rec.refs) this.#unindexedByRef.delete(l, rec)
+        break
+      case 'never':
+        break
+    }
+  }
+
+  #chooseIndex(selector: Selector): { kind: IndexKind; label: string; values: readonly string[] } {
+    let best: { label: string; values: readonly string[]; cost: number } | undefined
+    let bestPresent: { label: string; cost: number } | undefined
+    for (const [label, r] of selector.labelRestrictions()) {
+      if (!isSatisfiable(r)) return { kind: 'never', label: '', values: [] }
+      const values = r.mustHaveOneOfValues
+      if (values !== undefined) {
+        let cost = 0
+        for (const v of values) cost += this.#itemsByValue.get(label, v)?.size ?? 0
+        if (best === undefined || better(cost, values.length, label, best)) {
+          best = { label, values, cost }
+        }
+      } else if (r.mustBePresent) {
+        const cost = this.#itemsByValue.countForLabel(label)
+        if (bestPresent === undefined || better(cost, 0, label, { ...bestPresent, values: [] })) {
+          bestPresent = { label, cost }
+        }
+      }
+    }
+    if (best !== undefined) return { kind: 'value', label: best.label, values: best.values }
+    if (bestPresent !== undefined) return { kind: 'label', label: bestPresent.label, values: [] }
+    return { kind: 'unindexed', label: '', values: [] }
+  }
+}
+
+function better(
+  cost: number,
+  nValues: number,
+  label: string,
+  than: { label: string; values: readonly string[]; cost: number }
+): boolean {
+  if (cost !== than.cost) return cost < than.cost
+  if (nValues !== than.values.length) return nValues < than.values.length
+  return label < than.label
+}
+
+function readsAny(refs: ReadonlySet<string>, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (refs.has(keys[i]!)) return true
+  return false
+}
