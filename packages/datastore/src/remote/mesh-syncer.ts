@@ -1,0 +1,333 @@
+/**
+ * The mesh syncer: the local datastore plus one connection per RemoteClusterConfiguration (RCC),
+ * merged into one Syncer stream.
+ *
+ * Overview:
+ *
+ *   local syncer (opts.kinds + RCC + Secret) ──┬─ other kinds ─────────────────────▶ consumer
+ *                                              └─ RCCs, Secrets (never forwarded)
+ *                                                     │ reconcile per RCC
+ *                                                     ▼
+ *   RemoteCluster "b" (remote syncer) ── `b/<Kind>/…` updates, RemoteClusterStatus/b ─▶ consumer
+ *
+ * In-sync gating: the combined status becomes `in-sync` once the local syncer is in sync and every
+ * RCC present at that moment (the start-up snapshot) is InSync or has failed once
+ * (ConnectionFailed / ConfigIncomplete), or `remoteInSyncTimeoutMs` after local in-sync, whichever
+ * is first. RCCs added later never gate it. After that the combined status follows the local one.
+ *
+ * Implementation: remotes are reconciled only once the local syncer has been in sync once, so an
+ * RCC and its Secret from the same snapshot never flap through ConfigIncomplete. After that, each
+ * local batch reconciles the RCCs it touched (directly, or through the Secret they name).
+ * Everything runs on the callers' event loop turn: the status KV of a remote is emitted before
+ * the combined in-sync it unblocks.
+ *
+ * Why not forward RCCs and Secrets: they carry credentials (Secret contents, `etcdPassword`,
+ * `k8sAPIToken`); consumers see remote state only through the status KVs.
+ */
+import {
+  AlreadyStartedError,
+  assertNever,
+  DEFAULT_BACKOFF_CONFIG,
+  type BackoffConfig,
+  type Logger,
+} from '@cattail/common'
+import {
+  parseKey,
+  type KVUpdate,
+  type RemoteClusterConfiguration,
+  type ResourceKind,
+  type Secret,
+  type SyncStatus,
+} from '@cattail/model'
+import { createSyncer } from '../factory.js'
+import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
+import { validateRemoteClusterName } from './prefix.js'
+import { RemoteCluster, type RemoteDesired, type SyncerFactory } from './remote-cluster.js'
+import { remoteDatastoreConfig, secretRefOf } from './remote-config.js'
+import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
+import { remoteStatusUpdate, type RemoteStatus } from './remote-status.js'
+
+/** Default namespace of cluster access Secrets (and the only one the mesh syncer watches). */
+export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'calico-system'
+
+/** Default upper bound on how long local in-sync waits for start-up remotes: 10 s. */
+export const DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS = 10_000
+
+/** Options of the mesh syncer: those of any syncer, plus the remote-cluster settings. */
+export interface MeshSyncerOptions extends SyncerOptions {
+  /**
+   * Kinds consumers want (local kinds as-is; remote ones are further limited by the remote rules).
+   * RemoteClusterConfiguration and Secret are read but never forwarded, even when listed.
+   */
+  readonly kinds: ReadonlySet<ResourceKind>
+  /** Namespace of cluster access Secrets; the only one watched. @default 'calico-system' */
+  readonly secretsNamespace?: string
+  /** Longest wait, after local in-sync, for start-up remotes before reporting in-sync. @default 10000 */
+  readonly remoteInSyncTimeoutMs?: number
+  /** Backoff between attempts to start a remote syncer (drivers retry connections themselves). */
+  readonly retryBackoff?: BackoffConfig
+  /** Called on every remote status change; `undefined` when the remote was removed. */
+  readonly onRemoteStatus?: (name: string, status: RemoteStatus | undefined) => void
+  /** Creates local and remote syncers. @default createSyncer */
+  readonly createSyncer?: SyncerFactory
+}
+
+const CONSUMED_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
+  'RemoteClusterConfiguration',
+  'Secret',
+])
+
+/** Local syncer plus remote-cluster syncers, as one Syncer. See the file comment. */
+export class MeshSyncer implements Syncer {
+  readonly #log: Logger
+  readonly #secretsNs: string
+  readonly #timeoutMs: number
+  readonly #factory: SyncerFactory
+  readonly #rccs = new Map<string, RemoteClusterConfiguration>()
+  readonly #secrets = new Map<string, Secret>()
+  readonly #remotes = new Map<string, RemoteCluster>()
+  /** Remotes with a status but no connection (an RCC whose name is unusable). */
+  readonly #statuses = new Map<string, RemoteStatus>()
+  #local: Syncer | undefined
+  #localStatus: SyncStatus = 'wait-for-ready'
+  #localSyncedOnce = false
+  #initialInSyncSent = false
+  /** Start-up RCCs still holding back the first in-sync. */
+  #gating: Set<string> | undefined
+  #gateTimer: NodeJS.Timeout | undefined
+  #status: SyncStatus = 'wait-for-ready'
+  #stopped = false
+
+  constructor(
+    private readonly cfg: DatastoreConfig,
+    private readonly opts: MeshSyncerOptions,
+    private readonly callbacks: SyncerCallbacks
+  ) {
+    this.#log = opts.log.child({ component: 'mesh-syncer' })
+    this.#secretsNs = opts.secretsNamespace ?? DEFAULT_REMOTE_SECRETS_NAMESPACE
+    this.#timeoutMs = opts.remoteInSyncTimeoutMs ?? DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS
+    this.#factory = opts.createSyncer ?? createSyncer
+  }
+
+  /** Combined status (see the gating rules in the file comment). */
+  get status(): SyncStatus {
+    return this.#status
+  }
+
+  /** Current status of every remote, by RCC name. */
+  remoteStatuses(): ReadonlyMap<string, RemoteStatus> {
+    const out = new Map(this.#statuses)
+    for (const [name, r] of this.#remotes) if (r.status !== undefined) out.set(name, r.status)
+    return out
+  }
+
+  /** Starts the local syncer; remotes follow once it is in sync. */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.#local !== undefined) throw new AlreadyStartedError('mesh-syncer')
+    const kinds = new Set(this.opts.kinds)
+    for (const k of CONSUMED_KINDS) kinds.add(k)
+    const local = this.#factory(
+      this.cfg,
+      { kinds, secretsNamespace: this.#secretsNs, log: this.opts.log },
+      {
+        onUpdates: (u) => this.#onLocalUpdates(u),
+        onStatus: (s) => this.#onLocalStatus(s),
+        onFailure: (err) => this.callbacks.onFailure(err),
+      }
+    )
+    this.#local = local
+    signal?.addEventListener('abort', () => {
+      this.stop().catch((err: unknown) => this.#log.error({ err }, 'stop on abort failed'))
+    })
+    await local.start(signal)
+  }
+
+  /** Stops the local syncer and every remote. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#gateTimer !== undefined) clearTimeout(this.#gateTimer)
+    this.#gateTimer = undefined
+    const remotes = [...this.#remotes.values()]
+    await Promise.all([this.#local?.stop(), ...remotes.map((r) => r.stop())])
+  }
+
+  #onLocalUpdates(updates: readonly KVUpdate[]): void {
+    if (this.#stopped) return
+    const forward: KVUpdate[] = []
+    const touched = new Set<string>()
+    const touchedSecrets = new Set<string>()
+    for (const u of updates) {
+      const k = parseKey(u.key)
+      if (k === undefined) {
+        forward.push(u)
+        continue
+      }
+      if (k.kind === 'RemoteClusterConfiguration') {
+        if (u.value?.kind === 'RemoteClusterConfiguration') this.#rccs.set(k.name, u.value)
+        else this.#rccs.delete(k.name)
+        touched.add(k.name)
+      } else if (k.kind === 'Secret') {
+        const id = `${k.namespace ?? ''}/${k.name}`
+        if (u.value?.kind === 'Secret') this.#secrets.set(id, u.value)
+        else this.#secrets.delete(id)
+        touchedSecrets.add(id)
+      } else if (this.opts.kinds.has(k.kind)) {
+        forward.push(u)
+      }
+    }
+    if (touchedSecrets.size > 0) {
+      for (const [name, rcc] of this.#rccs) {
+        const ref = secretRefOf(rcc, this.#secretsNs)
+        if (ref !== undefined && touchedSecrets.has(`${ref.namespace}/${ref.name}`)) touched.add(name)
+      }
+    }
+    if (forward.length > 0) this.callbacks.onUpdates(forward)
+    if (this.#localSyncedOnce) for (const name of touched) this.#reconcile(name)
+  }
+
+  #onLocalStatus(status: SyncStatus): void {
+    if (this.#stopped) return
+    this.#localStatus = status
+    if (status === 'in-sync' && !this.#localSyncedOnce) {
+      this.#localSyncedOnce = true
+      this.#gating = new Set(this.#rccs.keys())
+      for (const name of this.#rccs.keys()) this.#reconcile(name)
+      if (this.#gating.size > 0) {
+        this.#log.info(
+          { remotes: [...this.#gating], timeoutMs: this.#timeoutMs },
+          'waiting for remote clusters before reporting in-sync'
+        )
+        this.#gateTimer = setTimeout(() => {
+          this.#gateTimer = undefined
+          if (this.#gating === undefined || this.#gating.size === 0) return
+          this.#log.warn(
+            { remotes: [...this.#gating], timeoutMs: this.#timeoutMs },
+            'remote clusters not in sync in time; reporting in-sync without them'
+          )
+          this.#gating.clear()
+          this.#updateStatus()
+        }, this.#timeoutMs)
+      }
+    }
+    this.#updateStatus()
+  }
+
+  #updateStatus(): void {
+    let next: SyncStatus = this.#localStatus
+    if (!this.#initialInSyncSent && next === 'in-sync') {
+      if (this.#gating !== undefined && this.#gating.size > 0) next = 'resync-in-progress'
+      else {
+        this.#initialInSyncSent = true
+        if (this.#gateTimer !== undefined) clearTimeout(this.#gateTimer)
+        this.#gateTimer = undefined
+      }
+    }
+    if (next === this.#status) return
+    this.#status = next
+    this.callbacks.onStatus(next)
+  }
+
+  /** Brings remote `name` in line with its RCC (and Secret), or removes it. */
+  #reconcile(name: string): void {
+    const rcc = this.#rccs.get(name)
+    const existing = this.#remotes.get(name)
+    if (rcc === undefined) {
+      if (existing !== undefined) {
+        this.#remotes.delete(name)
+        existing.remove().catch((err: unknown) => this.#log.error({ err }, 'remote removal failed'))
+      } else if (this.#statuses.has(name)) {
+        this.#statuses.delete(name)
+        this.#emitStatus(name, undefined)
+      }
+      this.#ungate(name)
+      return
+    }
+    const nameProblem = validateRemoteClusterName(name)
+    if (nameProblem !== undefined) {
+      // Such a name cannot prefix keys; report it (if it can be a key at all) and read nothing.
+      this.#log.warn({ remote: name, reason: nameProblem }, 'invalid remote cluster name')
+      if (!name.includes('/') && name !== '') {
+        const st: RemoteStatus = { status: 'ConfigIncomplete', error: nameProblem }
+        this.#statuses.set(name, st)
+        this.#emitStatus(name, st)
+      }
+      this.#ungate(name)
+      return
+    }
+    let remote = existing
+    if (remote === undefined) {
+      const r: RemoteCluster = new RemoteCluster(name, {
+        log: this.#log,
+        createSyncer: this.#factory,
+        retryBackoff: this.opts.retryBackoff ?? DEFAULT_BACKOFF_CONFIG,
+        emit: (u) => {
+          if (!this.#stopped) this.callbacks.onUpdates(u)
+        },
+        onStatus: (st) => {
+          if (this.#stopped) return
+          this.#emitStatus(name, st)
+          if (releasesGate(st)) this.#ungate(name)
+        },
+      })
+      remote = r
+      this.#remotes.set(name, r)
+    }
+    remote.apply(this.#desired(rcc))
+  }
+
+  #desired(rcc: RemoteClusterConfiguration): RemoteDesired {
+    const ref = secretRefOf(rcc, this.#secretsNs)
+    if (ref !== undefined && ref.namespace !== this.#secretsNs) {
+      return {
+        valid: false,
+        reason: `clusterAccessSecret ${ref.namespace}/${ref.name} is outside the watched secrets namespace ${this.#secretsNs}`,
+      }
+    }
+    const secret = ref === undefined ? undefined : this.#secrets.get(`${ref.namespace}/${ref.name}`)
+    const res = remoteDatastoreConfig(rcc, secret, this.#secretsNs)
+    if (!res.ok) return { valid: false, reason: res.reason }
+    const kinds = remoteKinds(overlayRoutingModeOf(rcc), this.opts.kinds)
+    return {
+      valid: true,
+      config: res.config,
+      ...(res.etcdTlsFiles !== undefined && { etcdTlsFiles: res.etcdTlsFiles }),
+      kinds,
+      fingerprint: JSON.stringify([res.config, res.etcdTlsFiles ?? null, [...kinds]]),
+    }
+  }
+
+  #emitStatus(name: string, st: RemoteStatus | undefined): void {
+    this.callbacks.onUpdates([remoteStatusUpdate(name, st)])
+    this.opts.onRemoteStatus?.(name, st)
+  }
+
+  /** Remote `name` no longer holds back the first in-sync (it synced, failed or went away). */
+  #ungate(name: string): void {
+    if (this.#gating?.delete(name) === true && this.#gating.size === 0) this.#updateStatus()
+  }
+}
+
+/** True when a remote in this status no longer holds back the first in-sync. */
+function releasesGate(st: RemoteStatus | undefined): boolean {
+  if (st === undefined) return true
+  switch (st.status) {
+    case 'InSync':
+    case 'ConnectionFailed':
+    case 'ConfigIncomplete':
+      return true
+    case 'Connecting':
+    case 'ResyncInProgress':
+      return false
+    default:
+      return assertNever(st.status, 'remote status')
+  }
+}
+
+/** Creates (but does not start) a mesh syncer over the local datastore `cfg`. */
+export function createMeshSyncer(
+  cfg: DatastoreConfig,
+  opts: MeshSyncerOptions,
+  callbacks: SyncerCallbacks
+): MeshSyncer {
+  return new MeshSyncer(cfg, opts, callbacks)
+}

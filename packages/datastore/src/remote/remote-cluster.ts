@@ -1,0 +1,371 @@
+/**
+ * One remote cluster connection: the syncer for one RemoteClusterConfiguration, its status, and
+ * the keys it has handed to consumers.
+ *
+ * Overview:
+ *
+ *   apply(desired) ──(same fingerprint)──▶ nothing
+ *        │ new/changed                       invalid ──▶ delete every key, ConfigIncomplete
+ *        ▼
+ *   Connecting (sync) ─▶ [stop old syncer] ─▶ read files ─▶ createSyncer ─▶ start
+ *                        driver status: resync-in-progress ─▶ ResyncInProgress
+ *                                       in-sync            ─▶ (flush vanished keys) InSync
+ *                        driver failure ─▶ ConnectionFailed (the driver retries by itself)
+ *   remove() ─▶ delete every key, then the status key (last)
+ *
+ * Implementation: `#emitted` holds every key (and value) consumers currently have from this
+ * remote. Each new syncer instance starts a *generation*; callbacks of older generations are
+ * ignored, so a syncer being stopped can never leak updates. A fresh syncer lists everything, so
+ * during its resync `#seen` collects the keys it reports; unchanged values are not re-emitted, and
+ * at its in-sync the emitted keys it did not report are deleted. Within one syncer instance,
+ * reconnects are the driver's business (it sends only differences), so a lost connection keeps
+ * the last known data (fail-static).
+ *
+ * Why not restart on every change: hot reconfiguration must not disturb consumers with a full
+ * delete/re-add of unchanged objects (T9/T11); the diff costs one map of this remote's keys.
+ */
+import { readFile } from 'node:fs/promises'
+import { isDeepStrictEqual } from 'node:util'
+import {
+  Backoff,
+  errorMessage,
+  isMeshError,
+  type BackoffConfig,
+  type Logger,
+  type MeshError,
+} from '@cattail/common'
+import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
+import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
+import { checkKubeconfig, type EtcdTlsFiles } from './remote-config.js'
+import { renameRemoteUpdate } from './remote-rename.js'
+import { sameRemoteStatus, type RemoteStatus } from './remote-status.js'
+
+/** Creates (but does not start) a syncer; `createSyncer` from the factory by default. */
+export type SyncerFactory = (
+  cfg: DatastoreConfig,
+  opts: SyncerOptions,
+  callbacks: SyncerCallbacks
+) => Syncer
+
+/** What a remote should be connected to, as decided by the mesh syncer. */
+export type RemoteDesired =
+  | {
+      readonly valid: true
+      readonly config: DatastoreConfig
+      readonly etcdTlsFiles?: EtcdTlsFiles
+      readonly kinds: ReadonlySet<ResourceKind>
+      /** Equal fingerprints mean "no reconnect needed". */
+      readonly fingerprint: string
+    }
+  | { readonly valid: false; readonly reason: string }
+
+/** What a RemoteCluster needs from its owner. */
+export interface RemoteClusterDeps {
+  readonly log: Logger
+  readonly createSyncer: SyncerFactory
+  readonly retryBackoff: BackoffConfig
+  /** Hands a batch of (already renamed) updates to consumers. */
+  readonly emit: (updates: readonly KVUpdate[]) => void
+  /** The remote's status changed (undefined: the remote is gone; its status key must go). */
+  readonly onStatus: (status: RemoteStatus | undefined) => void
+}
+
+/** Failure codes that concern one object, not the connection (the driver skips the object). */
+const OBJECT_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_VALIDATION', 'ERR_CONVERSION'])
+
+/** The connection to one remote cluster. */
+export class RemoteCluster {
+  readonly #log: Logger
+  readonly #backoff: Backoff
+  #gen = 0
+  #fingerprint: string | undefined
+  #desired: RemoteDesired | undefined
+  #syncer: Syncer | undefined
+  #kinds: ReadonlySet<ResourceKind> = new Set()
+  /** Every key consumers have from this remote, with its value. */
+  readonly #emitted = new Map<string, Resource>()
+  /** Keys reported by the current syncer instance during its first resync. */
+  #seen: Set<string> | undefined
+  #lastRevision = ''
+  #status: RemoteStatus | undefined
+  #retryTimer: NodeJS.Timeout | undefined
+  /** Stops of superseded syncers still in flight; a new one waits for them. */
+  #stopping: Promise<void> = Promise.resolve()
+  #removed = false
+
+  constructor(
+    readonly name: string,
+    private readonly deps: RemoteClusterDeps
+  ) {
+    this.#log = deps.log.child({ remote: name })
+    this.#backoff = new Backoff(deps.retryBackoff)
+  }
+
+  /** Current status (undefined before the first apply and after remove). */
+  get status(): RemoteStatus | undefined {
+    return this.#status
+  }
+
+  /** Number of keys consumers currently have from this remote. */
+  get keyCount(): number {
+    return this.#emitted.size
+  }
+
+  /** Points the remote at `desired`; reconnects only when its fingerprint changed. */
+  apply(desired: RemoteDesired): void {
+    if (this.#removed) return
+    const fp = desired.valid ? desired.fingerprint : `invalid:${desired.reason}`
+    if (fp === this.#fingerprint) return
+    this.#fingerprint = fp
+    this.#desired = desired
+    this.#supersede()
+    if (!desired.valid) {
+      this.#log.warn({ reason: desired.reason }, 'remote cluster configuration incomplete')
+      this.#deleteAll()
+      this.#setStatus({ status: 'ConfigIncomplete', error: desired.reason })
+      return
+    }
+    this.#kinds = desired.kinds
+    this.#backoff.reset()
+    this.#connect(this.#gen, desired)
+  }
+
+  /** The RCC is gone: stops the syncer, deletes every key, then the status key (last). */
+  remove(): Promise<void> {
+    if (this.#removed) return this.#stopping
+    this.#removed = true
+    this.#supersede()
+    this.#deleteAll()
+    this.#setStatus(undefined)
+    return this.#stopping
+  }
+
+  /** Stops the syncer without emitting anything (shutdown). Idempotent. */
+  async stop(): Promise<void> {
+    this.#removed = true
+    this.#supersede()
+    await this.#stopping
+  }
+
+  /** Ends the current generation: stops its syncer and any pending retry. */
+  #supersede(): void {
+    this.#gen++
+    this.#seen = undefined
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
+    const old = this.#syncer
+    this.#syncer = undefined
+    if (old !== undefined) {
+      const prev = this.#stopping
+      this.#stopping = prev.then(() =>
+        old.stop().catch((err: unknown) => {
+          this.#log.error({ err }, 'stopping remote syncer failed')
+        })
+      )
+    }
+  }
+
+  #connect(gen: number, desired: Extract<RemoteDesired, { valid: true }>): void {
+    this.#setStatus({ status: 'Connecting' })
+    this.#log.info(
+      { datastoreType: desired.config.type },
+      `Creating syncer for RemoteClusterConfiguration(${this.name})`
+    )
+    this.#startSyncer(gen, desired).catch((err: unknown) => {
+      // #startSyncer handles its own failures; this is a bug guard that keeps retrying.
+      this.#log.error({ err }, 'remote syncer start crashed')
+      this.#retry(gen, desired)
+    })
+  }
+
+  async #startSyncer(gen: number, desired: Extract<RemoteDesired, { valid: true }>): Promise<void> {
+    await this.#stopping
+    if (gen !== this.#gen) return
+    let config: DatastoreConfig
+    try {
+      config = await resolveFiles(desired)
+    } catch (err) {
+      if (gen !== this.#gen) return
+      const reason = errorMessage(err)
+      this.#log.warn({ err }, 'remote cluster configuration incomplete')
+      this.#setStatus({ status: 'ConfigIncomplete', error: reason })
+      this.#retry(gen, desired)
+      return
+    }
+    if (gen !== this.#gen) return
+    // A fresh syncer lists everything: track what it reports so vanished keys can be deleted.
+    this.#seen = new Set()
+    const syncer = this.deps.createSyncer(
+      config,
+      { kinds: desired.kinds, log: this.#log.child({ component: 'remote-syncer' }) },
+      this.#callbacks(gen)
+    )
+    this.#syncer = syncer
+    try {
+      await syncer.start()
+    } catch (err) {
+      if (gen !== this.#gen) return
+      this.#syncer = undefined
+      this.#seen = undefined
+      await syncer.stop().catch((e: unknown) => this.#log.error({ err: e }, 'stop failed'))
+      if (gen !== this.#gen) return
+      this.#log.warn({ err }, 'remote syncer failed to start')
+      const error = errorMessage(err)
+      this.#setStatus(
+        isMeshError(err, 'ERR_CONFIG')
+          ? { status: 'ConfigIncomplete', error }
+          : { status: 'ConnectionFailed', error }
+      )
+      this.#retry(gen, desired)
+    }
+  }
+
+  #retry(gen: number, desired: Extract<RemoteDesired, { valid: true }>): void {
+    if (gen !== this.#gen) return
+    const delayMs = this.#backoff.next()
+    this.#log.info({ delayMs }, 'retrying remote connection')
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      if (gen !== this.#gen) return
+      this.#gen++
+      this.#startSyncer(this.#gen, desired).catch((err: unknown) => {
+        this.#log.error({ err }, 'remote syncer start crashed')
+        this.#retry(this.#gen, desired)
+      })
+    }, delayMs)
+  }
+
+  #callbacks(gen: number): SyncerCallbacks {
+    return {
+      onUpdates: (updates) => {
+        if (gen === this.#gen) this.#onUpdates(updates)
+      },
+      onStatus: (status) => {
+        if (gen === this.#gen) this.#onDriverStatus(status)
+      },
+      onFailure: (err) => {
+        if (gen === this.#gen) this.#onFailure(err)
+      },
+    }
+  }
+
+  #onUpdates(updates: readonly KVUpdate[]): void {
+    const out: KVUpdate[] = []
+    for (const raw of updates) {
+      const u = renameRemoteUpdate(this.name, raw, this.#kinds)
+      if (u === undefined) continue
+      this.#lastRevision = u.revision
+      if (u.value === undefined) {
+        this.#seen?.delete(u.key)
+        if (this.#emitted.delete(u.key)) out.push(u)
+        continue
+      }
+      this.#seen?.add(u.key)
+      const prev = this.#emitted.get(u.key)
+      if (prev !== undefined && isDeepStrictEqual(prev, u.value)) continue
+      this.#emitted.set(u.key, u.value)
+      out.push(u)
+    }
+    if (out.length > 0) this.deps.emit(out)
+    // A driver that recovered without a status change still proves the connection works.
+    if (this.#status?.status === 'ConnectionFailed' && this.#syncer?.status === 'in-sync') {
+      this.#onDriverStatus('in-sync')
+    }
+  }
+
+  #onDriverStatus(status: SyncStatus): void {
+    switch (status) {
+      case 'wait-for-ready':
+        if (this.#status?.status !== 'ConnectionFailed') this.#setStatus({ status: 'Connecting' })
+        return
+      case 'resync-in-progress':
+        this.#setStatus({ status: 'ResyncInProgress' })
+        return
+      case 'in-sync': {
+        this.#flushVanished()
+        this.#backoff.reset()
+        const was = this.#status?.status
+        this.#setStatus({ status: 'InSync' })
+        if (was !== 'InSync') {
+          this.#log.info(
+            { keys: this.#emitted.size },
+            `Sending in-sync update for RemoteClusterConfiguration(${this.name})`
+          )
+        }
+        return
+      }
+      default:
+        this.#log.error({ status: status as string }, 'unknown driver status')
+    }
+  }
+
+  #onFailure(err: MeshError): void {
+    if (OBJECT_ERROR_CODES.has(err.code)) {
+      this.#log.warn({ err }, 'remote object skipped')
+      return
+    }
+    this.#log.warn({ err }, 'remote connection failed')
+    const error = errorMessage(err)
+    this.#setStatus(
+      err.code === 'ERR_CONFIG'
+        ? { status: 'ConfigIncomplete', error }
+        : { status: 'ConnectionFailed', error }
+    )
+  }
+
+  /** After a fresh syncer's first in-sync: deletes the keys it no longer reports. */
+  #flushVanished(): void {
+    const seen = this.#seen
+    if (seen === undefined) return
+    this.#seen = undefined
+    const out: KVUpdate[] = []
+    for (const key of this.#emitted.keys()) {
+      if (!seen.has(key)) out.push({ key, value: undefined, revision: this.#lastRevision })
+    }
+    for (const u of out) this.#emitted.delete(u.key)
+    if (out.length > 0) this.deps.emit(out)
+  }
+
+  #deleteAll(): void {
+    const out: KVUpdate[] = []
+    for (const key of this.#emitted.keys()) {
+      out.push({ key, value: undefined, revision: this.#lastRevision })
+    }
+    this.#emitted.clear()
+    if (out.length > 0) this.deps.emit(out)
+  }
+
+  #setStatus(status: RemoteStatus | undefined): void {
+    if (sameRemoteStatus(this.#status, status) && status !== undefined) return
+    this.#status = status
+    this.deps.onStatus(status)
+  }
+}
+
+/** The config with its file fields read: etcd TLS files into `tls`, a kubeconfig path checked. */
+async function resolveFiles(
+  desired: Extract<RemoteDesired, { valid: true }>
+): Promise<DatastoreConfig> {
+  const cfg = desired.config
+  if (cfg.type === 'kubernetes' && cfg.kubeconfig.kind === 'path') {
+    const contents = await readOrExplain(cfg.kubeconfig.path, 'kubeconfig')
+    const problem = checkKubeconfig(contents, cfg.overrides?.server)
+    if (problem !== undefined) throw new Error(`${cfg.kubeconfig.path}: ${problem}`)
+  }
+  const files = desired.etcdTlsFiles
+  if (cfg.type !== 'etcdv3' || files === undefined) return cfg
+  const tls: { ca?: string; cert?: string; key?: string } = { ...cfg.tls }
+  if (files.ca !== undefined) tls.ca = await readOrExplain(files.ca, 'etcdCACertFile')
+  if (files.cert !== undefined) tls.cert = await readOrExplain(files.cert, 'etcdCertFile')
+  if (files.key !== undefined) tls.key = await readOrExplain(files.key, 'etcdKeyFile')
+  return { ...cfg, tls }
+}
+
+async function readOrExplain(path: string, field: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    throw new Error(`cannot read ${field} ${path}: ${typeof code === 'string' ? code : errorMessage(err)}`)
+  }
+}
