@@ -1,0 +1,147 @@
+import { strict as assert } from 'node:assert'
+import { execFile, spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type TempDir, tempDir, waitFor } from '@cattail/common/testing'
+import { type TestApiServer, startTestApiServer } from './server.js'
+
+const KUBECTL = process.env['KUBECTL_BIN'] ?? '/usr/bin/kubectl'
+
+interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+void describe('test API server with real kubectl (needs /usr/bin/kubectl)', () => {
+  let api: TestApiServer
+  let dir: TempDir
+  let kubeconfig: string
+  const kubectl = (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        KUBECTL,
+        ['--kubeconfig', kubeconfig, ...args],
+        { timeout: 30_000 },
+        (err, stdout, stderr) => {
+          const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
+          resolve({ code, stdout, stderr })
+        }
+      )
+    })
+  const ok = async (...args: string[]): Promise<string> => {
+    const r = await kubectl(...args)
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`)
+    return r.stdout
+  }
+
+  before(async () => {
+    api = await startTestApiServer()
+    dir = await tempDir('cattail-kubectl-')
+    kubeconfig = await api.writeKubeconfig(dir.path)
+  })
+  after(async () => {
+    await api.stop()
+    await dir.remove()
+  })
+
+  void it('applies a manifest (create, then change and re-apply) and reads it back with get -o yaml', async () => {
+    const manifest = (label: string, cidr: string): string => `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: default
+  labels: {app: ${label}}
+spec:
+  nodeName: node1
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: crd.projectcalico.org/v1
+kind: IPPool
+metadata:
+  name: pool-a
+spec:
+  cidr: ${cidr}
+`
+    const file = join(dir.path, 'm.yaml')
+    await writeFile(file, manifest('web', '198.19.0.0/16'))
+    assert.match(
+      await ok('apply', '-f', file),
+      /pod\/web created[\s\S]*ippool.crd.projectcalico.org\/pool-a created/
+    )
+    await writeFile(file, manifest('web2', '198.19.4.0/22'))
+    assert.match(await ok('apply', '-f', file), /pod\/web configured[\s\S]*pool-a configured/)
+    assert.equal(api.get('pods', 'web', 'default')?.metadata.labels?.['app'], 'web2')
+    const yaml = await ok('get', 'ippools.crd.projectcalico.org', 'pool-a', '-o', 'yaml')
+    assert.match(yaml, /cidr: 198\.19\.4\.0\/22/)
+    assert.match(yaml, /generation: 2/)
+    const podYaml = await ok('get', 'pod', 'web', '-o', 'yaml')
+    assert.match(podYaml, /app: web2/)
+  })
+
+  void it('patches with --type merge and deletes', async () => {
+    api.put('remoteclusterconfigurations.crd.projectcalico.org', {
+      metadata: { name: 'cluster-b' },
+      spec: { datastoreType: 'kubernetes' },
+    })
+    await ok(
+      'patch',
+      'remoteclusterconfigurations.crd.projectcalico.org',
+      'cluster-b',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"syncOptions":{"overlayRoutingMode":"Enabled"}}}'
+    )
+    const rcc = api.get('remoteclusterconfigurations.crd.projectcalico.org', 'cluster-b')
+    assert.deepEqual(rcc?.['spec'], {
+      datastoreType: 'kubernetes',
+      syncOptions: { overlayRoutingMode: 'Enabled' },
+    })
+    assert.match(
+      await ok('delete', 'remoteclusterconfigurations.crd.projectcalico.org', 'cluster-b'),
+      /deleted/
+    )
+    assert.equal(
+      api.get('remoteclusterconfigurations.crd.projectcalico.org', 'cluster-b'),
+      undefined
+    )
+  })
+
+  void it('streams changes with get --watch', async () => {
+    api.put('nodes', { metadata: { name: 'node-w1' } })
+    const child = spawn(
+      KUBECTL,
+      ['--kubeconfig', kubeconfig, 'get', 'nodes', '--watch', '--output-watch-events'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }
+    )
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    try {
+      await waitFor(() => /ADDED\s+node-w1/.test(out), { timeoutMs: 15_000, what: 'initial list' })
+      api.put('nodes', { metadata: { name: 'node-w2' } })
+      api.remove('nodes', 'node-w1')
+      await waitFor(() => /ADDED\s+node-w2/.test(out) && /DELETED\s+node-w1/.test(out), {
+        timeoutMs: 15_000,
+        what: 'watch events',
+      })
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  void it('fails with exit code 1 and NotFound text for a missing object', async () => {
+    const r = await kubectl('get', 'pod', 'nope')
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /NotFound.*pods "nope" not found/)
+  })
+
+  void it('fails with Unauthorized for a wrong token', async () => {
+    const r = await kubectl('--token', 'wrong', 'get', 'pods')
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /Unauthorized/)
+  })
+})
