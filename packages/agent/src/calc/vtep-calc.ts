@@ -1,0 +1,111 @@
+/**
+ * VTEP calculation (pure): which nodes are complete VXLAN tunnel endpoints, and with which MAC.
+ *
+ * Overview: a node is a VTEP when it has an underlay IPv4 address (`spec.bgp.ipv4Address`, prefix
+ * dropped) AND a tunnel address (`spec.ipv4VXLANTunnelAddr`); otherwise it is not a VTEP at all
+ * (Felix's completeness rule). The MAC is `spec.vxlanTunnelMACAddr` when present, else derived from
+ * the node's unprefixed name (see mac.ts). An unparsable published MAC skips that VTEP only.
+ *
+ * Conflicts: two VTEPs may not share a MAC (one FDB entry per MAC) or a tunnel IP (one ARP entry
+ * per IP). A remote node with the same plain name as a local one derives the same MAC, so this
+ * happens in practice. The VTEP of the higher-ranked cluster wins (local, then remote clusters by
+ * name, then node id) and the loser is dropped entirely, so no route points at a half-programmed
+ * VTEP. Nothing here depends on input order.
+ */
+import { normalizeMac, vtepMacForNode } from './mac.js'
+import { parseAddrWithPrefix, parseIPv4, formatCidr4, formatIPv4 } from './ip.js'
+import type { NodeInput, Vtep } from './types.js'
+
+/** Result of {@link computeVtep}: a VTEP, or why the node is not one. */
+export type VtepResult = { readonly vtep: Vtep } | { readonly problem: string }
+
+/** Builds the VTEP of one node, applying the completeness rules. */
+export function computeVtep(n: NodeInput): VtepResult {
+  const bgpAddr = n.spec.bgp?.ipv4Address
+  if (bgpAddr === undefined || bgpAddr === '') return { problem: `node ${n.id}: no ipv4Address` }
+  const addr = parseAddrWithPrefix(bgpAddr)
+  if (addr === undefined) return { problem: `node ${n.id}: bad ipv4Address ${bgpAddr}` }
+  const tunnelText = n.spec.ipv4VXLANTunnelAddr
+  if (tunnelText === undefined || tunnelText === '') {
+    return { problem: `node ${n.id}: no ipv4VXLANTunnelAddr` }
+  }
+  // Calico stores the tunnel address bare; tolerate a /32 suffix.
+  const tunnel = parseIPv4(tunnelText.replace(/\/32$/, ''))
+  if (tunnel === undefined)
+    return { problem: `node ${n.id}: bad ipv4VXLANTunnelAddr ${tunnelText}` }
+  let mac: string | undefined
+  const published = n.spec.vxlanTunnelMACAddr
+  if (published !== undefined && published !== '') {
+    mac = normalizeMac(published)
+    if (mac === undefined) return { problem: `node ${n.id}: bad vxlanTunnelMACAddr ${published}` }
+  } else {
+    mac = vtepMacForNode(n.name)
+  }
+  return {
+    vtep: {
+      node: n.id,
+      cluster: n.cluster,
+      nodeIp: addr.ip,
+      nodeSubnet: addr.network === undefined ? undefined : formatCidr4(addr.network),
+      tunnelIp: formatIPv4(tunnel),
+      mac,
+    },
+  }
+}
+
+/** Ranks clusters: local (undefined) first, then remote clusters by name. */
+export function compareClusters(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0
+  if (a === undefined) return -1
+  if (b === undefined) return 1
+  return a < b ? -1 : 1
+}
+
+/** Result of {@link computeVteps}. */
+export interface VtepsResult {
+  /** This node's VTEP, if complete. */
+  readonly local: Vtep | undefined
+  /** Every other VTEP that survived conflict resolution, by node id. */
+  readonly remotes: ReadonlyMap<string, Vtep>
+  readonly problems: readonly string[]
+}
+
+/**
+ * Computes every VTEP. `localNodeId` is this node's (local, unprefixed) name. The local VTEP claims
+ * its MAC and tunnel IP first, so no remote can shadow our own device.
+ */
+export function computeVteps(nodes: Iterable<NodeInput>, localNodeId: string): VtepsResult {
+  const problems: string[] = []
+  const all: Vtep[] = []
+  for (const n of nodes) {
+    const r = computeVtep(n)
+    if ('problem' in r) problems.push(r.problem)
+    else all.push(r.vtep)
+  }
+  all.sort((a, b) => {
+    if (a.node === localNodeId && a.cluster === undefined) return -1
+    if (b.node === localNodeId && b.cluster === undefined) return 1
+    return compareClusters(a.cluster, b.cluster) || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)
+  })
+  const macs = new Map<string, string>()
+  const tunnels = new Map<string, string>()
+  let local: Vtep | undefined
+  const remotes = new Map<string, Vtep>()
+  for (const v of all) {
+    const macOwner = macs.get(v.mac)
+    const tunnelOwner = tunnels.get(v.tunnelIp)
+    if (macOwner !== undefined) {
+      problems.push(`node ${v.node}: MAC ${v.mac} already used by ${macOwner}`)
+      continue
+    }
+    if (tunnelOwner !== undefined) {
+      problems.push(`node ${v.node}: tunnel IP ${v.tunnelIp} already used by ${tunnelOwner}`)
+      continue
+    }
+    macs.set(v.mac, v.node)
+    tunnels.set(v.tunnelIp, v.node)
+    if (v.cluster === undefined && v.node === localNodeId) local = v
+    else remotes.set(v.node, v)
+  }
+  return { local, remotes, problems }
+}

@@ -1,0 +1,4 @@
+/**
+ * @module @cattail/agent/testing: fakes and fixture builders for tests and benchmarks.
+ */
+export * from './calc-fixtures.js'
