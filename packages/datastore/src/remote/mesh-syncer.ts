@@ -178,7 +178,8 @@ export class MeshSyncer implements Syncer {
     if (touchedSecrets.size > 0) {
       for (const [name, rcc] of this.#rccs) {
         const ref = secretRefOf(rcc, this.#secretsNs)
-        if (ref !== undefined && touchedSecrets.has(`${ref.namespace}/${ref.name}`)) touched.add(name)
+        if (ref !== undefined && touchedSecrets.has(`${ref.namespace}/${ref.name}`))
+          touched.add(name)
       }
     }
     if (forward.length > 0) this.callbacks.onUpdates(forward)

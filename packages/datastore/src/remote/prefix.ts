@@ -13,16 +13,28 @@ export function prefixForCluster(cluster: string, r: Resource): Resource {
     case 'HostEndpoint':
       return {
         ...r,
-        spec: { ...r.spec, node: p(cluster, r.spec.node), profiles: r.spec.profiles.map((x) => p(cluster, x)) },
+        spec: {
+          ...r.spec,
+          node: p(cluster, r.spec.node),
+          profiles: r.spec.profiles.map((x) => p(cluster, x)),
+        },
       } as Resource
     case 'Profile':
     case 'Node':
-      return { ...r, metadata: { ...r.metadata, name: p(cluster, r.metadata.name) } } as Resource
+      return { ...r, metadata: { ...r.metadata, name: p(cluster, r.metadata.name) } }
     case 'IPAMBlock':
       return r.spec.affinity?.startsWith('host:') === true
         ? { ...r, spec: { ...r.spec, affinity: `host:${p(cluster, r.spec.affinity.slice(5))}` } }
         : r
-    default:
+    case 'IPPool':
+    case 'NetworkPolicy':
+    case 'GlobalNetworkPolicy':
+    case 'Tier':
+    case 'RemoteClusterConfiguration':
+    case 'RemoteClusterStatus':
+    case 'Service':
+    case 'Endpoints':
+    case 'Secret':
       return r
   }
 }

@@ -27,6 +27,7 @@
 import { readFile } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
 import {
+  assertNever,
   Backoff,
   errorMessage,
   isMeshError,
@@ -79,7 +80,6 @@ export class RemoteCluster {
   readonly #backoff: Backoff
   #gen = 0
   #fingerprint: string | undefined
-  #desired: RemoteDesired | undefined
   #syncer: Syncer | undefined
   #kinds: ReadonlySet<ResourceKind> = new Set()
   /** Every key consumers have from this remote, with its value. */
@@ -117,7 +117,6 @@ export class RemoteCluster {
     const fp = desired.valid ? desired.fingerprint : `invalid:${desired.reason}`
     if (fp === this.#fingerprint) return
     this.#fingerprint = fp
-    this.#desired = desired
     this.#supersede()
     if (!desired.valid) {
       this.#log.warn({ reason: desired.reason }, 'remote cluster configuration incomplete')
@@ -295,7 +294,7 @@ export class RemoteCluster {
         return
       }
       default:
-        this.#log.error({ status: status as string }, 'unknown driver status')
+        assertNever(status, 'driver status')
     }
   }
 
@@ -366,6 +365,8 @@ async function readOrExplain(path: string, field: string): Promise<string> {
     return await readFile(path, 'utf8')
   } catch (err) {
     const code = (err as { code?: unknown }).code
-    throw new Error(`cannot read ${field} ${path}: ${typeof code === 'string' ? code : errorMessage(err)}`)
+    throw new Error(
+      `cannot read ${field} ${path}: ${typeof code === 'string' ? code : errorMessage(err)}`
+    )
   }
 }

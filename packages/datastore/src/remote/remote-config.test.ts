@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
-import type { RemoteClusterConfiguration, RemoteClusterConfigurationSpec, Secret } from '@cattail/model'
+import type {
+  RemoteClusterConfiguration,
+  RemoteClusterConfigurationSpec,
+  Secret,
+} from '@cattail/model'
 import { checkKubeconfig, remoteDatastoreConfig, secretRefOf } from './remote-config.js'
 import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
 import { remoteStatusGaugeValue, remoteStatusUpdate } from './remote-status.js'
@@ -27,7 +31,7 @@ current-context: ctx
 
 const withSecret: RemoteClusterConfigurationSpec = { clusterAccessSecret: { name: 'b-access' } }
 
-describe('remoteDatastoreConfig', () => {
+void describe('remoteDatastoreConfig', () => {
   const ok: [string, unknown, Secret | undefined, unknown][] = [
     [
       'etcd fields with TLS paths',
@@ -113,12 +117,12 @@ describe('remoteDatastoreConfig', () => {
     ],
   ]
   for (const [name, spec, sec, want] of ok) {
-    it(`accepts ${name}`, () => {
+    void it(`accepts ${name}`, () => {
       assert.deepEqual(remoteDatastoreConfig(rcc(spec), sec), want)
     })
   }
 
-  it('builds a kubeconfig from k8sAPIEndpoint alone', () => {
+  void it('builds a kubeconfig from k8sAPIEndpoint alone', () => {
     const res = remoteDatastoreConfig(
       rcc({ k8sAPIEndpoint: 'https://10.1.1.1:6443', k8sCAFile: '/ca' }),
       undefined
@@ -132,10 +136,20 @@ describe('remoteDatastoreConfig', () => {
   const bad: [string, unknown, Secret | undefined, RegExp][] = [
     ['a missing spec', undefined, undefined, /spec is missing/],
     ['a spec that is a string', 'junk', undefined, /spec is missing or not an object/],
-    ['etcdv3 without endpoints', { datastoreType: 'etcdv3' }, undefined, /etcdEndpoints is missing/],
+    [
+      'etcdv3 without endpoints',
+      { datastoreType: 'etcdv3' },
+      undefined,
+      /etcdEndpoints is missing/,
+    ],
     ['no connection fields at all', {}, undefined, /etcdEndpoints is missing/],
     ['a non-URL endpoint', { etcdEndpoints: 'foo' }, undefined, /"foo" is not an http\(s\) URL/],
-    ['a numeric endpoint', { etcdEndpoints: 42 }, undefined, /spec\.etcdEndpoints must be a string/],
+    [
+      'a numeric endpoint',
+      { etcdEndpoints: 42 },
+      undefined,
+      /spec\.etcdEndpoints must be a string/,
+    ],
     ['an unknown datastoreType', { datastoreType: 'consul' }, undefined, /"consul" is not/],
     [
       'kubernetes without kubeconfig',
@@ -183,7 +197,8 @@ describe('remoteDatastoreConfig', () => {
       'a Secret whose kubeconfig has no server',
       withSecret,
       secret({
-        kubeconfig: 'clusters: [{name: c, cluster: {}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n',
+        kubeconfig:
+          'clusters: [{name: c, cluster: {}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n',
       }),
       /cluster "c" has no server/,
     ],
@@ -221,14 +236,14 @@ describe('remoteDatastoreConfig', () => {
     ['a reference that is a string', { clusterAccessSecret: 'x' }, undefined, /must be an object/],
   ]
   for (const [name, spec, sec, re] of bad) {
-    it(`rejects ${name} with a clear reason`, () => {
+    void it(`rejects ${name} with a clear reason`, () => {
       const res = remoteDatastoreConfig(rcc(spec), sec)
       assert.equal(res.ok, false)
       assert.match(res.ok ? '' : res.reason, re)
     })
   }
 
-  it('secretRefOf defaults the namespace', () => {
+  void it('secretRefOf defaults the namespace', () => {
     assert.deepEqual(secretRefOf(rcc(withSecret), 'ns1'), { namespace: 'ns1', name: 'b-access' })
     assert.deepEqual(
       secretRefOf(rcc({ clusterAccessSecret: { name: 's', namespace: 'x' } }), 'ns1'),
@@ -239,7 +254,7 @@ describe('remoteDatastoreConfig', () => {
   })
 })
 
-describe('remote kinds and status', () => {
+void describe('remote kinds and status', () => {
   const all = new Set([
     'WorkloadEndpoint',
     'HostEndpoint',
@@ -252,7 +267,7 @@ describe('remote kinds and status', () => {
     'Service',
   ] as const)
 
-  it('reads endpoints and profiles always, overlay kinds only when Enabled, never policies', () => {
+  void it('reads endpoints and profiles always, overlay kinds only when Enabled, never policies', () => {
     assert.deepEqual(
       [...remoteKinds('Disabled', all)],
       ['WorkloadEndpoint', 'HostEndpoint', 'Profile', 'Service']
@@ -264,14 +279,20 @@ describe('remote kinds and status', () => {
     assert.deepEqual([...remoteKinds('Enabled', new Set(['Node'] as const))], ['Node'])
   })
 
-  it('overlayRoutingModeOf treats anything but Enabled as Disabled', () => {
-    assert.equal(overlayRoutingModeOf(rcc({ syncOptions: { overlayRoutingMode: 'Enabled' } })), 'Enabled')
-    assert.equal(overlayRoutingModeOf(rcc({ syncOptions: { overlayRoutingMode: 'enabled' } })), 'Disabled')
+  void it('overlayRoutingModeOf treats anything but Enabled as Disabled', () => {
+    assert.equal(
+      overlayRoutingModeOf(rcc({ syncOptions: { overlayRoutingMode: 'Enabled' } })),
+      'Enabled'
+    )
+    assert.equal(
+      overlayRoutingModeOf(rcc({ syncOptions: { overlayRoutingMode: 'enabled' } })),
+      'Disabled'
+    )
     assert.equal(overlayRoutingModeOf(rcc({ syncOptions: 3 })), 'Disabled')
     assert.equal(overlayRoutingModeOf(rcc(undefined)), 'Disabled')
   })
 
-  it('maps states to Calico gauge values', () => {
+  void it('maps states to Calico gauge values', () => {
     assert.equal(remoteStatusGaugeValue('ConnectionFailed'), 0)
     assert.equal(remoteStatusGaugeValue('Connecting'), 1)
     assert.equal(remoteStatusGaugeValue('InSync'), 2)
@@ -279,7 +300,7 @@ describe('remote kinds and status', () => {
     assert.equal(remoteStatusGaugeValue('ConfigIncomplete'), 5)
   })
 
-  it('builds status KVs keyed RemoteClusterStatus/<name>', () => {
+  void it('builds status KVs keyed RemoteClusterStatus/<name>', () => {
     assert.deepEqual(remoteStatusUpdate('b', { status: 'ConnectionFailed', error: 'x' }), {
       key: 'RemoteClusterStatus/b',
       value: {

@@ -86,8 +86,10 @@ const KUBE_FIELDS = [
 type Fields = Readonly<Record<string, unknown>>
 
 /** Internal: a field is wrong; caught in remoteDatastoreConfig. */
-class Problem {
-  constructor(readonly reason: string) {}
+class Problem extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
+  }
 }
 
 const isRecord = (v: unknown): v is Fields =>
@@ -157,13 +159,15 @@ export function checkKubeconfig(contents: string, serverOverride?: string): stri
     const contexts = byName(doc['contexts'], 'contexts')
     const users = byName(doc['users'], 'users')
     const current = doc['current-context']
-    let ctxName: string | undefined = typeof current === 'string' && current !== '' ? current : undefined
+    let ctxName: string | undefined =
+      typeof current === 'string' && current !== '' ? current : undefined
     if (ctxName === undefined && contexts.size === 1) ctxName = [...contexts.keys()][0]
     if (ctxName === undefined) return 'kubeconfig has no current-context'
     const ctx = contexts.get(ctxName)?.['context']
     if (!isRecord(ctx)) return `kubeconfig current-context "${ctxName}" names no context`
     const clusterName = ctx['cluster']
-    const cluster = typeof clusterName === 'string' ? clusters.get(clusterName)?.['cluster'] : undefined
+    const cluster =
+      typeof clusterName === 'string' ? clusters.get(clusterName)?.['cluster'] : undefined
     if (!isRecord(cluster)) {
       return `kubeconfig context "${ctxName}" names no cluster (${JSON.stringify(clusterName ?? null)})`
     }
@@ -325,7 +329,8 @@ function fromSpec(spec: Fields): RemoteConfigResult {
     }
   }
   const rawEps = str(spec, 'etcdEndpoints', where)
-  if (rawEps === undefined) throw new Problem(`${where}etcdEndpoints is missing (datastoreType etcdv3)`)
+  if (rawEps === undefined)
+    throw new Problem(`${where}etcdEndpoints is missing (datastoreType etcdv3)`)
   const tls: EtcdTls = {
     ...optional('ca', str(spec, 'etcdCACert', where)),
     ...optional('cert', str(spec, 'etcdCert', where)),
@@ -367,7 +372,7 @@ export function remoteDatastoreConfig(
       if (!isRecord(rawRef)) throw new Problem('spec.clusterAccessSecret must be an object')
       const kind = rawRef['kind']
       if (kind !== undefined && kind !== null && kind !== '' && kind !== 'Secret') {
-        throw new Problem(`spec.clusterAccessSecret.kind "${String(kind)}" is not Secret`)
+        throw new Problem(`spec.clusterAccessSecret.kind ${JSON.stringify(kind)} is not Secret`)
       }
       const ns = rawRef['namespace']
       if (ns !== undefined && ns !== null && typeof ns !== 'string') {

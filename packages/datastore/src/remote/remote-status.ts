@@ -48,6 +48,9 @@ export function remoteStatusUpdate(name: string, status: RemoteStatus | undefine
 }
 
 /** True when `a` and `b` describe the same status (same state and error text). */
-export function sameRemoteStatus(a: RemoteStatus | undefined, b: RemoteStatus | undefined): boolean {
+export function sameRemoteStatus(
+  a: RemoteStatus | undefined,
+  b: RemoteStatus | undefined
+): boolean {
   return a?.status === b?.status && a?.error === b?.error
 }

@@ -12,16 +12,20 @@ export class StreamRecorder implements SyncerCallbacks {
   readonly updates: KVUpdate[] = []
   readonly statuses: SyncStatus[] = []
   readonly failures: MeshError[] = []
+  /** Everything in arrival order: `kv:<key>` (or `del:<key>`) and `status:<status>`. */
+  readonly events: string[] = []
 
   onUpdates(updates: readonly KVUpdate[]): void {
     for (const u of updates) {
       this.updates.push(u)
+      this.events.push(`${u.value === undefined ? 'del' : 'kv'}:${u.key}`)
       if (u.value === undefined) this.state.delete(u.key)
       else this.state.set(u.key, u.value)
     }
   }
   onStatus(status: SyncStatus): void {
     this.statuses.push(status)
+    this.events.push(`status:${status}`)
   }
   onFailure(err: MeshError): void {
     this.failures.push(err)
