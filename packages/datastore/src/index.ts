@@ -4,3 +4,5 @@
  */
 export * from './syncer.js'
 export * from './factory.js'
+export * from './errors.js'
+export { EmittedState, canonicalJson } from './dedupe.js'

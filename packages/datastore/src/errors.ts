@@ -1,0 +1,41 @@
+/**
+ * Errors the datastore drivers report through `SyncerCallbacks.onFailure` (they never throw them
+ * at consumers). Match on `code` across process boundaries.
+ */
+import { MeshError, errorMessage } from '@cattail/common'
+
+/** The datastore could not be reached, or a list/watch failed; the driver retries by itself. */
+export class DatastoreConnectionError extends MeshError {
+  readonly code = 'ERR_DATASTORE_CONNECTION'
+  /**
+   * @param driver - `etcdv3`, `file` or `kubernetes`
+   * @param what - what was being done (`list /calico/resources/v3/projectcalico.org/ippools/`)
+   */
+  constructor(
+    readonly driver: string,
+    readonly what: string,
+    cause: unknown
+  ) {
+    super(`${driver}: ${what} failed: ${errorMessage(cause)}`, { cause })
+  }
+}
+
+/**
+ * One stored object is invalid (bad YAML/JSON, failed validation or conversion). The driver
+ * treats its key as absent (emitting a deletion if it was present) and keeps going.
+ */
+export class BadObjectError extends MeshError {
+  readonly code = 'ERR_BAD_OBJECT'
+  /**
+   * @param source - where the object lives: an etcd key, `file.yaml#2` (document index, from 0),
+   *   or `<resource> <ns>/<name>`
+   * @param detail - the problem (a ValidationError's message, or a parse error)
+   */
+  constructor(
+    readonly source: string,
+    readonly detail: string,
+    cause?: unknown
+  ) {
+    super(`${source}: ${detail}`, { cause })
+  }
+}
