@@ -33,6 +33,7 @@ import {
 } from '@cattail/common'
 import {
   parseKey,
+  remoteClusterNameProblem,
   type KVUpdate,
   type RemoteClusterConfiguration,
   type ResourceKind,
@@ -41,7 +42,6 @@ import {
 } from '@cattail/model'
 import { createSyncer } from '../factory.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
-import { validateRemoteClusterName } from './prefix.js'
 import { RemoteCluster, type RemoteDesired, type SyncerFactory } from './remote-cluster.js'
 import { remoteDatastoreConfig, secretRefOf } from './remote-config.js'
 import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
@@ -243,7 +243,7 @@ export class MeshSyncer implements Syncer {
       this.#ungate(name)
       return
     }
-    const nameProblem = validateRemoteClusterName(name)
+    const nameProblem = remoteClusterNameProblem(name)
     if (nameProblem !== undefined) {
       // Such a name cannot prefix keys; report it (if it can be a key at all) and read nothing.
       this.#log.warn({ remote: name, reason: nameProblem }, 'invalid remote cluster name')

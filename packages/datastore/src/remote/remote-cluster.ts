@@ -72,7 +72,11 @@ export interface RemoteClusterDeps {
 }
 
 /** Failure codes that concern one object, not the connection (the driver skips the object). */
-const OBJECT_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_VALIDATION', 'ERR_CONVERSION'])
+const OBJECT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ERR_BAD_OBJECT',
+  'ERR_VALIDATION',
+  'ERR_CONVERSION',
+])
 
 /** The connection to one remote cluster. */
 export class RemoteCluster {

@@ -4,8 +4,13 @@
  * (node names, profile ids `b/kns.<ns>`, block affinities `host:b/<node>` …). Updates of kinds the
  * remote was not asked for, or with keys that already name a cluster, are dropped. Pure.
  */
-import { keyToString, parseKey, type KVUpdate, type ResourceKind } from '@cattail/model'
-import { prefixForCluster } from './prefix.js'
+import {
+  keyToString,
+  parseKey,
+  prefixForCluster,
+  type KVUpdate,
+  type ResourceKind,
+} from '@cattail/model'
 
 /** The local-stream form of remote update `u`, or undefined when it must be dropped. */
 export function renameRemoteUpdate(

@@ -1,37 +1,25 @@
 /**
- * Test helper: SyncerCallbacks that record the mesh stream (current key/value state, every update
- * in order, and the statuses). Not exported from the package.
+ * Test helper: the datastore's SyncerRecorder plus what mesh tests need: one ordered event list
+ * (KVs and statuses interleaved) and views of remote statuses and keys. Not exported.
  */
-import type { MeshError } from '@cattail/common'
-import type { KVUpdate, Resource, SyncStatus } from '@cattail/model'
-import type { SyncerCallbacks } from '../syncer.js'
+import type { KVUpdate, SyncStatus } from '@cattail/model'
+import { SyncerRecorder } from '../testing/recorder.js'
 
-/** Records what a syncer reports. */
-export class StreamRecorder implements SyncerCallbacks {
-  readonly state = new Map<string, Resource>()
-  readonly updates: KVUpdate[] = []
-  readonly statuses: SyncStatus[] = []
-  readonly failures: MeshError[] = []
+/** Records what a (mesh) syncer reports. */
+export class StreamRecorder extends SyncerRecorder {
   /** Everything in arrival order: `kv:<key>` (or `del:<key>`) and `status:<status>`. */
   readonly events: string[] = []
 
-  onUpdates(updates: readonly KVUpdate[]): void {
-    for (const u of updates) {
-      this.updates.push(u)
-      this.events.push(`${u.value === undefined ? 'del' : 'kv'}:${u.key}`)
-      if (u.value === undefined) this.state.delete(u.key)
-      else this.state.set(u.key, u.value)
-    }
+  override onUpdates(updates: readonly KVUpdate[]): void {
+    for (const u of updates) this.events.push(`${u.value === undefined ? 'del' : 'kv'}:${u.key}`)
+    super.onUpdates(updates)
   }
-  onStatus(status: SyncStatus): void {
-    this.statuses.push(status)
+  override onStatus(status: SyncStatus): void {
     this.events.push(`status:${status}`)
-  }
-  onFailure(err: MeshError): void {
-    this.failures.push(err)
+    super.onStatus(status)
   }
 
-  /** Current status state name of remote `name` (from its status KV). */
+  /** Current state name of remote `name` (from its status KV). */
   remoteState(name: string): string | undefined {
     const v = this.state.get(`RemoteClusterStatus/${name}`)
     return v?.kind === 'RemoteClusterStatus' ? v.spec.status : undefined
@@ -55,7 +43,8 @@ export class StreamRecorder implements SyncerCallbacks {
   updatesOf(cluster: string, from = 0): KVUpdate[] {
     return this.updates.slice(from).filter((u) => u.key.startsWith(`${cluster}/`))
   }
+  /** True when the latest combined status is in-sync. */
   get inSync(): boolean {
-    return this.statuses[this.statuses.length - 1] === 'in-sync'
+    return this.status === 'in-sync'
   }
 }
