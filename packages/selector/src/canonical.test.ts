@@ -46,16 +46,16 @@ const CANONICAL: ReadonlyArray<readonly [string, string]> = [
   ['!(a == "1" && b == "2") || all()', '(!(a == "1" && b == "2") || all())'],
 ]
 
-describe('canonical form', () => {
+void describe('canonical form', () => {
   for (const [input, want] of CANONICAL) {
-    it(`${JSON.stringify(input)} → ${want}`, () => {
+    void it(`${JSON.stringify(input)} → ${want}`, () => {
       const sel = parseSelector(input)
       assert.equal(sel.toString(), want)
       assert.equal(String(sel), want)
     })
   }
 
-  it('canonical strings re-parse to themselves (except a literal !! from !(!x), which collapses)', () => {
+  void it('canonical strings re-parse to themselves (except a literal !! from !(!x), which collapses)', () => {
     for (const [, want] of CANONICAL) {
       const again = parseSelector(want).toString()
       if (want.includes('!!')) assert.equal(again, want.replace('!!', ''))
@@ -63,7 +63,7 @@ describe('canonical form', () => {
     }
   })
 
-  it('sorts set values by UTF-8 bytes, not UTF-16 code units', () => {
+  void it('sorts set values by UTF-8 bytes, not UTF-16 code units', () => {
     // U+FF5E (3 UTF-8 bytes, EF BD 9E) sorts before U+1F600 (4 bytes, F0 9F 98 80); in UTF-16 the
     // surrogate 0xD83D sorts first.
     const sel = parseSelector('a in {"😀", "～", "z", "é"}')
@@ -74,18 +74,18 @@ describe('canonical form', () => {
     assert.equal(compareUtf8('é', 'é'), 0)
   })
 
-  it('equals compares canonical forms', () => {
+  void it('equals compares canonical forms', () => {
     assert.ok(parseSelector('a=="b"&&has(c)').equals(parseSelector(" a == 'b'  &&  has( c )")))
     assert.ok(!parseSelector('a == "b"').equals(parseSelector('a != "b"')))
   })
 
-  it('normaliseSelector trims any whitespace and keeps invalid input unchanged', () => {
+  void it('normaliseSelector trims any whitespace and keeps invalid input unchanged', () => {
     assert.equal(normaliseSelector('\n a=="b" \n'), 'a == "b"')
     assert.equal(normaliseSelector('a ='), 'a =')
     assert.equal(normaliseSelector(''), 'all()')
   })
 
-  it('withLabelPrefix renames every label and leaves all()/global() alone', () => {
+  void it('withLabelPrefix renames every label and leaves all()/global() alone', () => {
     const sel = parseSelector('a == "1" && (has(b) || c not in {"x"}) && all()')
     assert.equal(
       sel.withLabelPrefix('pcns.').toString(),
@@ -93,14 +93,14 @@ describe('canonical form', () => {
     )
   })
 
-  it('a Selector built from nodes renders like a parsed one', () => {
+  void it('a Selector built from nodes renders like a parsed one', () => {
     const sel = new Selector(new AndNode([new HasNode('a'), new NotNode(new HasNode('b'))]))
     assert.equal(sel.toString(), '(has(a) && !has(b))')
     assert.ok(sel.equals(parseSelector('has(a) && !has(b)')))
   })
 })
 
-describe('unique ids and ipset names', () => {
+void describe('unique ids and ipset names', () => {
   const VECTORS: ReadonlyArray<readonly [string, string]> = [
     ['all()', 's:5y5I3VdRZfDU01O--xXAPx2yxCQQqMf0M6IWug'],
     ['!(has(b) || !has(a))', 's:Iss0uCleLYv1GSv_pNm7hAO58kE9jAx1NKyG3Q'],
@@ -110,7 +110,7 @@ describe('unique ids and ipset names', () => {
     ],
   ]
   for (const [text, uid] of VECTORS) {
-    it(`${text} has unique id ${uid}`, () => {
+    void it(`${text} has unique id ${uid}`, () => {
       const sel = parseSelector(text)
       assert.equal(sel.uniqueId(), uid)
       assert.equal(sel.uniqueId().length, 40)
@@ -119,12 +119,12 @@ describe('unique ids and ipset names', () => {
     })
   }
 
-  it('all() (and the empty selector) use ipset cali40s:5y5I3VdRZfDU01O--xXAPx2', () => {
+  void it('all() (and the empty selector) use ipset cali40s:5y5I3VdRZfDU01O--xXAPx2', () => {
     assert.equal(parseSelector('').ipsetName(4), 'cali40s:5y5I3VdRZfDU01O--xXAPx2')
     assert.equal(parseSelector('all()').ipsetName(4).length, 31)
   })
 
-  it('the id depends only on the canonical form', () => {
+  void it('the id depends only on the canonical form', () => {
     assert.equal(
       parseSelector("(projectcalico.org/namespace=='prod')&&role=='frontend'").uniqueId(),
       's:m3eXIwiWO3PancqVUbrGUUHrl3pQMEvdNXCATw'
@@ -133,8 +133,8 @@ describe('unique ids and ipset names', () => {
   })
 })
 
-describe('canonical form, randomised (seeded)', () => {
-  it('3,000 random selectors parse to the independently computed canonical form and evaluation', () => {
+void describe('canonical form, randomised (seeded)', () => {
+  void it('3,000 random selectors parse to the independently computed canonical form and evaluation', () => {
     const prng = createPrng(20261121)
     for (let i = 0; i < 3000; i++) {
       const gen = randomSelector(prng, TRICKY_OPTIONS)
@@ -153,7 +153,7 @@ describe('canonical form, randomised (seeded)', () => {
     }
   })
 
-  it('validateSelector agrees with parseSelector on random mutations of valid selectors', () => {
+  void it('validateSelector agrees with parseSelector on random mutations of valid selectors', () => {
     const prng = createPrng(7)
     const junk = ['', ' ', '(', ')', '!', '=', '"', "'", '{', '}', ',', '&', '|', 'in', 'a', '\n']
     for (let i = 0; i < 3000; i++) {

@@ -100,9 +100,9 @@ const CASES: ReadonlyArray<readonly [string, Record<string, string>, boolean]> =
   ['has(constructor)', { constructor: 'x' }, true],
 ]
 
-describe('selector evaluation', () => {
+void describe('selector evaluation', () => {
   for (const [text, labels, want] of CASES) {
-    it(`${text} on ${JSON.stringify(labels)} is ${want}`, () => {
+    void it(`${text} on ${JSON.stringify(labels)} is ${want}`, () => {
       const sel = parseSelector(text)
       assert.equal(sel.evaluate(labels), want, 'record')
       assert.equal(sel.evaluate(new Map(Object.entries(labels))), want, 'map')
@@ -111,7 +111,7 @@ describe('selector evaluation', () => {
     })
   }
 
-  it('the empty and blank selectors are all() and match everything', () => {
+  void it('the empty and blank selectors are all() and match everything', () => {
     for (const text of ['', ' ', '\t\t ']) {
       const sel = parseSelector(text)
       assert.equal(sel.toString(), 'all()')
@@ -120,7 +120,7 @@ describe('selector evaluation', () => {
     }
   })
 
-  it('evaluates against any ReadonlyMap-like object with get()', () => {
+  void it('evaluates against any ReadonlyMap-like object with get()', () => {
     const lookups: string[] = []
     const custom = {
       get(k: string) {
@@ -132,11 +132,11 @@ describe('selector evaluation', () => {
     assert.deepEqual(lookups, ['a', 'c'])
   })
 
-  it('a record with a label named "get" is still read as a record', () => {
+  void it('a record with a label named "get" is still read as a record', () => {
     assert.equal(parseSelector('get == "x"').evaluate({ get: 'x' }), true)
   })
 
-  it('&& and || short-circuit left to right', () => {
+  void it('&& and || short-circuit left to right', () => {
     const seen: string[] = []
     const labels = {
       get(k: string) {

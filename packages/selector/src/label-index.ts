@@ -40,7 +40,7 @@
 import type { SelectorNode } from './ast.js'
 import { LabelValueSets, SetMap } from './buckets.js'
 import { LabelIndexReentrancyError } from './errors.js'
-import { isSatisfiable } from './label-restrictions.js'
+import { chooseIndex, type IndexKind } from './index-choice.js'
 import { toLabelMap, type Labels } from './labels.js'
 import type { Selector } from './selector.js'
 
@@ -66,8 +66,6 @@ export interface LabelIndexStats {
   /** Selectors whose restrictions contradict themselves; they match nothing. */
   readonly neverMatchingSelectors: number
 }
-
-type IndexKind = 'value' | 'label' | 'unindexed' | 'never'
 
 interface SelectorRec {
   readonly id: string
@@ -344,7 +342,11 @@ export class LabelIndex {
   }
 
   #fileSelector(id: string, selector: Selector): SelectorRec {
-    const { kind, label, values } = this.#chooseIndex(selector)
+    const { kind, label, values } = chooseIndex(
+      selector.labelRestrictions(),
+      (l, v) => this.#itemsByValue.get(l, v)?.size ?? 0,
+      (l) => this.#itemsByValue.countForLabel(l)
+    )
     const rec: SelectorRec = {
       id,
       selector,
@@ -390,41 +392,6 @@ export class LabelIndex {
         break
     }
   }
-
-  #chooseIndex(selector: Selector): { kind: IndexKind; label: string; values: readonly string[] } {
-    let best: { label: string; values: readonly string[]; cost: number } | undefined
-    let bestPresent: { label: string; cost: number } | undefined
-    for (const [label, r] of selector.labelRestrictions()) {
-      if (!isSatisfiable(r)) return { kind: 'never', label: '', values: [] }
-      const values = r.mustHaveOneOfValues
-      if (values !== undefined) {
-        let cost = 0
-        for (const v of values) cost += this.#itemsByValue.get(label, v)?.size ?? 0
-        if (best === undefined || better(cost, values.length, label, best)) {
-          best = { label, values, cost }
-        }
-      } else if (r.mustBePresent) {
-        const cost = this.#itemsByValue.countForLabel(label)
-        if (bestPresent === undefined || better(cost, 0, label, { ...bestPresent, values: [] })) {
-          bestPresent = { label, cost }
-        }
-      }
-    }
-    if (best !== undefined) return { kind: 'value', label: best.label, values: best.values }
-    if (bestPresent !== undefined) return { kind: 'label', label: bestPresent.label, values: [] }
-    return { kind: 'unindexed', label: '', values: [] }
-  }
-}
-
-function better(
-  cost: number,
-  nValues: number,
-  label: string,
-  than: { label: string; values: readonly string[]; cost: number }
-): boolean {
-  if (cost !== than.cost) return cost < than.cost
-  if (nValues !== than.values.length) return nValues < than.values.length
-  return label < than.label
 }
 
 function readsAny(refs: ReadonlySet<string>, keys: readonly string[]): boolean {

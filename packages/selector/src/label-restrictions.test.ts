@@ -51,9 +51,9 @@ const CASES: ReadonlyArray<readonly [string, Record<string, R>]> = [
   ],
 ]
 
-describe('label restrictions', () => {
+void describe('label restrictions', () => {
   for (const [text, want] of CASES) {
-    it(`${text} → ${JSON.stringify(want)}`, () => {
+    void it(`${text} → ${JSON.stringify(want)}`, () => {
       const got = Object.fromEntries(
         [...parseSelector(text).labelRestrictions()].map(([l, r]) => [l, { ...r }])
       )
@@ -71,7 +71,7 @@ describe('label restrictions', () => {
     })
   }
 
-  it('isSatisfiable is false for present-and-absent and for an empty value list', () => {
+  void it('isSatisfiable is false for present-and-absent and for an empty value list', () => {
     const rs = (t: string) => [...parseSelector(t).labelRestrictions().values()]
     assert.equal(rs('has(a) && !has(a)').every(isSatisfiable), false)
     assert.equal(rs('a == "x" && a == "y"').every(isSatisfiable), false)

@@ -68,9 +68,9 @@ const INVALID: ReadonlyArray<readonly [string, string, number]> = [
   ['()', 'unexpected token: TokRParen()', 1],
 ]
 
-describe('selector parse errors', () => {
+void describe('selector parse errors', () => {
   for (const [text, message, position] of INVALID) {
-    it(`${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} fails with "${message.slice(0, 60)}" at ${position}`, () => {
+    void it(`${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} fails with "${message.slice(0, 60)}" at ${position}`, () => {
       assert.throws(
         () => parseSelector(text),
         (err: unknown) => {
@@ -90,23 +90,23 @@ describe('selector parse errors', () => {
     })
   }
 
-  it('a tokenizer error wins over an earlier parser error (the whole input is tokenized first)', () => {
+  void it('a tokenizer error wins over an earlier parser error (the whole input is tokenized first)', () => {
     assert.equal(validateSelector(') a b')?.message, 'expected operator after label "a"')
   })
 
-  it('validateSelector accepts the empty string, blanks and every valid selector', () => {
+  void it('validateSelector accepts the empty string, blanks and every valid selector', () => {
     for (const ok of ['', '   ', '\t \t', 'all()', 'a == "b"', '!has(a) && b in {}']) {
       assert.equal(validateSelector(ok), undefined, ok)
     }
   })
 
-  it('a newline is not whitespace, even around a valid selector', () => {
+  void it('a newline is not whitespace, even around a valid selector', () => {
     assert.equal(validateSelector('\nall()')?.message, 'expected identifier')
     assert.equal(validateSelector('all()\n')?.message, 'expected identifier')
     assert.equal(validateSelector('\r')?.message, 'expected identifier')
   })
 
-  it('a 512-character label is fine and 513 is too long', () => {
+  void it('a 512-character label is fine and 513 is too long', () => {
     assert.equal(validateSelector(`has(${'a'.repeat(512)})`), undefined)
     assert.equal(validateSelector(`${'a'.repeat(512)} == ""`), undefined)
     assert.match(validateSelector(`has(${'a'.repeat(513)})`)?.message ?? '', /^label too long: a+$/)

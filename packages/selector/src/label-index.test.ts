@@ -1,0 +1,241 @@
+import { strict as assert } from 'node:assert'
+import { describe, it } from 'node:test'
+import { LabelIndexReentrancyError } from './errors.js'
+import { LabelIndex } from './label-index.js'
+import { parseSelector } from './selector.js'
+
+/** Records events and keeps the resulting match set; fails on a duplicate or impossible event. */
+class Recorder {
+  readonly events: string[] = []
+  readonly pairs = new Set<string>()
+  readonly index = new LabelIndex({
+    onMatchStarted: (s, i) => {
+      const k = `${s}|${i}`
+      assert.ok(!this.pairs.has(k), `duplicate start ${k}`)
+      this.pairs.add(k)
+      this.events.push(`+${k}`)
+    },
+    onMatchStopped: (s, i) => {
+      const k = `${s}|${i}`
+      assert.ok(this.pairs.has(k), `stop without start ${k}`)
+      this.pairs.delete(k)
+      this.events.push(`-${k}`)
+    },
+  })
+  take(): string[] {
+    return this.events.splice(0).sort()
+  }
+}
+
+const sel = parseSelector
+
+void describe('LabelIndex', () => {
+  void it('a selector added after items reports only the items it matches', () => {
+    const r = new Recorder()
+    r.index.updateItem('p1', { app: 'web' })
+    r.index.updateItem('p2', { app: 'db' })
+    r.index.updateItem('p3', new Map([['app', 'web']]))
+    r.index.updateSelector('s', sel('app == "web"'))
+    assert.deepEqual(r.take(), ['+s|p1', '+s|p3'])
+  })
+
+  void it('an item added after selectors reports the selectors it matches', () => {
+    const r = new Recorder()
+    r.index.updateSelector('web', sel('app == "web"'))
+    r.index.updateSelector('has-tier', sel('has(tier)'))
+    r.index.updateSelector('not-prod', sel('env != "prod"'))
+    r.index.updateSelector('none', sel('app == "x" && app == "y"'))
+    r.index.updateItem('p1', { app: 'web', tier: 'fe' })
+    assert.deepEqual(r.take(), ['+has-tier|p1', '+not-prod|p1', '+web|p1'])
+  })
+
+  void it('label changes start and stop matches, and unchanged labels report nothing', () => {
+    const r = new Recorder()
+    r.index.updateSelector('web', sel('app == "web"'))
+    r.index.updateSelector('ne', sel('app != "web"'))
+    r.index.updateItem('p1', { app: 'web' })
+    r.take()
+    r.index.updateItem('p1', { app: 'db' })
+    assert.deepEqual(r.take(), ['+ne|p1', '-web|p1'])
+    r.index.updateItem('p1', { app: 'db' })
+    r.index.updateItem('p1', new Map([['app', 'db']]))
+    assert.deepEqual(r.take(), [])
+    r.index.updateItem('p1', { app: 'db', other: 'x' })
+    assert.deepEqual(r.take(), [])
+    r.index.updateItem('p1', {})
+    assert.deepEqual(r.take(), [])
+    r.index.updateItem('p1', { app: 'web' })
+    assert.deepEqual(r.take(), ['+web|p1', '-ne|p1'].sort())
+  })
+
+  void it('replacing a selector reports the difference; an equal selector is a no-op', () => {
+    const r = new Recorder()
+    r.index.updateItem('a', { app: 'web', tier: 'fe' })
+    r.index.updateItem('b', { app: 'web', tier: 'be' })
+    r.index.updateItem('c', { app: 'db' })
+    r.index.updateSelector('s', sel('app == "web"'))
+    assert.deepEqual(r.take(), ['+s|a', '+s|b'])
+    r.index.updateSelector('s', sel("app=='web'"))
+    assert.deepEqual(r.take(), [])
+    r.index.updateSelector('s', sel('tier == "fe" || app == "db"'))
+    assert.deepEqual(r.take(), ['+s|c', '-s|b'].sort())
+    r.index.updateSelector('s', sel('all()'))
+    assert.deepEqual(r.take(), ['+s|b'])
+    r.index.deleteSelector('s')
+    assert.deepEqual(r.take(), ['-s|a', '-s|b', '-s|c'])
+    r.index.deleteSelector('s')
+    r.index.deleteSelector('unknown')
+    assert.deepEqual(r.take(), [])
+  })
+
+  void it('deleting an item stops all its matches, including all() and unindexed ones', () => {
+    const r = new Recorder()
+    r.index.updateSelector('all', sel('all()'))
+    r.index.updateSelector('nohas', sel('!has(x)'))
+    r.index.updateSelector('web', sel('app in {"web", "api"}'))
+    r.index.updateItem('p', { app: 'api' })
+    assert.equal(r.take().length, 3)
+    r.index.deleteItem('p')
+    assert.deepEqual(r.take(), ['-all|p', '-nohas|p', '-web|p'])
+    r.index.deleteItem('p')
+    assert.deepEqual(r.take(), [])
+  })
+
+  void it('all() matches every item and is not re-evaluated into events on label changes', () => {
+    const r = new Recorder()
+    r.index.updateSelector('all', sel('all()'))
+    r.index.updateSelector('glob', sel('global()'))
+    for (let i = 0; i < 5; i++) r.index.updateItem(`p${i}`, { n: String(i) })
+    assert.equal(r.take().length, 10)
+    r.index.updateItem('p1', { n: 'changed', extra: 'x' })
+    assert.deepEqual(r.take(), [])
+    assert.equal(r.index.matchingItems('all').length, 5)
+  })
+
+  void it('a contradictory selector never matches', () => {
+    const r = new Recorder()
+    r.index.updateSelector('never', sel('has(a) && !has(a)'))
+    r.index.updateItem('p', { a: 'x' })
+    r.index.updateItem('q', {})
+    assert.deepEqual(r.take(), [])
+    assert.equal(r.index.stats().neverMatchingSelectors, 1)
+  })
+
+  void it('items inherit parent labels: own labels win, then the first listed parent', () => {
+    const r = new Recorder()
+    r.index.updateParent('ns', { 'pcns.team': 'red', shared: 'from-ns' })
+    r.index.updateParent('sa', { 'pcsa.name': 'default', shared: 'from-sa' })
+    r.index.updateItem('p1', { app: 'web' }, ['ns', 'sa'])
+    r.index.updateItem('p2', { app: 'web', shared: 'own' }, ['sa', 'ns'])
+    assert.deepEqual(Object.fromEntries(r.index.itemLabels('p1')!), {
+      'pcns.team': 'red',
+      'pcsa.name': 'default',
+      shared: 'from-ns',
+      app: 'web',
+    })
+    assert.equal(r.index.itemLabels('p2')!.get('shared'), 'own')
+    r.index.updateSelector('red', sel('pcns.team == "red" && app == "web"'))
+    r.index.updateSelector('ns-wins', sel('shared == "from-ns"'))
+    r.index.updateSelector('sa-wins', sel('shared == "from-sa"'))
+    assert.deepEqual(r.take(), ['+ns-wins|p1', '+red|p1', '+red|p2'])
+    // Listing the parents the other way round flips which one wins.
+    r.index.updateItem('p1', { app: 'web' }, ['sa', 'ns'])
+    assert.deepEqual(r.take(), ['+sa-wins|p1', '-ns-wins|p1'].sort())
+    // The item's own label hides the parent's.
+    r.index.updateItem('p2', { app: 'web' }, ['sa', 'ns'])
+    assert.deepEqual(r.take(), ['+sa-wins|p2'])
+  })
+
+  void it('a parent change re-evaluates the items of that parent only', () => {
+    const r = new Recorder()
+    r.index.updateParent('ns-a', { 'pcns.env': 'prod' })
+    r.index.updateParent('ns-b', { 'pcns.env': 'prod' })
+    r.index.updateItem('a1', {}, ['ns-a'])
+    r.index.updateItem('a2', {}, ['ns-a'])
+    r.index.updateItem('b1', {}, ['ns-b'])
+    r.index.updateSelector('prod', sel('pcns.env == "prod"'))
+    r.index.updateSelector('dev', sel('pcns.env == "dev"'))
+    assert.deepEqual(r.take(), ['+prod|a1', '+prod|a2', '+prod|b1'])
+    r.index.updateParent('ns-a', { 'pcns.env': 'dev' })
+    assert.deepEqual(r.take(), ['+dev|a1', '+dev|a2', '-prod|a1', '-prod|a2'])
+    r.index.updateParent('ns-a', { 'pcns.env': 'dev' })
+    assert.deepEqual(r.take(), [])
+    r.index.deleteParent('ns-a')
+    assert.deepEqual(r.take(), ['-dev|a1', '-dev|a2'])
+    r.index.deleteParent('ns-a')
+    assert.deepEqual(r.take(), [])
+  })
+
+  void it('an item listing an unknown parent picks up its labels when the parent arrives', () => {
+    const r = new Recorder()
+    r.index.updateSelector('s', sel('pcns.team == "blue"'))
+    r.index.updateItem('p', { app: 'x' }, ['later'])
+    assert.deepEqual(r.take(), [])
+    r.index.updateParent('later', { 'pcns.team': 'blue' })
+    assert.deepEqual(r.take(), ['+s|p'])
+    r.index.updateItem('p', { app: 'x' })
+    assert.deepEqual(r.take(), ['-s|p'])
+    r.index.updateParent('later', { 'pcns.team': 'green' })
+    assert.deepEqual(r.take(), [])
+  })
+
+  void it('keeps its own copy of the labels it is given', () => {
+    const r = new Recorder()
+    const labels = new Map([['app', 'web']])
+    r.index.updateSelector('s', sel('app == "web"'))
+    r.index.updateItem('p', labels)
+    labels.set('app', 'db')
+    assert.deepEqual(r.index.matchingSelectors('p'), ['s'])
+  })
+
+  void it('a callback that calls back into the index gets LabelIndexReentrancyError', () => {
+    let caught: unknown
+    const index: LabelIndex = new LabelIndex({
+      onMatchStarted: () => {
+        try {
+          index.deleteItem('p')
+        } catch (err) {
+          caught = err
+        }
+      },
+      onMatchStopped: () => {},
+    })
+    index.updateSelector('s', sel('all()'))
+    index.updateItem('p', {})
+    assert.ok(caught instanceof LabelIndexReentrancyError)
+    assert.equal(caught.code, 'ERR_LABEL_INDEX_REENTRANT')
+    // Still usable afterwards.
+    index.updateItem('q', {})
+    assert.deepEqual(index.matchingItems('s').sort(), ['p', 'q'])
+  })
+
+  void it('stats describe how selectors are filed', () => {
+    const r = new Recorder()
+    r.index.updateSelector('v', sel('a == "1" && has(b)'))
+    r.index.updateSelector('l', sel('has(b) && c != "x"'))
+    r.index.updateSelector('u', sel('!has(b)'))
+    r.index.updateSelector('n', sel('a in {}'))
+    r.index.updateItem('i', { a: '1' }, ['p'])
+    r.index.updateParent('p', {})
+    assert.deepEqual(r.index.stats(), {
+      selectors: 4,
+      items: 1,
+      parents: 1,
+      valueIndexedSelectors: 1,
+      labelIndexedSelectors: 1,
+      unindexedSelectors: 1,
+      neverMatchingSelectors: 1,
+    })
+  })
+
+  void it('a value-indexed selector whose other label changes is re-evaluated', () => {
+    const r = new Recorder()
+    r.index.updateSelector('s', sel('app == "web" && tier != "db"'))
+    r.index.updateItem('p', { app: 'web', tier: 'fe' })
+    assert.deepEqual(r.take(), ['+s|p'])
+    r.index.updateItem('p', { app: 'web', tier: 'db' })
+    assert.deepEqual(r.take(), ['-s|p'])
+    r.index.updateItem('p', { app: 'web' })
+    assert.deepEqual(r.take(), ['+s|p'])
+  })
+})
