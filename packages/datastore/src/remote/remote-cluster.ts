@@ -13,9 +13,10 @@
  *                        driver failure ─▶ ConnectionFailed (the driver retries by itself)
  *   remove() ─▶ delete every key, then the status key (last)
  *
- * Implementation: `#emitted` holds every key (and value) consumers currently have from this
- * remote. Each new syncer instance starts a *generation*; callbacks of older generations are
- * ignored, so a syncer being stopped can never leak updates. A fresh syncer lists everything, so
+ * Implementation: `#emitted` (the drivers' EmittedState: canonical JSON without
+ * resourceVersion) holds every key consumers currently have from this remote. Each new syncer
+ * instance starts a *generation*; callbacks of older generations are ignored, so a syncer being
+ * stopped can never leak updates. A fresh syncer lists everything, so
  * during its resync `#seen` collects the keys it reports; unchanged values are not re-emitted, and
  * at its in-sync the emitted keys it did not report are deleted. Within one syncer instance,
  * reconnects are the driver's business (it sends only differences), so a lost connection keeps
@@ -25,7 +26,6 @@
  * delete/re-add of unchanged objects (T9/T11); the diff costs one map of this remote's keys.
  */
 import { readFile } from 'node:fs/promises'
-import { isDeepStrictEqual } from 'node:util'
 import {
   assertNever,
   Backoff,
@@ -35,7 +35,8 @@ import {
   type Logger,
   type MeshError,
 } from '@cattail/common'
-import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
+import type { KVUpdate, ResourceKind, SyncStatus } from '@cattail/model'
+import { EmittedState } from '../dedupe.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { checkKubeconfig, type EtcdTlsFiles } from './remote-config.js'
 import { renameRemoteUpdate } from './remote-rename.js'
@@ -86,8 +87,8 @@ export class RemoteCluster {
   #fingerprint: string | undefined
   #syncer: Syncer | undefined
   #kinds: ReadonlySet<ResourceKind> = new Set()
-  /** Every key consumers have from this remote, with its value. */
-  readonly #emitted = new Map<string, Resource>()
+  /** Every key consumers have from this remote (content compared without resourceVersion). */
+  #emitted = new EmittedState()
   /** Keys reported by the current syncer instance during its first resync. */
   #seen: Set<string> | undefined
   #lastRevision = ''
@@ -258,16 +259,10 @@ export class RemoteCluster {
       const u = renameRemoteUpdate(this.name, raw, this.#kinds)
       if (u === undefined) continue
       this.#lastRevision = u.revision
-      if (u.value === undefined) {
-        this.#seen?.delete(u.key)
-        if (this.#emitted.delete(u.key)) out.push(u)
-        continue
-      }
-      this.#seen?.add(u.key)
-      const prev = this.#emitted.get(u.key)
-      if (prev !== undefined && isDeepStrictEqual(prev, u.value)) continue
-      this.#emitted.set(u.key, u.value)
-      out.push(u)
+      if (u.value === undefined) this.#seen?.delete(u.key)
+      else this.#seen?.add(u.key)
+      const emit = this.#emitted.apply(u.key, u.value, u.revision)
+      if (emit !== undefined) out.push(emit)
     }
     if (out.length > 0) this.deps.emit(out)
     // A driver that recovered without a status change still proves the connection works.
@@ -322,10 +317,11 @@ export class RemoteCluster {
     if (seen === undefined) return
     this.#seen = undefined
     const out: KVUpdate[] = []
-    for (const key of this.#emitted.keys()) {
-      if (!seen.has(key)) out.push({ key, value: undefined, revision: this.#lastRevision })
+    for (const key of [...this.#emitted.keys()]) {
+      if (seen.has(key)) continue
+      const u = this.#emitted.apply(key, undefined, this.#lastRevision)
+      if (u !== undefined) out.push(u)
     }
-    for (const u of out) this.#emitted.delete(u.key)
     if (out.length > 0) this.deps.emit(out)
   }
 
@@ -334,7 +330,7 @@ export class RemoteCluster {
     for (const key of this.#emitted.keys()) {
       out.push({ key, value: undefined, revision: this.#lastRevision })
     }
-    this.#emitted.clear()
+    this.#emitted = new EmittedState()
     if (out.length > 0) this.deps.emit(out)
   }
 
