@@ -134,7 +134,9 @@ function runScenario(seed: number, steps: number): void {
     if (want.size !== pairs.size || [...want].some((k) => !pairs.has(k))) {
       const missing = [...want].filter((k) => !pairs.has(k))
       const extra = [...pairs].filter((k) => !want.has(k))
-      assert.fail(`seed ${seed} step ${step} (${what}): missing ${missing} extra ${extra}`)
+      assert.fail(
+        `seed ${seed} step ${step} (${what}): missing ${missing.join(' ')} extra ${extra.join(' ')}`
+      )
     }
     if (step % 50 === 0) {
       for (const sid of model.selectors.keys()) {
