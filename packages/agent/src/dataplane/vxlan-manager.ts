@@ -1,0 +1,206 @@
+/**
+ * VXLAN manager: records Node, IPPool and IPAMBlock updates (local and remote) and, when any of
+ * them changed what the calc reads, recomputes the whole desired VXLAN state and hands it to the
+ * driver. It never touches the kernel.
+ *
+ * Implementation: each input is stored in the projected form the calc reads (a node's addresses
+ * and MAC, a pool's spec, a block's spec). An update whose projection equals the stored one (a
+ * label change, a resent object after a reconnect) does not mark the manager dirty, so no
+ * recomputation and no driver call follow. Malformed values are sanitised or dropped with a
+ * warning; they never throw out of `onUpdate`.
+ */
+import { assertNever, type Logger } from '@cattail/common'
+import { parseKey, type KVUpdate } from '@cattail/model'
+import { computeVxlanState } from '../calc/vxlan-calc.js'
+import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
+import type { Manager } from './manager.js'
+import type { VxlanDriver } from './drivers/vxlan-driver.js'
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
+/** Projects a Node value onto what the calc reads; tolerant of missing/mistyped fields. */
+function projectNode(
+  id: string,
+  name: string,
+  cluster: string | undefined,
+  value: unknown
+): NodeInput {
+  const spec = (value as { spec?: Record<string, unknown> } | undefined)?.spec ?? {}
+  const bgp = spec['bgp'] as Record<string, unknown> | undefined
+  const ipv4Address = str(bgp?.['ipv4Address'])
+  const tunnel = str(spec['ipv4VXLANTunnelAddr'])
+  const mac = str(spec['vxlanTunnelMACAddr'])
+  return {
+    id,
+    name,
+    cluster,
+    spec: {
+      ...(ipv4Address !== undefined && { bgp: { ipv4Address } }),
+      ...(tunnel !== undefined && { ipv4VXLANTunnelAddr: tunnel }),
+      ...(mac !== undefined && { vxlanTunnelMACAddr: mac }),
+    },
+  }
+}
+
+function projectPool(
+  id: string,
+  cluster: string | undefined,
+  value: unknown
+): PoolInput | undefined {
+  const s = (value as { spec?: Record<string, unknown> } | undefined)?.spec
+  const cidr = str(s?.['cidr'])
+  if (s === undefined || cidr === undefined) return undefined
+  const mode = s['vxlanMode']
+  const uses = Array.isArray(s['allowedUses'])
+    ? (s['allowedUses'] as unknown[]).filter(
+        (u): u is 'Workload' | 'Tunnel' | 'LoadBalancer' =>
+          u === 'Workload' || u === 'Tunnel' || u === 'LoadBalancer'
+      )
+    : undefined
+  return {
+    id,
+    cluster,
+    spec: {
+      cidr,
+      vxlanMode: mode === 'Always' || mode === 'CrossSubnet' ? mode : 'Never',
+      ipipMode: 'Never',
+      natOutgoing: s['natOutgoing'] === true,
+      disabled: s['disabled'] === true,
+      ...(uses !== undefined && { allowedUses: uses }),
+    },
+  }
+}
+
+function projectBlock(
+  id: string,
+  cluster: string | undefined,
+  value: unknown
+): BlockInput | undefined {
+  const s = (value as { spec?: Record<string, unknown> } | undefined)?.spec
+  const cidr = str(s?.['cidr'])
+  if (s === undefined || cidr === undefined) return undefined
+  const affinity = str(s['affinity'])
+  const allocations = Array.isArray(s['allocations'])
+    ? (s['allocations'] as unknown[]).map((a) => (typeof a === 'number' ? a : null))
+    : []
+  const attributes = Array.isArray(s['attributes'])
+    ? (s['attributes'] as unknown[]).map((a) => {
+        const node = str((a as { secondary?: Record<string, unknown> } | null)?.secondary?.['node'])
+        return node === undefined ? {} : { secondary: { node } }
+      })
+    : []
+  return {
+    id,
+    cluster,
+    spec: {
+      cidr,
+      ...(affinity !== undefined && { affinity }),
+      allocations,
+      unallocated: [],
+      attributes,
+    },
+  }
+}
+
+/** Records VXLAN-relevant updates; computes and hands over desired state when dirty. */
+export class VxlanManager implements Manager {
+  readonly #nodes = new Map<string, NodeInput>()
+  readonly #pools = new Map<string, PoolInput>()
+  readonly #blocks = new Map<string, BlockInput>()
+  readonly #fingerprints = new Map<string, string>()
+  #dirty = true // the first cycle always hands over a (possibly empty) state
+  #last: VxlanState | undefined
+
+  /** @param localNodeName this node's (local, unprefixed) name */
+  constructor(
+    private readonly localNodeName: string,
+    private readonly driver: Pick<VxlanDriver, 'setDesired'>,
+    private readonly log: Logger
+  ) {}
+
+  /** The state most recently handed to the driver. */
+  get lastState(): VxlanState | undefined {
+    return this.#last
+  }
+
+  onUpdate(u: KVUpdate): void {
+    const key = parseKey(u.key)
+    if (key === undefined) return
+    const cluster = key.cluster
+    const id = cluster === undefined ? key.name : `${cluster}/${key.name}`
+    let stored: NodeInput | PoolInput | BlockInput | undefined
+    switch (key.kind) {
+      case 'Node':
+        stored = u.value === undefined ? undefined : projectNode(id, key.name, cluster, u.value)
+        this.#put(this.#nodes, u.key, stored)
+        break
+      case 'IPPool':
+        stored = u.value === undefined ? undefined : projectPool(u.key, cluster, u.value)
+        if (u.value !== undefined && stored === undefined)
+          this.log.warn({ key: u.key }, 'malformed ip pool ignored')
+        this.#put(this.#pools, u.key, stored)
+        break
+      case 'IPAMBlock':
+        stored = u.value === undefined ? undefined : projectBlock(u.key, cluster, u.value)
+        if (u.value !== undefined && stored === undefined)
+          this.log.warn({ key: u.key }, 'malformed ipam block ignored')
+        this.#put(this.#blocks, u.key, stored)
+        break
+      case 'WorkloadEndpoint':
+      case 'HostEndpoint':
+      case 'Profile':
+      case 'NetworkPolicy':
+      case 'GlobalNetworkPolicy':
+      case 'Tier':
+      case 'RemoteClusterConfiguration':
+      case 'RemoteClusterStatus':
+      case 'Service':
+      case 'Endpoints':
+      case 'Secret':
+        return // not ours: must not mark dirty
+      default:
+        assertNever(key.kind, 'resource kind')
+    }
+  }
+
+  #put<T extends NodeInput | PoolInput | BlockInput>(
+    m: Map<string, T>,
+    key: string,
+    v: T | undefined
+  ): void {
+    const fp = v === undefined ? undefined : JSON.stringify(v)
+    if (fp === this.#fingerprints.get(key)) return // no change the calc could see
+    if (v === undefined || fp === undefined) {
+      m.delete(key)
+      this.#fingerprints.delete(key)
+    } else {
+      m.set(key, v)
+      this.#fingerprints.set(key, fp)
+    }
+    this.#dirty = true
+  }
+
+  /** True when the next completeDeferredWork will recompute. */
+  get dirty(): boolean {
+    return this.#dirty
+  }
+
+  completeDeferredWork(): void {
+    if (!this.#dirty) return
+    const state = computeVxlanState({
+      localNodeId: this.localNodeName,
+      nodes: this.#nodes.values(),
+      pools: this.#pools.values(),
+      blocks: this.#blocks.values(),
+    })
+    if (state.problems.length > 0 && this.log.isLevelEnabled('debug')) {
+      this.log.debug(
+        { problems: state.problems.slice(0, 20), count: state.problems.length },
+        'vxlan calc skipped inputs'
+      )
+    }
+    this.#last = state
+    this.driver.setDesired(state)
+    this.#dirty = false
+  }
+}

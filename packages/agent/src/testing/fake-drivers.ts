@@ -1,0 +1,41 @@
+/**
+ * Hand-written fakes of the dataplane drivers (tests only).
+ */
+import type { VxlanState } from '../calc/types.js'
+import type { VxlanDriver } from '../dataplane/drivers/vxlan-driver.js'
+import type { ApplyResult } from '../dataplane/types.js'
+
+/** Records every call; `failNext` makes the next apply throw. */
+export class FakeVxlanDriver implements VxlanDriver {
+  readonly calls: ('setDesired' | 'markForResync' | 'apply')[] = []
+  desired: VxlanState | undefined
+  applied = 0
+  resyncs = 0
+  failNext: Error | undefined
+
+  setDesired(state: VxlanState): void {
+    this.calls.push('setDesired')
+    this.desired = state
+  }
+
+  markForResync(): void {
+    this.calls.push('markForResync')
+    this.resyncs++
+  }
+
+  apply(): Promise<ApplyResult> {
+    this.calls.push('apply')
+    const err = this.failNext
+    if (err !== undefined) {
+      this.failNext = undefined
+      return Promise.reject(err)
+    }
+    this.applied++
+    return Promise.resolve({
+      status: this.desired?.local === undefined ? 'waiting' : 'programmed',
+      changes: 0,
+      mode: 'none',
+      resynced: false,
+    })
+  }
+}
