@@ -15,3 +15,4 @@
 export * from './errors.js'
 export * from './messages/index.js'
 export * from './codec/index.js'
+export * from './client/index.js'

@@ -1,0 +1,131 @@
+/** Configuration and callbacks of the reference sync client. */
+import { ConfigError, DEFAULT_BACKOFF_CONFIG, type BackoffConfig } from '@cattail/common'
+import type { KVUpdate, SyncStatus } from '@cattail/model'
+import {
+  DEFAULT_CLIENT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_KVS_PER_FRAME,
+  DEFAULT_SYNCER_TYPE,
+  SUPPORTED_FEATURES,
+  SUPPORTED_SNAPSHOT_COMPRESSION,
+} from '../messages/protocol.js'
+import type { RemoteStatusEntry, SnapshotCompression } from '../messages/types.js'
+
+/**
+ * Mutual TLS towards the cache (Typha's client rules): the server certificate must chain to `ca`
+ * and, when `expectedServerCN` and/or `expectedServerURISAN` is set, carry that CN or that URI SAN
+ * (either is enough; the host name is then not checked). With neither set, the usual host name
+ * check applies against `serverName` (or the address's host).
+ */
+export interface SyncClientTlsConfig {
+  /** PEM contents of the CA bundle that signs the server certificate. */
+  readonly ca: string
+  /** PEM contents of the client certificate. */
+  readonly cert: string
+  /** PEM contents of the client key. */
+  readonly key: string
+  /** SNI and host name to verify instead of the address's host. */
+  readonly serverName?: string
+  /** Required subject CN of the server certificate. */
+  readonly expectedServerCN?: string
+  /** Required URI SAN of the server certificate (e.g. `spiffe://cluster/cattail-cache`). */
+  readonly expectedServerURISAN?: string
+}
+
+/** Everything a SyncClient needs. */
+export interface SyncClientConfig {
+  /**
+   * Server URLs (`ws://host:5473` or `wss://…`). Tried in shuffled order; every address is tried
+   * once before any is retried.
+   */
+  readonly addresses: readonly string[]
+  /** This node's name, sent in the hello. */
+  readonly nodeName: string
+  /** Stream to ask for. @default 'mesh' */
+  readonly syncerType: string
+  /** Build version sent in the hello (informational). @default '0.1.0' */
+  readonly clientVersion: string
+  /** Set for wss:// addresses. */
+  readonly tls?: SyncClientTlsConfig
+  /** Give up on an attempt if no ServerHello arrives within this, ms. @default 10000 */
+  readonly connectTimeoutMs: number
+  /** Reconnect when no frame (pings included) arrives for this long, ms. @default 30000 */
+  readonly readTimeoutMs: number
+  /** Delay between failed attempts. @default DEFAULT_BACKOFF_CONFIG (200 ms … 10 s) */
+  readonly backoff: BackoffConfig
+  /** Largest frame (and decompressed snapshot chunk) accepted, bytes. @default 64 MiB */
+  readonly maxFrameBytes: number
+  /** Most KVs accepted in one frame. @default 100000 */
+  readonly maxKvsPerFrame: number
+  /** Features to offer (tests turn resume off). @default SUPPORTED_FEATURES */
+  readonly features: readonly string[]
+  /** Snapshot compressions to offer, preferred first. @default ['deflate', 'none'] */
+  readonly snapshotCompression: readonly SnapshotCompression[]
+}
+
+/** Defaults for everything but the addresses and the node name. */
+export const DEFAULT_SYNC_CLIENT_CONFIG: Omit<SyncClientConfig, 'addresses' | 'nodeName'> = {
+  syncerType: DEFAULT_SYNCER_TYPE,
+  clientVersion: '0.1.0',
+  connectTimeoutMs: 10_000,
+  readTimeoutMs: 30_000,
+  backoff: DEFAULT_BACKOFF_CONFIG,
+  maxFrameBytes: DEFAULT_CLIENT_MAX_FRAME_BYTES,
+  maxKvsPerFrame: DEFAULT_MAX_KVS_PER_FRAME,
+  features: SUPPORTED_FEATURES,
+  snapshotCompression: SUPPORTED_SNAPSHOT_COMPRESSION,
+}
+
+/**
+ * Where the client stands:
+ * - `connecting`: dialling, TLS, WebSocket upgrade and hello exchange.
+ * - `snapshot`: receiving a snapshot.
+ * - `streaming`: in step with the server (resumed, or snapshot complete).
+ * - `disconnected`: between attempts (backing off or honouring a GoAway).
+ * - `stopped`: after stop().
+ */
+export type SyncConnectionState =
+  'connecting' | 'snapshot' | 'streaming' | 'disconnected' | 'stopped'
+
+/** What the client reports. Callbacks run synchronously on the event loop; a throw is logged. */
+export interface SyncClientCallbacks {
+  /** A snapshot (not a resume) begins on a new connection; changes follow via onUpdates. */
+  onSnapshotStart?(info: { readonly epoch: string; readonly address: string }): void
+  /** Real changes only: new keys, changed values and deletions (also synthesised ones). */
+  onUpdates(updates: readonly KVUpdate[]): void
+  /** The server's overall status and per-remote-cluster entries. */
+  onStatus(status: SyncStatus, remotes: Readonly<Record<string, RemoteStatusEntry>>): void
+  /** Connection state changes; `address` is the server involved, if any. */
+  onConnectionChange?(state: SyncConnectionState, address: string | undefined): void
+}
+
+/** Checks a config; throws ConfigError listing every problem. */
+export function validateSyncClientConfig(cfg: SyncClientConfig): void {
+  const problems: string[] = []
+  if (cfg.addresses.length === 0) problems.push('addresses: at least one server address is needed')
+  for (const a of cfg.addresses) {
+    let url: URL | undefined
+    try {
+      url = new URL(a)
+    } catch {
+      problems.push(`addresses: ${JSON.stringify(a)} is not a URL`)
+      continue
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+      problems.push(`addresses: ${a} must use ws:// or wss://`)
+    } else if (url.protocol === 'wss:' && cfg.tls === undefined) {
+      problems.push(`addresses: ${a} is wss:// but no tls config is given`)
+    } else if (url.protocol === 'ws:' && cfg.tls !== undefined) {
+      problems.push(`addresses: ${a} is ws:// but tls is configured (use wss://)`)
+    }
+  }
+  if (cfg.nodeName === '') problems.push('nodeName: must not be empty')
+  for (const [k, v] of Object.entries({
+    connectTimeoutMs: cfg.connectTimeoutMs,
+    readTimeoutMs: cfg.readTimeoutMs,
+    maxFrameBytes: cfg.maxFrameBytes,
+    maxKvsPerFrame: cfg.maxKvsPerFrame,
+  })) {
+    if (!Number.isFinite(v) || v <= 0) problems.push(`${k}: must be a positive number`)
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+}

@@ -1,0 +1,138 @@
+/**
+ * The client's copy of the server state, its resume point, and the diffing that makes a
+ * reconnect invisible to consumers.
+ *
+ * Overview: every frame's KVs are applied here and only *real* changes come back for the
+ * consumer: a new key, a changed value, or a deletion of a key we hold. During a snapshot the keys
+ * seen are recorded; when the last chunk arrives, every held key the snapshot did not mention is
+ * deleted (synthesised deletions, Typha's DedupeBuffer behaviour). A reconnect with unchanged data
+ * therefore emits nothing.
+ *
+ * Implementation: values are compared with `util.isDeepStrictEqual`; a revision-only change is
+ * stored silently (the value is what consumers act on; Typha's dedupe ignores revisions too). The
+ * resume point is dropped as soon as a snapshot starts and set again only by its last chunk, so an
+ * interrupted snapshot always leads to another snapshot, never to a resume from a stale seq.
+ * No I/O, no clock.
+ */
+import type { KVUpdate } from '@cattail/model'
+import { isDeepStrictEqual } from 'node:util'
+import { ProtocolError } from '../errors.js'
+import type { ResumePoint } from '../messages/types.js'
+
+/** Key → latest update, plus where to resume. */
+export class SyncState {
+  readonly #kvs = new Map<string, KVUpdate>()
+  #resume: ResumePoint | undefined
+  /** Epoch of the live stream (set by a resume or a completed snapshot). */
+  #epoch: string | undefined
+  /** Keys seen by the snapshot in progress; undefined when none is. */
+  #seen: Set<string> | undefined
+
+  /** Every key the client holds (never contains deletions). */
+  get kvs(): ReadonlyMap<string, KVUpdate> {
+    return this.#kvs
+  }
+
+  /** Where a reconnect can resume from, if anywhere. */
+  get resumePoint(): ResumePoint | undefined {
+    return this.#resume
+  }
+
+  /** True while a snapshot is being received. */
+  get inSnapshot(): boolean {
+    return this.#seen !== undefined
+  }
+
+  /** Forgets the resume point (after a seq gap or any doubt). */
+  dropResumePoint(): void {
+    this.#resume = undefined
+    this.#epoch = undefined
+  }
+
+  /** The server resumes our stream: deltas continue after our seq. */
+  resume(epoch: string): void {
+    if (this.#resume === undefined || this.#resume.epoch !== epoch) {
+      throw new ProtocolError('handshake', 'server resumed a stream the client cannot resume')
+    }
+    this.#epoch = epoch
+  }
+
+  /** A snapshot begins: the resume point is void until it completes. */
+  beginSnapshot(): void {
+    this.#seen = new Set()
+    this.dropResumePoint()
+  }
+
+  /** Applies one chunk; returns the real changes. */
+  applySnapshotChunk(updates: readonly KVUpdate[]): KVUpdate[] {
+    const seen = this.#seen
+    if (seen === undefined)
+      throw new ProtocolError('unexpected-message', 'snapshot chunk outside a snapshot')
+    const changes: KVUpdate[] = []
+    for (const u of updates) {
+      seen.add(u.key)
+      if (this.#store(u)) changes.push(u)
+    }
+    return changes
+  }
+
+  /**
+   * Completes the snapshot at `seq` of `epoch`: deletes every held key the snapshot did not
+   * carry and returns those deletions.
+   */
+  finishSnapshot(epoch: string, seq: number): KVUpdate[] {
+    const seen = this.#seen
+    if (seen === undefined)
+      throw new ProtocolError('unexpected-message', 'snapshot end outside a snapshot')
+    const deletions: KVUpdate[] = []
+    for (const [key, prev] of this.#kvs) {
+      if (seen.has(key)) continue
+      this.#kvs.delete(key)
+      deletions.push({ key, value: undefined, revision: prev.revision })
+    }
+    this.#seen = undefined
+    this.#epoch = epoch
+    this.#resume = { epoch, seq }
+    return deletions
+  }
+
+  /** A connection ended mid-snapshot: keep what arrived, wait for the next snapshot. */
+  abandonSnapshot(): void {
+    this.#seen = undefined
+  }
+
+  /**
+   * Applies a Deltas frame that must continue exactly after our seq; returns the real changes.
+   * Throws ProtocolError('seq-gap') (and drops the resume point) when it does not.
+   */
+  applyDeltas(firstSeq: number, seq: number, updates: readonly KVUpdate[]): KVUpdate[] {
+    const at = this.#resume
+    if (at === undefined || this.#epoch === undefined || this.#seen !== undefined) {
+      throw new ProtocolError('unexpected-message', 'deltas before the stream started')
+    }
+    if (firstSeq !== at.seq + 1) {
+      this.dropResumePoint()
+      throw new ProtocolError(
+        'seq-gap',
+        `deltas start at ${firstSeq}, client holds up to ${at.seq}`
+      )
+    }
+    const changes: KVUpdate[] = []
+    for (const u of updates) {
+      if (u.value === undefined) {
+        if (this.#kvs.delete(u.key)) changes.push(u)
+      } else if (this.#store(u)) {
+        changes.push(u)
+      }
+    }
+    this.#resume = { epoch: at.epoch, seq }
+    return changes
+  }
+
+  /** Stores a non-deletion; true when the value differs from what was held. */
+  #store(u: KVUpdate): boolean {
+    const prev = this.#kvs.get(u.key)
+    this.#kvs.set(u.key, u)
+    return prev === undefined || !isDeepStrictEqual(prev.value, u.value)
+  }
+}
