@@ -1,0 +1,79 @@
+/**
+ * The two calls the reflectors make: a GET returning JSON (paged lists) and a watch stream.
+ *
+ * Lists use node:http(s) with the options client-node derives from the kubeconfig
+ * (`applyToHTTPSOptions`: CA, client certificate, bearer token, skip-verify), so every resource,
+ * core or custom, is one code path and the objects stay raw JSON for `fromKubernetes` (the typed
+ * CoreV1Api would turn them into classes with Date fields). Watches use client-node's `Watch`.
+ */
+import { request as httpRequest } from 'node:http'
+import { type RequestOptions, request as httpsRequest } from 'node:https'
+import { type KubeConfig, Watch } from '@kubernetes/client-node'
+import { KubeApiError } from './errors.js'
+
+/** Reads one JSON document, with a per-request timeout. */
+export class KubeApi {
+  readonly #watch: Watch
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly requestTimeoutMs: number
+  ) {
+    this.#watch = new Watch(kc)
+  }
+
+  /** client-node's watch helper for this kubeconfig. */
+  get watcher(): Watch {
+    return this.#watch
+  }
+
+  /** GETs `path` (with query) below the server URL; rejects with KubeApiError on non-200. */
+  async getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    const cluster = this.kc.getCurrentCluster()
+    if (cluster === null) throw new Error('no current cluster')
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path)
+    const opts: RequestOptions = {}
+    await this.kc.applyToHTTPSOptions(opts)
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest
+    return await new Promise((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          ...opts,
+          method: 'GET',
+          signal,
+          headers: { ...opts.headers, Accept: 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('error', reject)
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            const status = res.statusCode ?? 0
+            let body: unknown
+            try {
+              body = JSON.parse(text)
+            } catch (err) {
+              if (status === 200)
+                return reject(new Error(`invalid JSON from ${url.pathname}`, { cause: err }))
+            }
+            if (status === 200) return resolve(body)
+            const st = (body ?? {}) as { reason?: unknown; message?: unknown }
+            reject(
+              new KubeApiError(
+                status,
+                typeof st.reason === 'string' ? st.reason : (res.statusMessage ?? ''),
+                typeof st.message === 'string' ? st.message : `GET ${url.pathname}`
+              )
+            )
+          })
+        }
+      )
+      req.setTimeout(this.requestTimeoutMs, () =>
+        req.destroy(new Error(`GET ${url.pathname}: no answer within ${this.requestTimeoutMs} ms`))
+      )
+      req.on('error', reject)
+      req.end()
+    })
+  }
+}
