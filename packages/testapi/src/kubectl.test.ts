@@ -109,6 +109,20 @@ spec:
     )
   })
 
+  void it('server-side applies (create, then update), and create of an existing object is AlreadyExists', async () => {
+    const file = join(dir.path, 'ssa.yaml')
+    const manifest = (order: number): string =>
+      `apiVersion: crd.projectcalico.org/v1\nkind: Tier\nmetadata:\n  name: ssa-tier\nspec:\n  order: ${order}\n`
+    await writeFile(file, manifest(10))
+    assert.match(await ok('apply', '--server-side', '-f', file), /serverside-applied/)
+    await writeFile(file, manifest(20))
+    await ok('apply', '--server-side', '-f', file)
+    assert.deepEqual(api.get('tiers.crd.projectcalico.org', 'ssa-tier')?.['spec'], { order: 20 })
+    const r = await kubectl('create', '-f', file)
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /AlreadyExists/)
+  })
+
   void it('streams changes with get --watch', async () => {
     api.put('nodes', { metadata: { name: 'node-w1' } })
     const child = spawn(
