@@ -1,19 +1,301 @@
-/** PLACEHOLDER: the etcdv3 driver is being written; replace this file. */
-import type { SyncStatus } from '@cattail/model'
+/**
+ * The etcdv3 driver: lists, then watches, Calico's etcd layout (see ./layout.ts) with `etcd3`.
+ *
+ * Overview
+ *   wait-for-ready ─start─▶ resync-in-progress ─list ok─▶ in-sync
+ *        ▲                      │  ▲                        │ watch canceled (compacted)
+ *        │                      │  └──── relist, status unchanged ◀┘
+ *        │         connection lost: onFailure, resync-in-progress, backoff, relist
+ *
+ * Implementation
+ *   - One list per watched prefix (one per kind), all read at the revision of the first, so the
+ *     listing is one consistent snapshot; then one watcher per prefix from revision + 1, all on
+ *     the client's single gRPC watch stream.
+ *   - A relist goes through `EmittedState.resync`, which emits only the differences (including
+ *     deletions for keys that vanished while we were away); a watch event whose content did not
+ *     change (same value written again) is dropped the same way.
+ *   - Connection loss (`disconnected` on a watcher, or a failed list) cancels our watchers and
+ *     restarts the loop under our own Backoff; etcd3's internal retries, circuit breaker and
+ *     automatic watch resumption are switched off or bypassed so recovery is ours and prompt.
+ *   - A watcher `error` is a cancel; on etcd 3.4 a compacted start revision only says
+ *     "Watcher canceled" with an empty reason (deps.md §3), so every cancel means "relist".
+ *   - A bad value (invalid JSON, failed validation) is reported with a BadObjectError naming
+ *     the etcd key and treated as absent.
+ *
+ * Why not etcd3's own watch resumption: it hides outages (no status change, no failure) and
+ * replays from its last revision, which fails after a compaction anyway.
+ */
+import {
+  AlreadyStartedError,
+  Backoff,
+  DEFAULT_BACKOFF_CONFIG,
+  sleep,
+  type BackoffConfig,
+  type Logger,
+  type MeshError,
+} from '@cattail/common'
+import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
+import type { Etcd3, IWatchResponse, Watcher } from 'etcd3'
+import { EmittedState } from '../dedupe.js'
+import { BadObjectError, DatastoreConnectionError } from '../errors.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
+import { createEtcdClient, DEFAULT_ETCD_CLIENT_TUNING, type EtcdClientTuning } from './client.js'
+import { etcdPrefixFor, modelKeyOfEtcdKey, parseEtcdKv } from './layout.js'
 
-/** The etcdv3 driver (not yet implemented). */
+/** Tuning of the etcd driver (the DatastoreConfig carries only connection settings). */
+export interface EtcdSyncerTuning extends EtcdClientTuning {
+  /** Reconnect backoff. @default DEFAULT_BACKOFF_CONFIG (200 ms doubling to 10 s) */
+  readonly backoff: BackoffConfig
+  /** Longest wait for watchers to cancel on stop(). @default 2000 */
+  readonly stopTimeoutMs: number
+}
+
+/** Defaults for {@link EtcdSyncerTuning}. */
+export const DEFAULT_ETCD_SYNCER_TUNING: EtcdSyncerTuning = {
+  ...DEFAULT_ETCD_CLIENT_TUNING,
+  backoff: DEFAULT_BACKOFF_CONFIG,
+  stopTimeoutMs: 2000,
+}
+
+interface Watched {
+  readonly kind: ResourceKind
+  readonly prefix: string
+}
+
+type WatchEnd = 'stopped' | 'canceled'
+
+/** The etcdv3 driver. Create with `createSyncer`; see the file comment for behaviour. */
 export class EtcdSyncer implements Syncer {
-  readonly status: SyncStatus = 'wait-for-ready'
+  readonly #log: Logger
+  readonly #state = new EmittedState()
+  readonly #watched: readonly Watched[]
+  #status: SyncStatus = 'wait-for-ready'
+  #abort: AbortController | undefined
+  #loop: Promise<void> | undefined
+  #client: Etcd3 | undefined
+  #watchers: Watcher[] = []
+  #stopped = false
+
   constructor(
-    readonly cfg: Extract<DatastoreConfig, { type: 'etcdv3' }>,
-    readonly opts: SyncerOptions,
-    readonly callbacks: SyncerCallbacks
-  ) {}
-  start(): Promise<void> {
-    return Promise.reject(new Error('etcdv3 driver not implemented'))
+    private readonly cfg: Extract<DatastoreConfig, { type: 'etcdv3' }>,
+    opts: SyncerOptions,
+    private readonly callbacks: SyncerCallbacks,
+    private readonly tuning: EtcdSyncerTuning = DEFAULT_ETCD_SYNCER_TUNING
+  ) {
+    this.#log = opts.log.child({ component: 'etcd-syncer' })
+    const watched: Watched[] = []
+    for (const kind of opts.kinds) {
+      const ns = kind === 'Secret' ? opts.secretsNamespace : undefined
+      const prefix = etcdPrefixFor(kind, ns)
+      if (prefix !== undefined) watched.push({ kind, prefix })
+    }
+    this.#watched = watched
   }
-  stop(): Promise<void> {
+
+  /** Current status. */
+  get status(): SyncStatus {
+    return this.#status
+  }
+
+  /** Starts listing and watching in the background; resolves at once. */
+  start(signal?: AbortSignal): Promise<void> {
+    if (this.#abort !== undefined) return Promise.reject(new AlreadyStartedError('etcd syncer'))
+    const abort = new AbortController()
+    this.#abort = abort
+    signal?.addEventListener('abort', () => abort.abort(), { once: true })
+    this.#client = createEtcdClient(this.cfg, this.tuning)
+    this.#log.info(
+      { endpoints: this.cfg.endpoints, kinds: this.#watched.map((w) => w.kind) },
+      'etcd syncer starting'
+    )
+    this.#loop = this.#run(abort.signal).catch((err: unknown) => {
+      this.#log.fatal({ err }, 'etcd syncer loop crashed')
+      this.#report(new DatastoreConnectionError('etcdv3', 'sync loop', err))
+    })
     return Promise.resolve()
+  }
+
+  /** Stops watching and closes the client. Idempotent; no callback runs after it resolves. */
+  async stop(): Promise<void> {
+    if (this.#abort === undefined || this.#stopped) return
+    this.#stopped = true
+    this.#abort.abort()
+    await this.#cancelWatchers()
+    await this.#loop
+    this.#client?.close()
+    this.#log.info('etcd syncer stopped')
+  }
+
+  #setStatus(status: SyncStatus): void {
+    if (status === this.#status || this.#stopped) return
+    this.#status = status
+    this.#log.info({ status }, 'etcd syncer status')
+    this.callbacks.onStatus(status)
+  }
+
+  #report(err: MeshError): void {
+    if (this.#stopped) return
+    this.callbacks.onFailure(err)
+  }
+
+  #emit(updates: readonly KVUpdate[]): void {
+    if (updates.length === 0 || this.#stopped) return
+    this.callbacks.onUpdates(updates)
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    const backoff = new Backoff(this.tuning.backoff)
+    let cancelsInARow = 0
+    this.#setStatus('resync-in-progress')
+    while (!signal.aborted) {
+      let what = 'list'
+      try {
+        const revision = await this.#listAll()
+        if (signal.aborted) return
+        this.#setStatus('in-sync')
+        what = 'watch'
+        const end = await this.#watchAll(revision, signal)
+        if (end === 'stopped') return
+        // Canceled: history compacted past our revision (or etcd dropped the watch). Relist;
+        // the data is still being served, so the status stays in-sync.
+        cancelsInARow++
+        this.#log.warn({ revision, cancelsInARow }, 'etcd watch canceled; relisting')
+        if (cancelsInARow > 1) {
+          this.#report(
+            new DatastoreConnectionError(
+              'etcdv3',
+              'watch',
+              new Error('watch canceled again after a relist')
+            )
+          )
+          if (!(await sleep(backoff.next(), signal))) return
+        }
+      } catch (err) {
+        if (signal.aborted) return
+        cancelsInARow = 0
+        this.#log.error({ err, what }, 'etcd connection failed; will resync')
+        this.#report(new DatastoreConnectionError('etcdv3', what, err))
+        this.#setStatus('resync-in-progress')
+        if (!(await sleep(backoff.next(), signal))) return
+        continue
+      }
+      backoff.reset()
+    }
+  }
+
+  /** Lists every watched prefix at one revision and emits the differences; returns the revision. */
+  async #listAll(): Promise<string> {
+    const client = this.#client as Etcd3
+    const listing = new Map<string, Resource>()
+    let revision: string | undefined
+    if (this.#watched.length === 0) {
+      const res = await client.getAll().prefix('/calico/').limit(1).exec()
+      return res.header.revision
+    }
+    for (const { kind, prefix } of this.#watched) {
+      const q = client.getAll().prefix(prefix)
+      if (revision !== undefined) q.revision(revision)
+      const res = await q.exec()
+      revision ??= res.header.revision
+      for (const kv of res.kvs) {
+        const etcdKey = kv.key.toString()
+        const p = parseEtcdKv(kind, etcdKey, kv.value.toString(), kv.mod_revision)
+        if (p.ok) listing.set(p.key, p.resource)
+        else this.#bad(etcdKey, p.key, p.error)
+      }
+    }
+    const rev = revision ?? '0'
+    const updates = this.#state.resync(listing, rev)
+    this.#log.debug(
+      { revision: rev, keys: listing.size, changes: updates.length },
+      'etcd list done'
+    )
+    this.#emit(updates)
+    return rev
+  }
+
+  #bad(etcdKey: string, modelKey: string | undefined, error: MeshError | string): void {
+    if (modelKey === undefined) {
+      this.#log.debug({ etcdKey }, 'ignoring etcd key outside the layout')
+      return
+    }
+    const detail = typeof error === 'string' ? error : error.message
+    this.#log.warn({ etcdKey, detail }, 'bad object in etcd; treating it as absent')
+    this.#report(new BadObjectError(etcdKey, detail, typeof error === 'string' ? undefined : error))
+  }
+
+  /** Watches every prefix from `revision + 1` until canceled, disconnected (throws) or stopped. */
+  #watchAll(revision: string, signal: AbortSignal): Promise<WatchEnd> {
+    const client = this.#client as Etcd3
+    const start = String(BigInt(revision) + 1n)
+    return new Promise<WatchEnd>((resolve, reject) => {
+      let done = false
+      const finish = (settle: () => void): void => {
+        if (done) return
+        done = true
+        signal.removeEventListener('abort', onAbort)
+        this.#cancelWatchers().then(settle, (err: unknown) => {
+          this.#log.warn({ err }, 'etcd watcher cancel failed')
+          settle()
+        })
+      }
+      const onAbort = (): void => finish(() => resolve('stopped'))
+      signal.addEventListener('abort', onAbort, { once: true })
+      for (const { kind, prefix } of this.#watched) {
+        const w = client.watch().prefix(prefix).startRevision(start).watcher()
+        w.on('data', (res: IWatchResponse) => {
+          if (!done) this.#onWatchData(kind, res)
+        })
+        w.on('disconnected', (err: Error) => finish(() => reject(err)))
+        w.on('error', (err: Error) => {
+          this.#log.debug({ err, prefix }, 'etcd watcher canceled')
+          finish(() => resolve('canceled'))
+        })
+        this.#watchers.push(w)
+      }
+      if (this.#watched.length === 0) return // nothing to watch: wait for stop
+    })
+  }
+
+  #onWatchData(kind: ResourceKind, res: IWatchResponse): void {
+    const batch: KVUpdate[] = []
+    for (const ev of res.events) {
+      const etcdKey = ev.kv.key.toString()
+      const rev = ev.kv.mod_revision
+      let u: KVUpdate | undefined
+      if (ev.type === 'Delete') {
+        const key = modelKeyOfEtcdKey(kind, etcdKey)
+        if (key !== undefined) u = this.#state.apply(key, undefined, rev)
+      } else {
+        const p = parseEtcdKv(kind, etcdKey, ev.kv.value.toString(), rev)
+        if (p.ok) {
+          u = this.#state.apply(p.key, p.resource, rev)
+        } else {
+          this.#bad(etcdKey, p.key, p.error)
+          if (p.key !== undefined) u = this.#state.apply(p.key, undefined, rev)
+        }
+      }
+      if (u !== undefined) batch.push(u)
+    }
+    this.#emit(batch)
+  }
+
+  async #cancelWatchers(): Promise<void> {
+    const ws = this.#watchers
+    this.#watchers = []
+    if (ws.length === 0) return
+    for (const w of ws) w.removeAllListeners('data')
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.tuning.stopTimeoutMs)
+    })
+    await Promise.race([Promise.all(ws.map((w) => w.cancel())), timeout])
+    clearTimeout(timer)
+    for (const w of ws) {
+      w.removeAllListeners()
+      // etcd3 may still emit a late cancel as 'error'; an EventEmitter without an 'error'
+      // listener would throw it at the process.
+      w.on('error', (err: Error) => this.#log.debug({ err }, 'late etcd watcher error ignored'))
+    }
   }
 }

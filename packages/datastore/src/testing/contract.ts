@@ -20,7 +20,7 @@
  * waits for it, relying on drivers emitting changes in datastore order.
  */
 import { strict as assert } from 'node:assert'
-import { describe, it } from 'node:test'
+import { describe, it, type TestContext } from 'node:test'
 import { createSilentLogger } from '@cattail/common'
 import { waitFor } from '@cattail/common/testing'
 import {
@@ -153,11 +153,17 @@ export function runSyncerContract(name: string, makeHarness: () => Promise<Synce
     const withSyncer = async (
       prepare: (h: SyncerHarness) => Promise<void>,
       body: (h: SyncerHarness, rec: SyncerRecorder, syncer: Syncer) => Promise<void> | void,
-      opts: Partial<SyncerOptions> = {}
+      opts: Partial<SyncerOptions> = {},
+      needs?: { capability: 'serverRestart' | 'compaction'; t: TestContext }
     ): Promise<void> => {
       const h = await makeHarness()
       let syncer: Syncer | undefined
       try {
+        const reason = needs === undefined ? undefined : h.capabilities[needs.capability]
+        if (needs !== undefined && reason !== undefined) {
+          needs.t.skip(reason)
+          return
+        }
         await prepare(h)
         const rec = new SyncerRecorder()
         syncer = h.createSyncer({ kinds: KINDS, log: createSilentLogger(), ...opts }, rec)
@@ -326,14 +332,6 @@ export function runSyncerContract(name: string, makeHarness: () => Promise<Synce
     })
 
     void it('recovers from a server restart: resync-in-progress and a failure, then only the differences', async (t) => {
-      const probe = await makeHarness()
-      const reason = probe.capabilities.serverRestart
-      const writeWhileStopped = probe.capabilities.writeWhileStopped
-      await probe.close()
-      if (reason !== undefined) {
-        t.skip(reason)
-        return
-      }
       const a = pool('pool-a', '198.19.0.0/20')
       const b = pool('pool-b', '198.19.16.0/20')
       const c = policy('np-1', 'web')
@@ -359,7 +357,7 @@ export function runSyncerContract(name: string, makeHarness: () => Promise<Synce
             await h.remove('IPPool', 'pool-b', undefined)
             await h.put(c2)
           }
-          if (writeWhileStopped) {
+          if (h.capabilities.writeWhileStopped) {
             await change()
             await h.startServer()
           } else {
@@ -381,18 +379,13 @@ export function runSyncerContract(name: string, makeHarness: () => Promise<Synce
           const d = pool('pool-d', '198.19.48.0/20')
           await h.put(d)
           await waitContent(rec, d)
-        }
+        },
+        {},
+        { capability: 'serverRestart', t }
       )
     })
 
     void it('relists after compaction or an expired watch and emits only the differences', async (t) => {
-      const probe = await makeHarness()
-      const reason = probe.capabilities.compaction
-      await probe.close()
-      if (reason !== undefined) {
-        t.skip(reason)
-        return
-      }
       const a = pool('pool-a', '198.19.0.0/20')
       const b = pool('pool-b', '198.19.16.0/20')
       const c = policy('np-1', 'web')
@@ -417,7 +410,9 @@ export function runSyncerContract(name: string, makeHarness: () => Promise<Synce
           await h.put(d)
           await waitContent(rec, d)
           await waitFor(() => rec.status === 'in-sync', { timeoutMs: TIMEOUT_MS, what: 'in-sync' })
-        }
+        },
+        {},
+        { capability: 'compaction', t }
       )
     })
 

@@ -10,3 +10,4 @@
  */
 export * from './recorder.js'
 export * from './contract.js'
+export * from './tcp-proxy.js'
