@@ -159,13 +159,24 @@ export function etcdValueFor(r: Resource): string {
         metadata,
         subsets: r.spec.subsets,
       })
-    default:
+    case 'WorkloadEndpoint':
+    case 'HostEndpoint':
+    case 'Profile':
+    case 'Node':
+    case 'IPPool':
+    case 'NetworkPolicy':
+    case 'GlobalNetworkPolicy':
+    case 'Tier':
+    case 'RemoteClusterConfiguration':
+    case 'RemoteClusterStatus':
       return JSON.stringify({
         apiVersion: CALICO_API_VERSION,
         kind: r.kind,
         metadata,
         spec: r.spec,
       })
+    default:
+      return assertNever(r, 'resource')
   }
 }
 
