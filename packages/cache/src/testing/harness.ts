@@ -60,7 +60,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     { metrics }
   )
   await server.start()
-  const url = `ws://127.0.0.1:${server.port}/`
+  const url = `${opts.server?.tls !== undefined ? 'wss' : 'ws'}://127.0.0.1:${server.port}/`
   const clients: TestClient[] = []
   return {
     cache,
