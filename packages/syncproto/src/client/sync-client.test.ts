@@ -2,6 +2,7 @@ import { createSilentLogger } from '@cattail/common'
 import { freePort, waitFor } from '@cattail/common/testing'
 import type { KVUpdate, Resource, SyncStatus } from '@cattail/model'
 import { strict as assert } from 'node:assert'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { after, describe, it } from 'node:test'
 import { FRAME_TYPE } from '../messages/frame-types.js'
 import { FakeSyncServer } from '../testing/fake-sync-server.js'
@@ -32,7 +33,7 @@ class Recorder {
   snapshots = 0
   readonly callbacks = {
     onSnapshotStart: () => void this.snapshots++,
-    onUpdates: (u: readonly KVUpdate[]) => void this.updates.push(...u),
+    onUpdates: (u: readonly KVUpdate[]): void => void this.updates.push(...u),
     onStatus: (s: SyncStatus) => void this.statuses.push(s),
     onConnectionChange: (s: SyncConnectionState) => void this.states.push(s),
   }
@@ -56,7 +57,9 @@ async function server(
 function client(
   addresses: string[],
   rec: Recorder,
-  over: Partial<SyncClientConfig> = {}
+  over: Partial<SyncClientConfig> = {},
+  /** 0.99 keeps the address order as given (the shuffle swaps nothing). */
+  random: () => number = Math.random
 ): SyncClient {
   const c = new SyncClient(
     {
@@ -69,7 +72,8 @@ function client(
       ...over,
     },
     rec.callbacks,
-    createSilentLogger()
+    createSilentLogger(),
+    random
   )
   clients.push(c)
   return c
@@ -192,10 +196,10 @@ void describe('SyncClient against a protocol peer', () => {
     const srv = await server({ initial: [put('a', '198.19.0.1')] })
     const dead = [`ws://127.0.0.1:${await freePort()}`, `ws://127.0.0.1:${await freePort()}`]
     const rec = new Recorder()
-    const c = client([...dead, srv.url], rec)
+    const c = client([...dead, srv.url], rec, {}, () => 0.99)
     await c.start()
     await waitFor(() => c.connectionState === 'streaming')
-    assert.ok(c.attempts <= 3, `connected within one round (attempts ${c.attempts})`)
+    assert.equal(c.attempts, 3, 'both dead addresses once, then the live one')
     assert.equal(srv.connectionsAccepted, 1)
   })
 
@@ -204,7 +208,7 @@ void describe('SyncClient against a protocol peer', () => {
     const rec = new Recorder()
     const c = client([srv.url], rec, { readTimeoutMs: 200 })
     await c.start()
-    await waitFor(() => srv.connectionsAccepted >= 2, {
+    await waitFor(() => srv.modes.length >= 2, {
       timeoutMs: 5000,
       what: 'a reconnect after the read timeout',
     })
@@ -244,7 +248,7 @@ void describe('SyncClient against a protocol peer', () => {
     await c.start()
     await waitFor(() => c.connectionState === 'streaming')
     srv.broadcast(Buffer.from([FRAME_TYPE.deltas, 0xc1, 0xff, 0x00]))
-    await waitFor(() => srv.connectionsAccepted === 2 && c.connectionState === 'streaming')
+    await waitFor(() => srv.modes.length === 2 && c.connectionState === 'streaming')
     assert.deepEqual(stateOf(c), { 'Node/a': node('a', '198.19.0.1') })
     srv.publish([put('b', '198.19.0.2')])
     await waitFor(() => c.state.has('Node/b'))
@@ -273,6 +277,68 @@ void describe('SyncClient against a protocol peer', () => {
     await waitFor(() => srv.modes.length === 2 && c.state.has('Node/lost') && c.state.has('Node/b'))
     assert.equal(srv.modes[1], 'snapshot')
     assert.equal(srv.hellos[1]?.resume, undefined)
+  })
+
+  void it('gives up on a server that accepts TCP but never answers (connect timeout)', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((sock) => void sockets.push(sock))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const port = (silent.address() as AddressInfo).port
+    try {
+      const srv = await server({ initial: [put('a', '198.19.0.1')] })
+      const rec = new Recorder()
+      const c = client(
+        [`ws://127.0.0.1:${port}`, srv.url],
+        rec,
+        { connectTimeoutMs: 150 },
+        () => 0.99
+      )
+      await c.start()
+      await waitFor(() => c.connectionState === 'streaming' && c.state.has('Node/a'))
+      assert.equal(c.attempts, 2, 'the silent server first, then the live one')
+      assert.equal(sockets.length, 1)
+    } finally {
+      for (const s of sockets) s.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  })
+
+  void it('a frame over maxFrameBytes closes the connection; the client keeps retrying and its state', async () => {
+    const srv = await server({ initial: [put('a', '198.19.0.1')] })
+    const rec = new Recorder()
+    const c = client([srv.url], rec, { maxFrameBytes: 4096 })
+    await c.start()
+    await waitFor(() => c.connectionState === 'streaming')
+    srv.broadcast(Buffer.alloc(10_000, 0x04))
+    await waitFor(() => srv.modes.length === 2 && c.connectionState === 'streaming')
+    assert.ok(c.state.has('Node/a'))
+  })
+
+  void it('a consumer callback that throws is logged and does not break the stream', async () => {
+    const srv = await server()
+    const seen: string[] = []
+    const rec = new Recorder()
+    rec.callbacks.onUpdates = (u) => {
+      seen.push(...u.map((x) => x.key))
+      throw new Error('consumer bug')
+    }
+    const c = client([srv.url], rec)
+    await c.start()
+    await waitFor(() => c.connectionState === 'streaming')
+    srv.publish([put('a', '198.19.0.1')])
+    srv.publish([put('b', '198.19.0.2')])
+    await waitFor(() => seen.length === 2)
+    assert.equal(srv.connectionsAccepted, 1)
+  })
+
+  void it('keeps retrying when the server rejects the handshake', async () => {
+    const srv = await server()
+    const rec = new Recorder()
+    const c = client([srv.url], rec, { syncerType: 'felix' })
+    await c.start()
+    await waitFor(() => srv.hellos.length >= 3)
+    assert.deepEqual(srv.modes, [])
+    assert.notEqual(c.connectionState, 'streaming')
   })
 
   void it('rejects an invalid config with every problem listed', () => {

@@ -1,0 +1,115 @@
+import type { KVUpdate } from '@cattail/model'
+import { strict as assert } from 'node:assert'
+import { describe, it } from 'node:test'
+import { ProtocolError } from '../errors.js'
+import { AddressRotation } from './address-rotation.js'
+import { SyncState } from './sync-state.js'
+
+const put = (name: string, ip: string, revision = '1'): KVUpdate => ({
+  key: `Node/${name}`,
+  value: { kind: 'Node', metadata: { name }, spec: { ipv4VXLANTunnelAddr: ip } },
+  revision,
+})
+
+function snapshot(st: SyncState, epoch: string, seq: number, kvs: KVUpdate[]): KVUpdate[] {
+  st.beginSnapshot()
+  const out = st.applySnapshotChunk(kvs)
+  return [...out, ...st.finishSnapshot(epoch, seq)]
+}
+
+void describe('SyncState', () => {
+  void it('the first snapshot emits every key and sets the resume point', () => {
+    const st = new SyncState()
+    assert.deepEqual(snapshot(st, 'e', 5, [put('a', '1'), put('b', '2')]), [
+      put('a', '1'),
+      put('b', '2'),
+    ])
+    assert.deepEqual(st.resumePoint, { epoch: 'e', seq: 5 })
+  })
+
+  void it('a second snapshot emits only changes, additions and synthesised deletions (last)', () => {
+    const st = new SyncState()
+    snapshot(st, 'e', 5, [put('same', '1'), put('changed', '2'), put('gone', '3')])
+    const out = snapshot(st, 'f', 9, [
+      put('same', '1', 'other-revision'),
+      put('changed', '9'),
+      put('new', '4'),
+    ])
+    assert.deepEqual(out, [
+      put('changed', '9'),
+      put('new', '4'),
+      { key: 'Node/gone', value: undefined, revision: '1' },
+    ])
+    assert.equal(
+      st.kvs.get('Node/same')?.revision,
+      'other-revision',
+      'revision-only change stored silently'
+    )
+  })
+
+  void it('an identical snapshot emits nothing', () => {
+    const st = new SyncState()
+    snapshot(st, 'e', 5, [put('a', '1'), put('b', '2')])
+    assert.deepEqual(snapshot(st, 'e2', 6, [put('b', '2'), put('a', '1')]), [])
+  })
+
+  void it('deltas must continue exactly after the held seq', () => {
+    const st = new SyncState()
+    snapshot(st, 'e', 5, [])
+    assert.deepEqual(st.applyDeltas(6, 7, [put('a', '1'), put('a', '1')]), [put('a', '1')])
+    assert.deepEqual(st.resumePoint, { epoch: 'e', seq: 7 })
+    assert.throws(
+      () => st.applyDeltas(9, 9, []),
+      (e) => e instanceof ProtocolError && e.reason === 'seq-gap'
+    )
+    assert.equal(st.resumePoint, undefined, 'a gap drops the resume point')
+  })
+
+  void it('deleting an unknown key emits nothing; deleting a held key emits it', () => {
+    const st = new SyncState()
+    snapshot(st, 'e', 0, [put('a', '1')])
+    const delA: KVUpdate = { key: 'Node/a', value: undefined, revision: '2' }
+    const delX: KVUpdate = { key: 'Node/x', value: undefined, revision: '2' }
+    assert.deepEqual(st.applyDeltas(1, 2, [delX, delA]), [delA])
+    assert.equal(st.kvs.size, 0)
+  })
+
+  void it('an interrupted snapshot leaves no resume point, so the next connection snapshots again', () => {
+    const st = new SyncState()
+    snapshot(st, 'e', 5, [put('a', '1')])
+    st.beginSnapshot()
+    st.applySnapshotChunk([put('b', '2')])
+    st.abandonSnapshot()
+    assert.equal(st.resumePoint, undefined)
+    assert.throws(() => st.resume('e'), ProtocolError)
+    // The next full snapshot repairs everything, deleting what neither snapshot had.
+    assert.deepEqual(snapshot(st, 'e', 8, [put('b', '2')]), [
+      { key: 'Node/a', value: undefined, revision: '1' },
+    ])
+  })
+
+  void it('deltas before the stream started are rejected', () => {
+    assert.throws(() => new SyncState().applyDeltas(1, 1, []), ProtocolError)
+  })
+})
+
+void describe('AddressRotation', () => {
+  void it('hands out every address once per round, in shuffled order, never repeating across a round boundary', () => {
+    let x = 0
+    const random = (): number => (x = (x * 9301 + 49297) % 233280) / 233280
+    const addrs = ['a', 'b', 'c', 'd']
+    const rot = new AddressRotation(addrs, random)
+    let prev: string | undefined
+    for (let round = 0; round < 50; round++) {
+      const got = addrs.map(() => rot.next())
+      assert.deepEqual([...got].sort(), addrs)
+      assert.notEqual(got[0], prev)
+      prev = got[got.length - 1]
+    }
+  })
+
+  void it('with one address always returns it', () => {
+    const rot = new AddressRotation(['only'])
+    assert.deepEqual([rot.next(), rot.next()], ['only', 'only'])
+  })
+})
