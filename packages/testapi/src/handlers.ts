@@ -9,7 +9,7 @@ import { type Json, jsonPatch, mergePatch } from './patch.js'
 import { type ObjectMatcher, parseFieldSelector, parseLabelSelector } from './selectors.js'
 import { type ServedResource, apiVersionOf } from './served-resources.js'
 import { ApiStatusError, badRequest, expired, notFound } from './status.js'
-import type { KubeObject, Store } from './store.js'
+import { type KubeObject, Store } from './store.js'
 import type { WatchConfig, WatchHub } from './watch.js'
 
 /** A parsed request against a resource. */
@@ -41,8 +41,6 @@ interface ContinueToken {
   readonly rv: number
   readonly after: string
 }
-
-const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`
 
 /** Dispatches one request. Returns undefined when a watch took over the response. */
 export async function handle(
@@ -150,8 +148,8 @@ function matcher(q: URLSearchParams): ObjectMatcher {
  */
 function list(store: Store, r: ResourceRequest): object {
   const match = matcher(r.query)
-  let items = store.list(r.resource, r.namespace).filter(match)
   let rv = store.revision
+  let after: string | undefined
   const cont = r.query.get('continue')
   if (cont !== null && cont !== '') {
     let tok: ContinueToken
@@ -160,13 +158,16 @@ function list(store: Store, r: ResourceRequest): object {
     } catch {
       throw badRequest('invalid continue token')
     }
+    if (typeof tok.rv !== 'number' || typeof tok.after !== 'string')
+      throw badRequest('invalid continue token')
     if (tok.rv < store.compactedRevision)
       throw expired(
         'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
       )
     rv = tok.rv
-    items = items.filter((o) => keyOf(o) > tok.after)
+    after = tok.after
   }
+  let items = store.list(r.resource, r.namespace, after).filter(match)
   const limit = Number(r.query.get('limit') ?? '0')
   let next: string | undefined
   let remaining: number | undefined
@@ -176,7 +177,7 @@ function list(store: Store, r: ResourceRequest): object {
     const last = items[items.length - 1]
     if (last !== undefined)
       next = Buffer.from(
-        JSON.stringify({ rv, after: keyOf(last) } satisfies ContinueToken)
+        JSON.stringify({ rv, after: Store.keyOf(last) } satisfies ContinueToken)
       ).toString('base64url')
   }
   return {

@@ -227,7 +227,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       return store.get(r, ns, name) === undefined ? undefined : store.delete(r, ns, name)
     },
     get: (id, name, ns) => store.get(resourceOf(id), ns, name),
-    list: (id, ns) => store.list(resourceOf(id), ns),
+    list: (id, ns) => store.list(resourceOf(id), ns).map((o) => structuredClone(o)),
     compact: () => store.compact(),
     dropWatches: () => hub.endAll(),
     stop: async () => {

@@ -67,6 +67,8 @@ export class Store {
   #rv = 1
   #compactedRv = 0
   readonly #objects = new Map<string, Map<string, KubeObject>>()
+  /** Sorted keys per resource; dropped when a key is added or removed. */
+  readonly #sorted = new Map<string, string[]>()
   #history: StoreEvent[] = []
   readonly #listeners = new Set<(e: StoreEvent) => void>()
 
@@ -82,19 +84,40 @@ export class Store {
     return this.#compactedRv
   }
 
-  /** Objects of one resource (in one namespace when given), sorted by namespace/name, as copies. */
-  list(res: ServedResource, namespace?: string): KubeObject[] {
-    const m = this.#objects.get(resourceId(res))
+  /**
+   * Objects of one resource (in one namespace when given), sorted by namespace/name. The stored
+   * objects themselves, not copies (cheap for big lists): callers must not mutate them. Writes
+   * replace stored objects instead of changing them, so a returned list stays a consistent view.
+   */
+  list(res: ServedResource, namespace?: string, afterKey?: string): readonly KubeObject[] {
+    const id = resourceId(res)
+    const m = this.#objects.get(id)
     if (m === undefined) return []
-    const keys = [...m.keys()].sort()
+    let keys = this.#sorted.get(id)
+    if (keys === undefined) this.#sorted.set(id, (keys = [...m.keys()].sort()))
+    let i = 0
+    if (afterKey !== undefined) {
+      // first key greater than afterKey (binary search)
+      let hi = keys.length
+      while (i < hi) {
+        const mid = (i + hi) >>> 1
+        if ((keys[mid] ?? '') <= afterKey) i = mid + 1
+        else hi = mid
+      }
+    }
     const out: KubeObject[] = []
-    for (const k of keys) {
-      const o = m.get(k)
+    for (; i < keys.length; i++) {
+      const o = m.get(keys[i] ?? '')
       if (o === undefined) continue
       if (namespace !== undefined && res.namespaced && o.metadata.namespace !== namespace) continue
-      out.push(structuredClone(o))
+      out.push(o)
     }
     return out
+  }
+
+  /** The store key of an object (`namespace/name` or `name`), the order lists are sorted in. */
+  static keyOf(o: KubeObject): string {
+    return objKey(o.metadata.namespace, o.metadata.name ?? '')
   }
 
   /** One object (a copy) or undefined. */
@@ -129,6 +152,7 @@ export class Store {
       },
     }
     m.set(objKey(ns, name), obj)
+    this.#sorted.delete(resourceId(res))
     this.#commit(rv, res, 'ADDED', obj)
     return structuredClone(obj)
   }
@@ -198,6 +222,7 @@ export class Store {
     const old = m.get(objKey(ns, name))
     if (old === undefined) throw notFound(res, name)
     m.delete(objKey(ns, name))
+    this.#sorted.delete(resourceId(res))
     const rv = this.#rv + 1
     const obj: KubeObject = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } }
     this.#commit(rv, res, 'DELETED', obj)
