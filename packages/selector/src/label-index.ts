@@ -12,17 +12,21 @@
  * ```
  *  selector ──labelRestrictions()──► best restriction ─┬─ label ∈ {v1,v2}  → selByValue[label][v]
  *                                                      ├─ has(label) only  → selByLabel[label]
- *                                                      ├─ none             → unindexed (+ byRef[label])
+ *                                                      ├─ none             → unindexed
+ *  selector ──labelNames()──► byRef[label] for each label it reads
  *                                                      └─ contradictory    → never matches
  *  item ──effective labels──► itemsByValue[label][value]
  * ```
  * - A new or changed selector evaluates only its candidate items: the items filed under its
  *   (label, value)s, or under its label, or all items when it is unindexed.
- * - An item label change with changed keys D re-evaluates only selectors that read a key in D
- *   (`Selector.labelNames()`) and whose restriction the old or the new labels satisfy: the buckets
- *   of the item's labels, plus the unindexed selectors filed under a key of D. `all()` is never
- *   re-evaluated on a label change.
- * - A parent change recomputes the effective labels of that parent's items only.
+ * - An item label change with changed keys D can only change selectors that read a key in D
+ *   (`Selector.labelNames()`). Two complete views find them: every reader of D (`byRef`), or the
+ *   buckets of the item's old and new labels filtered to readers of D (plus unindexed readers of
+ *   D). The index walks whichever is smaller: a `version` change has few readers, an `app` change
+ *   few bucket entries. `all()` reads nothing and is never re-evaluated on a label change.
+ * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
+ * - A parent change recomputes the effective labels of that parent's items only (each item
+ *   caches its merged inherited labels).
  * - No (selector, item) match state is stored: the previous result is the selector evaluated on the
  *   previous labels, so memory is O(selectors + items × labels) even when an `all()` selector
  *   matches every item. The match set of a selector is computed on demand ({@link matchingItems}).
@@ -37,11 +41,20 @@
  * Callbacks must not throw and must not call back into the index (that throws
  * `LabelIndexReentrancyError`).
  */
-import type { SelectorNode } from './ast.js'
 import { LabelValueSets, SetMap } from './buckets.js'
 import { LabelIndexReentrancyError } from './errors.js'
 import { chooseIndex, type IndexKind } from './index-choice.js'
+import {
+  NO_LABELS,
+  changedKeys,
+  effectiveLabels,
+  inheritLabels,
+  sameLabels,
+  sameList,
+  type ItemRec,
+} from './item-labels.js'
 import { toLabelMap, type Labels } from './labels.js'
+import { SelectorBuckets, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
 /** Receivers of match transitions; both are called synchronously from the updating method. */
@@ -67,38 +80,11 @@ export interface LabelIndexStats {
   readonly neverMatchingSelectors: number
 }
 
-interface SelectorRec {
-  readonly id: string
-  readonly selector: Selector
-  readonly root: SelectorNode
-  readonly refs: ReadonlySet<string>
-  readonly kind: IndexKind
-  /** The index label for 'value' and 'label'; '' otherwise. */
-  readonly label: string
-  /** The index values for 'value'. */
-  readonly values: readonly string[]
-  /** Visit marker: equal to the index's current stamp when already considered. */
-  stamp: number
-}
-
-interface ItemRec {
-  readonly id: string
-  own: ReadonlyMap<string, string>
-  parentIds: readonly string[]
-  /** Effective labels (own + inherited). */
-  labels: ReadonlyMap<string, string>
-}
-
-const NO_LABELS: ReadonlyMap<string, string> = new Map()
-
 /** Incremental selector × item matcher; see the file comment for the inheritance rule and costs. */
 export class LabelIndex {
   readonly #cb: LabelIndexCallbacks
   readonly #selectors = new Map<string, SelectorRec>()
-  readonly #selByValue = new LabelValueSets<SelectorRec>()
-  readonly #selByLabel = new SetMap<string, SelectorRec>()
-  readonly #unindexed = new Set<SelectorRec>()
-  readonly #unindexedByRef = new SetMap<string, SelectorRec>()
+  readonly #buckets = new SelectorBuckets()
   readonly #items = new Map<string, ItemRec>()
   readonly #itemsByValue = new LabelValueSets<ItemRec>()
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
@@ -116,7 +102,17 @@ export class LabelIndex {
       const old = this.#selectors.get(id)
       if (old !== undefined && old.selector.equals(selector)) return
       if (old !== undefined) this.#unfileSelector(old)
-      const rec = this.#fileSelector(id, selector)
+      const rec = selectorRec(
+        id,
+        selector,
+        chooseIndex(
+          selector.labelRestrictions(),
+          (l, v) => this.#itemsByValue.get(l, v)?.size ?? 0,
+          (l) => this.#itemsByValue.countForLabel(l)
+        )
+      )
+      this.#selectors.set(id, rec)
+      this.#buckets.add(rec)
       // Stops from the old selector's candidates, then starts from the new one's; each candidate
       // set holds an item at most once, so no pair is reported twice.
       if (old !== undefined) {
@@ -151,24 +147,31 @@ export class LabelIndex {
    */
   updateItem(id: string, labels: Labels, parentIds: readonly string[] = []): void {
     this.#guard(() => {
-      const own = toLabelMap(labels)
-      const parents = [...parentIds]
       const rec = this.#items.get(id)
       if (rec === undefined) {
-        const item: ItemRec = { id, own, parentIds: parents, labels: NO_LABELS }
-        item.labels = this.#effectiveLabels(item)
+        const parents = [...parentIds]
+        const own = toLabelMap(labels)
+        const inherited = this.#inheritedLabels(parents)
+        const item: ItemRec = { id, own, parentIds: parents, inherited, labels: NO_LABELS }
+        item.labels = effectiveLabels(item)
         this.#items.set(id, item)
         for (const p of parents) this.#itemsByParent.add(p, item)
         for (const [l, v] of item.labels) this.#itemsByValue.add(l, v, item)
-        this.#forEachCandidateSelector(item.labels, (sel) => {
+        this.#buckets.forEachCandidate(item.labels, (sel) => {
           if (sel.root.evaluate(item.labels)) this.#cb.onMatchStarted(sel.id, id)
         })
         return
       }
-      for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
-      for (const p of parents) this.#itemsByParent.add(p, rec)
-      rec.own = own
-      rec.parentIds = parents
+      // The common resync case: nothing changed, so nothing is allocated.
+      const sameParents = sameList(rec.parentIds, parentIds)
+      if (sameParents && sameLabels(rec.own, labels)) return
+      if (!sameParents) {
+        for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
+        rec.parentIds = [...parentIds]
+        for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
+        rec.inherited = this.#inheritedLabels(rec.parentIds)
+      }
+      rec.own = toLabelMap(labels)
       this.#relabel(rec)
     })
   }
@@ -181,7 +184,7 @@ export class LabelIndex {
       this.#items.delete(id)
       for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
       for (const [l, v] of rec.labels) this.#itemsByValue.delete(l, v, rec)
-      this.#forEachCandidateSelector(rec.labels, (sel) => {
+      this.#buckets.forEachCandidate(rec.labels, (sel) => {
         if (sel.root.evaluate(rec.labels)) this.#cb.onMatchStopped(sel.id, id)
       })
     })
@@ -191,7 +194,7 @@ export class LabelIndex {
   updateParent(id: string, labels: Labels): void {
     this.#guard(() => {
       this.#parents.set(id, toLabelMap(labels))
-      for (const item of this.#itemsByParent.get(id) ?? []) this.#relabel(item)
+      this.#reinherit(this.#itemsByParent.get(id))
     })
   }
 
@@ -199,7 +202,7 @@ export class LabelIndex {
   deleteParent(id: string): void {
     this.#guard(() => {
       if (!this.#parents.delete(id)) return
-      for (const item of this.#itemsByParent.get(id) ?? []) this.#relabel(item)
+      this.#reinherit(this.#itemsByParent.get(id))
     })
   }
 
@@ -224,7 +227,7 @@ export class LabelIndex {
     const item = this.#items.get(id)
     const out: string[] = []
     if (item === undefined) return out
-    this.#forEachCandidateSelector(item.labels, (sel) => {
+    this.#buckets.forEachCandidate(item.labels, (sel) => {
       if (sel.root.evaluate(item.labels)) out.push(sel.id)
     })
     return out
@@ -255,25 +258,22 @@ export class LabelIndex {
     }
   }
 
-  // Own labels win; then parents in listed order, the first holding a label wins.
-  #effectiveLabels(item: ItemRec): ReadonlyMap<string, string> {
-    if (item.parentIds.length === 0) return item.own
-    const out = new Map<string, string>()
-    for (let i = item.parentIds.length - 1; i >= 0; i--) {
-      const parent = this.#parents.get(item.parentIds[i]!)
-      if (parent !== undefined) for (const [l, v] of parent) out.set(l, v)
+  #inheritedLabels(parentIds: readonly string[]): ReadonlyMap<string, string> {
+    return inheritLabels(parentIds.map((p) => this.#parents.get(p)))
+  }
+
+  #reinherit(items: Iterable<ItemRec> | undefined): void {
+    for (const item of items ?? []) {
+      item.inherited = this.#inheritedLabels(item.parentIds)
+      this.#relabel(item)
     }
-    for (const [l, v] of item.own) out.set(l, v)
-    return out
   }
 
   // Recomputes an item's effective labels and reports the transitions the change causes.
   #relabel(item: ItemRec): void {
     const oldLabels = item.labels
-    const newLabels = this.#effectiveLabels(item)
-    const changed: string[] = []
-    for (const [l, v] of oldLabels) if (newLabels.get(l) !== v) changed.push(l)
-    for (const l of newLabels.keys()) if (!oldLabels.has(l)) changed.push(l)
+    const newLabels = effectiveLabels(item)
+    const changed = changedKeys(oldLabels, newLabels)
     item.labels = newLabels
     if (changed.length === 0) return
     for (const l of changed) {
@@ -283,45 +283,53 @@ export class LabelIndex {
       if (nv !== undefined) this.#itemsByValue.add(l, nv, item)
     }
 
+    // Two complete views of the selectors whose result can change: those reading a changed label
+    // (selByRef), and those filed under the item's old or new labels (buckets) that read a changed
+    // label. Walk the smaller: a `version` change touches few readers, an `app` change few buckets.
     const stamp = ++this.#stamp
-    const consider = (sel: SelectorRec): void => {
-      if (sel.stamp === stamp) return
-      sel.stamp = stamp
-      if (!readsAny(sel.refs, changed)) return
+    const check = (sel: SelectorRec): void => {
       const was = sel.root.evaluate(oldLabels)
       const now = sel.root.evaluate(newLabels)
       if (was === now) return
       if (now) this.#cb.onMatchStarted(sel.id, item.id)
       else this.#cb.onMatchStopped(sel.id, item.id)
     }
+    let readersCost = 0
+    for (const l of changed) readersCost += this.#buckets.readers(l)?.size ?? 0
+    if (
+      readersCost <= SMALL_VIEW ||
+      readersCost <= bucketCost(this.#buckets, oldLabels, newLabels, changed, readersCost)
+    ) {
+      for (const l of changed) {
+        for (const sel of this.#buckets.readers(l) ?? []) {
+          if (sel.stamp === stamp) continue
+          sel.stamp = stamp
+          check(sel)
+        }
+      }
+      return
+    }
+    const consider = (sel: SelectorRec): void => {
+      if (sel.stamp === stamp) return
+      sel.stamp = stamp
+      if (readsAny(sel.refs, changed)) check(sel)
+    }
     // Buckets of every old label (unchanged labels have the same buckets in the new labels)...
-    for (const [l, v] of oldLabels) this.#forEachBucketSelector(l, v, consider)
+    for (const [l, v] of oldLabels) this.#buckets.forEachInBuckets(l, v, consider)
     // ...plus the buckets of the new values of changed labels, and the unindexed readers of D.
     for (const l of changed) {
       const nv = newLabels.get(l)
-      if (nv !== undefined) this.#forEachBucketSelector(l, nv, consider)
-      for (const sel of this.#unindexedByRef.get(l) ?? []) consider(sel)
+      if (nv !== undefined) this.#buckets.forEachInBuckets(l, nv, consider)
+      for (const sel of this.#buckets.unindexedReaders(l) ?? []) consider(sel)
     }
   }
 
-  #forEachBucketSelector(label: string, value: string, fn: (sel: SelectorRec) => void): void {
-    const byValue = this.#selByValue.get(label, value)
-    if (byValue !== undefined) for (const sel of byValue) fn(sel)
-    const byLabel = this.#selByLabel.get(label)
-    if (byLabel !== undefined) for (const sel of byLabel) fn(sel)
-  }
-
-  // Every selector that may match `labels`; each at most once.
-  #forEachCandidateSelector(
-    labels: ReadonlyMap<string, string>,
-    fn: (sel: SelectorRec) => void
-  ): void {
-    // An item has one value per label, so value and label buckets never repeat a selector.
-    for (const [l, v] of labels) this.#forEachBucketSelector(l, v, fn)
-    for (const sel of this.#unindexed) fn(sel)
-  }
-
   // Every item that `sel` may match; each at most once.
+  #unfileSelector(rec: SelectorRec): void {
+    this.#selectors.delete(rec.id)
+    this.#buckets.delete(rec)
+  }
+
   #forEachCandidateItem(sel: SelectorRec, fn: (item: ItemRec) => void): void {
     switch (sel.kind) {
       case 'value':
@@ -340,58 +348,30 @@ export class LabelIndex {
         break
     }
   }
+}
 
-  #fileSelector(id: string, selector: Selector): SelectorRec {
-    const { kind, label, values } = chooseIndex(
-      selector.labelRestrictions(),
-      (l, v) => this.#itemsByValue.get(l, v)?.size ?? 0,
-      (l) => this.#itemsByValue.countForLabel(l)
-    )
-    const rec: SelectorRec = {
-      id,
-      selector,
-      root: selector.root,
-      refs: selector.labelNames(),
-      kind,
-      label,
-      values,
-      stamp: 0,
-    }
-    this.#selectors.set(id, rec)
-    switch (kind) {
-      case 'value':
-        for (const v of values) this.#selByValue.add(label, v, rec)
-        break
-      case 'label':
-        this.#selByLabel.add(label, rec)
-        break
-      case 'unindexed':
-        this.#unindexed.add(rec)
-        for (const l of rec.refs) this.#unindexedByRef.add(l, rec)
-        break
-      case 'never':
-        break
-    }
-    return rec
-  }
+/** Below this many readers of the changed labels, relabelling walks them without sizing buckets. */
+const SMALL_VIEW = 32
 
-  #unfileSelector(rec: SelectorRec): void {
-    this.#selectors.delete(rec.id)
-    switch (rec.kind) {
-      case 'value':
-        for (const v of rec.values) this.#selByValue.delete(rec.label, v, rec)
-        break
-      case 'label':
-        this.#selByLabel.delete(rec.label, rec)
-        break
-      case 'unindexed':
-        this.#unindexed.delete(rec)
-        for (const l of rec.refs) this.#unindexedByRef.delete(l, rec)
-        break
-      case 'never':
-        break
-    }
+// Size of the bucket view of a relabel, counted only until it exceeds `limit`.
+function bucketCost(
+  buckets: SelectorBuckets,
+  oldLabels: ReadonlyMap<string, string>,
+  newLabels: ReadonlyMap<string, string>,
+  changed: readonly string[],
+  limit: number
+): number {
+  let cost = 0
+  for (const [l, v] of oldLabels) {
+    cost += buckets.bucketSize(l, v)
+    if (cost > limit) return cost
   }
+  for (const l of changed) {
+    const nv = newLabels.get(l)
+    if (nv !== undefined) cost += buckets.bucketSize(l, nv)
+    cost += buckets.unindexedReaders(l)?.size ?? 0
+  }
+  return cost
 }
 
 function readsAny(refs: ReadonlySet<string>, keys: readonly string[]): boolean {

@@ -1,0 +1,75 @@
+/**
+ * The item side of the label index: an item's own labels, the labels inherited from its parents and
+ * the effective labels selectors see. Own labels win; among parents, the first listed one holding a
+ * label wins (Felix's profile inheritance).
+ */
+import { isLabelMap, type Labels } from './labels.js'
+
+/** An item as the index keeps it. */
+export interface ItemRec {
+  readonly id: string
+  own: ReadonlyMap<string, string>
+  parentIds: readonly string[]
+  /** Labels from the parents (the first listed parent wins), cached until a parent changes. */
+  inherited: ReadonlyMap<string, string>
+  /** Effective labels: own labels over inherited ones. */
+  labels: ReadonlyMap<string, string>
+}
+
+/** The shared empty label map. */
+export const NO_LABELS: ReadonlyMap<string, string> = new Map()
+
+/** Merges parents' labels in listed order: the first parent holding a label wins. */
+export function inheritLabels(
+  parents: Iterable<ReadonlyMap<string, string> | undefined>
+): ReadonlyMap<string, string> {
+  let out: Map<string, string> | undefined
+  for (const parent of parents) {
+    if (parent === undefined || parent.size === 0) continue
+    out ??= new Map()
+    for (const [l, v] of parent) if (!out.has(l)) out.set(l, v)
+  }
+  return out ?? NO_LABELS
+}
+
+/** The effective labels of `item`: own labels over inherited ones (no copy without parents' labels). */
+export function effectiveLabels(item: ItemRec): ReadonlyMap<string, string> {
+  if (item.inherited.size === 0) return item.own
+  const out = new Map(item.inherited)
+  for (const [l, v] of item.own) out.set(l, v)
+  return out
+}
+
+/** The keys whose values differ between `a` and `b` (added, removed or changed). */
+export function changedKeys(
+  a: ReadonlyMap<string, string>,
+  b: ReadonlyMap<string, string>
+): string[] {
+  const changed: string[] = []
+  for (const [l, v] of a) if (b.get(l) !== v) changed.push(l)
+  for (const l of b.keys()) if (!a.has(l)) changed.push(l)
+  return changed
+}
+
+/** True when both lists hold the same ids in the same order. */
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** True when `labels` (map or record) holds exactly the entries of `own`; allocates nothing. */
+export function sameLabels(own: ReadonlyMap<string, string>, labels: Labels): boolean {
+  if (isLabelMap(labels)) {
+    if (labels.size !== own.size) return false
+    for (const [l, v] of labels) if (own.get(l) !== v) return false
+    return true
+  }
+  let n = 0
+  for (const l in labels) {
+    if (!Object.hasOwn(labels, l)) continue
+    if (own.get(l) !== labels[l]) return false
+    n++
+  }
+  return n === own.size
+}
