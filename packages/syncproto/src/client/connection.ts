@@ -90,9 +90,8 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
     const connectTimer = setTimeout(() => {
       fail(new ConnectTimeoutError(ctx.address, cfg.connectTimeoutMs), CLOSE_CODES.timeout)
     }, cfg.connectTimeoutMs)
-    const readTimer = setTimeout(() => {
-      fail(new ReadTimeoutError(cfg.readTimeoutMs), CLOSE_CODES.timeout)
-    }, cfg.readTimeoutMs)
+    // The read timer starts with the ServerHello; until then the connect timer is in charge.
+    let readTimer: NodeJS.Timeout | undefined
     let killTimer: NodeJS.Timeout | undefined
 
     const onAbort = (): void => close(CLOSE_CODES.normal, 'client stopping')
@@ -142,6 +141,9 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
         )
       }
       clearTimeout(connectTimer)
+      readTimer = setTimeout(() => {
+        fail(new ReadTimeoutError(cfg.readTimeoutMs), CLOSE_CODES.timeout)
+      }, cfg.readTimeoutMs)
       handshakeDone = true
       epoch = hello.epoch
       log.info(
@@ -252,7 +254,7 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (phase === 'closing') return
-      readTimer.refresh()
+      readTimer?.refresh()
       try {
         if (!isBinary) throw new ProtocolError('unexpected-message', 'text frame')
         handle(decodeFrame(data as Buffer, limits))
