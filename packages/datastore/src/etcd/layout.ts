@@ -30,6 +30,7 @@ import {
   type ValidationError,
 } from '@cattail/model'
 import { assertNever } from '@cattail/common'
+import { toManifest } from '../manifest.js'
 
 /** Root of Calico's v3 resources. */
 export const CALICO_V3_PREFIX = '/calico/resources/v3/projectcalico.org/'
@@ -138,46 +139,12 @@ export function etcdKeyOf(kind: ResourceKind, name: string, namespace?: string):
   }
 }
 
-/** The stored JSON of a resource (the form Calico / Kubernetes write), without resourceVersion. */
+/**
+ * The stored JSON of a resource: Calico's AllocationBlock for IPAM blocks, otherwise its manifest
+ * (`toManifest`: v3 JSON, or Kubernetes v1 JSON for Service/Endpoints/Secret).
+ */
 export function etcdValueFor(r: Resource): string {
-  const { resourceVersion: _rv, ...metadata } = r.metadata
-  switch (r.kind) {
-    case 'IPAMBlock':
-      return JSON.stringify(r.spec)
-    case 'Secret': {
-      const data: Record<string, string> = {}
-      for (const [k, v] of Object.entries(r.spec.data))
-        data[k] = Buffer.from(v, 'utf8').toString('base64')
-      return JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata, data })
-    }
-    case 'Service':
-      return JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata, spec: r.spec })
-    case 'Endpoints':
-      return JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Endpoints',
-        metadata,
-        subsets: r.spec.subsets,
-      })
-    case 'WorkloadEndpoint':
-    case 'HostEndpoint':
-    case 'Profile':
-    case 'Node':
-    case 'IPPool':
-    case 'NetworkPolicy':
-    case 'GlobalNetworkPolicy':
-    case 'Tier':
-    case 'RemoteClusterConfiguration':
-    case 'RemoteClusterStatus':
-      return JSON.stringify({
-        apiVersion: CALICO_API_VERSION,
-        kind: r.kind,
-        metadata,
-        spec: r.spec,
-      })
-    default:
-      return assertNever(r, 'resource')
-  }
+  return JSON.stringify(r.kind === 'IPAMBlock' ? r.spec : toManifest(r))
 }
 
 /** What one etcd key/value turned into. */
