@@ -210,6 +210,20 @@ void describe('test API server (plain http)', () => {
     assert.equal(all.body.metadata.resourceVersion, String(api.revision))
   })
 
+  void it('answers a continue token older than the history with 410 Expired', async () => {
+    for (let i = 0; i < 3; i++) api.put('pods', pod(`e${i}`, {}, 'expire'))
+    const first = await call(api, 'GET', '/api/v1/namespaces/expire/pods?limit=1')
+    const token = first.body.metadata.continue as string
+    assert.ok(token)
+    assert.equal(first.body.metadata.remainingItemCount, 2)
+    api.put('pods', pod('e9', {}, 'expire'))
+    api.compact()
+    const next = await call(api, 'GET', `/api/v1/namespaces/expire/pods?limit=1&continue=${token}`)
+    assert.deepEqual([next.status, next.body.reason], [410, 'Expired'])
+    const bad = await call(api, 'GET', '/api/v1/namespaces/expire/pods?continue=garbage')
+    assert.equal(bad.status, 400)
+  })
+
   void it('watches from a resourceVersion: replays history, then streams live, filtered', async () => {
     api.put('pods', pod('w1', { app: 'x' }, 'watch'))
     const from = api.revision

@@ -50,6 +50,10 @@ void describe('kubernetes driver', () => {
         },
         { kind: 'path', path: join(dir.path, 'does-not-exist') },
         { kind: 'path', path: missingCa },
+        // in-cluster without the service environment (skipped when running inside a pod)
+        ...(process.env['KUBERNETES_SERVICE_HOST'] === undefined
+          ? [{ kind: 'in-cluster' } as const]
+          : []),
       ] as const
       for (const kubeconfig of cases) {
         const rec = new SyncerRecorder()
@@ -136,6 +140,35 @@ void describe('kubernetes driver', () => {
         h.api.remove('namespaces', 'ns1')
         await waitFor(() => !rec.state.has('Profile/kns.ns1'))
         assert.deepEqual(rec.failures, [])
+      } finally {
+        await syncer.stop()
+      }
+    } finally {
+      await h.close()
+    }
+  })
+
+  void it('reads Kubernetes network policies as knp.default.* beside Calico ones', async () => {
+    const h = await makeKubeHarness()
+    try {
+      h.api.put('networkpolicies.networking.k8s.io', {
+        metadata: { name: 'deny-all', namespace: 'ns1' },
+        spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      })
+      h.api.put('networkpolicies.crd.projectcalico.org', {
+        metadata: { name: 'allow-web', namespace: 'ns1' },
+        spec: { tier: 'default', order: 10, selector: "app == 'web'", types: ['Ingress'] },
+      })
+      const { rec, syncer } = await startSynced(h, kinds('NetworkPolicy'))
+      try {
+        assert.deepEqual(
+          [...rec.state.keys()].sort(),
+          ['NetworkPolicy/ns1/allow-web', 'NetworkPolicy/ns1/knp.default.deny-all'],
+          rec.describe()
+        )
+        h.api.remove('networkpolicies.networking.k8s.io', 'deny-all', 'ns1')
+        await waitFor(() => !rec.state.has('NetworkPolicy/ns1/knp.default.deny-all'))
+        assert.ok(rec.state.has('NetworkPolicy/ns1/allow-web'))
       } finally {
         await syncer.stop()
       }
