@@ -1,0 +1,30 @@
+/**
+ * The `cattail` command: one binary, one subcommand per role.
+ *
+ *   cattail cache       the snapshot cache and fan-out server (Deployment)
+ *   cattail agent       the node agent (DaemonSet)
+ *   cattail status      what a cache is serving: sync status, remote clusters, object counts
+ *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
+ */
+import { Command } from 'commander'
+import { cacheCommand } from '@cattail/cache'
+import { statusCommand } from './status.js'
+
+/** Version printed by `cattail --version`. */
+export const CATTAIL_VERSION = '0.1.0'
+
+/**
+ * Builds the program. Commander's exit handling is overridden on every subcommand so that parse
+ * errors surface as CommanderError (main.ts turns them into exit codes).
+ */
+export function buildProgram(): Command {
+  const program = new Command('cattail')
+    .description(
+      'cattail: a cluster mesh for Kubernetes (cross-cluster pod routing over VXLAN, remote-aware policy, federated services).'
+    )
+    .version(CATTAIL_VERSION)
+    .showHelpAfterError()
+  const subcommands = [cacheCommand(), statusCommand()]
+  for (const c of subcommands) program.addCommand(c.exitOverride())
+  return program.exitOverride()
+}
