@@ -144,7 +144,7 @@ export class FileSyncer implements Syncer {
         watcher?.close()
         signal.removeEventListener('abort', onAbort)
         if (err === undefined) resolve()
-        else reject(err)
+        else reject(err instanceof Error ? err : new Error(String(err)))
       }
       const onAbort = (): void => finish()
       const read = (): void => {
