@@ -222,12 +222,13 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
     }
   })
 
-  void it('a Secret that appears after its RCC, and a malformed kubeconfig, are ConfigIncomplete until fixed', async () => {
+  void it('a Secret that appears after its RCC, a malformed kubeconfig and a malformed RCC are ConfigIncomplete (until fixed)', async () => {
     const m = await startMesh(({ putRcc, putSecret }) => {
       putRcc('late', secretRef('late-access'))
       putSecret('broken-access', { datastoreType: 'kubernetes', kubeconfig: 'clusters: [unclosed' })
       putRcc('broken', secretRef('broken-access'))
       putRcc('fine', { datastoreType: 'etcdv3', etcdEndpoints: e1.etcd.endpoint })
+      putRcc('malformed', { etcdEndpoints: 42 } as unknown as RemoteClusterConfigurationSpec)
     })
     try {
       await waitFor(() => m.rec.inSync, { timeoutMs: 20_000, what: 'mesh in-sync' })
@@ -236,6 +237,8 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
       assert.equal(m.rec.remoteState('broken'), 'ConfigIncomplete')
       assert.match(m.rec.remoteError('broken') ?? '', /kubeconfig is not valid YAML/)
       await waitFor(() => m.rec.remoteState('fine') === 'InSync', { timeoutMs: 10_000 })
+      assert.equal(m.rec.remoteState('malformed'), 'ConfigIncomplete')
+      assert.match(m.rec.remoteError('malformed') ?? '', /spec\.etcdEndpoints/)
       m.putSecret('late-access', kc.secretData())
       await waitFor(() => m.rec.remoteState('late') === 'InSync', { timeoutMs: 10_000 })
       const h = m.rec.remoteHistory('late')

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { afterEach, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { MeshError } from '@cattail/common'
+import { ValidationError } from '@cattail/model'
 import { waitFor } from '@cattail/common/testing'
 import type {
   CalicoNode,
@@ -14,6 +15,7 @@ import type {
   Secret,
   WorkloadEndpoint,
 } from '@cattail/model'
+import { BadObjectError } from '../errors.js'
 import { FakeFactory, type FakeSyncer } from './fake-syncer.js'
 import { createMeshSyncer, type MeshSyncer } from './mesh-syncer.js'
 import type { RemoteStatus } from './remote-status.js'
@@ -367,6 +369,30 @@ void describe('mesh syncer (fake drivers)', () => {
     await waitFor(() => h.f.live('http://b:2379').length === 1)
     await syncRemote(h, 'http://b:2379', wep('w1'))
     assert.deepEqual(h.rec.keysOf('b'), ['b/WorkloadEndpoint/default/w1'])
+  })
+
+  void it('an RCC the local driver rejects as malformed shows ConfigIncomplete with its reason', async () => {
+    const h = await harness()
+    h.local.push(etcdRcc('b', 'http://b:2379'))
+    h.local.setStatus('in-sync')
+    await syncRemote(h, 'http://b:2379', wep('w1'))
+    const bad = new ValidationError(
+      'RemoteClusterConfiguration',
+      'b',
+      'spec.etcdEndpoints',
+      'must be a string'
+    )
+    h.local.callbacks.onFailure(
+      new BadObjectError('remoteclusterconfigurations b', bad.message, bad)
+    )
+    h.local.push('RemoteClusterConfiguration/b') // the driver treats it as absent
+    assert.equal(h.rec.failures.length, 1, 'the failure is still forwarded')
+    assert.deepEqual(h.rec.keysOf('b'), [])
+    assert.equal(h.rec.remoteState('b'), 'ConfigIncomplete')
+    assert.match(h.rec.remoteError('b') ?? '', /spec\.etcdEndpoints must be a string/)
+    h.local.push(etcdRcc('b', 'http://b:2379'))
+    await syncRemote(h, 'http://b:2379', wep('w1'))
+    assert.equal(h.rec.remoteState('b'), 'InSync')
   })
 
   void it('a lost connection keeps the remote data (fail-static) and recovers', async () => {

@@ -30,6 +30,7 @@ import {
   DEFAULT_BACKOFF_CONFIG,
   type BackoffConfig,
   type Logger,
+  type MeshError,
 } from '@cattail/common'
 import {
   parseKey,
@@ -42,6 +43,7 @@ import {
 } from '@cattail/model'
 import { createSyncer } from '../factory.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
+import { malformedRccName } from './malformed-rcc.js'
 import { RemoteCluster, type RemoteDesired, type SyncerFactory } from './remote-cluster.js'
 import { remoteDatastoreConfig, secretRefOf } from './remote-config.js'
 import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
@@ -86,6 +88,8 @@ export class MeshSyncer implements Syncer {
   readonly #rccs = new Map<string, RemoteClusterConfiguration>()
   readonly #secrets = new Map<string, Secret>()
   readonly #remotes = new Map<string, RemoteCluster>()
+  /** RCCs the local driver reported as malformed (and treats as absent), with the reason. */
+  readonly #malformed = new Map<string, string>()
   /** Remotes with a status but no connection (an RCC whose name is unusable). */
   readonly #statuses = new Map<string, RemoteStatus>()
   #local: Syncer | undefined
@@ -132,7 +136,7 @@ export class MeshSyncer implements Syncer {
       {
         onUpdates: (u) => this.#onLocalUpdates(u),
         onStatus: (s) => this.#onLocalStatus(s),
-        onFailure: (err) => this.callbacks.onFailure(err),
+        onFailure: (err) => this.#onLocalFailure(err),
       }
     )
     this.#local = local
@@ -163,8 +167,10 @@ export class MeshSyncer implements Syncer {
         continue
       }
       if (k.kind === 'RemoteClusterConfiguration') {
-        if (u.value?.kind === 'RemoteClusterConfiguration') this.#rccs.set(k.name, u.value)
-        else this.#rccs.delete(k.name)
+        if (u.value?.kind === 'RemoteClusterConfiguration') {
+          this.#rccs.set(k.name, u.value)
+          this.#malformed.delete(k.name)
+        } else this.#rccs.delete(k.name)
         touched.add(k.name)
       } else if (k.kind === 'Secret') {
         const id = `${k.namespace ?? ''}/${k.name}`
@@ -186,13 +192,26 @@ export class MeshSyncer implements Syncer {
     if (this.#localSyncedOnce) for (const name of touched) this.#reconcile(name)
   }
 
+  #onLocalFailure(err: MeshError): void {
+    if (this.#stopped) return
+    this.callbacks.onFailure(err)
+    const name = malformedRccName(err)
+    if (name === undefined) return
+    // The driver treats the RCC as absent; we show why instead of silently dropping it.
+    this.#malformed.set(name, `invalid RemoteClusterConfiguration: ${err.message}`)
+    this.#rccs.delete(name)
+    if (this.#localSyncedOnce) this.#reconcile(name)
+  }
+
   #onLocalStatus(status: SyncStatus): void {
     if (this.#stopped) return
     this.#localStatus = status
     if (status === 'in-sync' && !this.#localSyncedOnce) {
       this.#localSyncedOnce = true
       this.#gating = new Set(this.#rccs.keys())
-      for (const name of this.#rccs.keys()) this.#reconcile(name)
+      for (const name of new Set([...this.#rccs.keys(), ...this.#malformed.keys()])) {
+        this.#reconcile(name)
+      }
       if (this.#gating.size > 0) {
         this.#log.info(
           { remotes: [...this.#gating], timeoutMs: this.#timeoutMs },
@@ -232,6 +251,15 @@ export class MeshSyncer implements Syncer {
   #reconcile(name: string): void {
     const rcc = this.#rccs.get(name)
     const existing = this.#remotes.get(name)
+    const malformed = this.#malformed.get(name)
+    if (
+      rcc === undefined &&
+      malformed !== undefined &&
+      remoteClusterNameProblem(name) === undefined
+    ) {
+      this.#remoteFor(name).apply({ valid: false, reason: malformed })
+      return
+    }
     if (rcc === undefined) {
       if (existing !== undefined) {
         this.#remotes.delete(name)
@@ -255,7 +283,12 @@ export class MeshSyncer implements Syncer {
       this.#ungate(name)
       return
     }
-    let remote = existing
+    this.#remoteFor(name).apply(this.#desired(rcc))
+  }
+
+  /** The connection object of remote `name`, created on first use. */
+  #remoteFor(name: string): RemoteCluster {
+    let remote = this.#remotes.get(name)
     if (remote === undefined) {
       const r: RemoteCluster = new RemoteCluster(name, {
         log: this.#log,
@@ -273,7 +306,7 @@ export class MeshSyncer implements Syncer {
       remote = r
       this.#remotes.set(name, r)
     }
-    remote.apply(this.#desired(rcc))
+    return remote
   }
 
   #desired(rcc: RemoteClusterConfiguration): RemoteDesired {
