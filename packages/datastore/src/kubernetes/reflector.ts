@@ -24,7 +24,7 @@
  * (reference/deps.md §2.3).
  */
 import type { Logger } from '@cattail/common'
-import { Backoff, type BackoffConfig, errorMessage, sleep } from '@cattail/common'
+import { Backoff, type BackoffConfig, assertNever, errorMessage, sleep } from '@cattail/common'
 import { KubeApiError, isGone } from './errors.js'
 import type { KubeApi } from './kube-api.js'
 
@@ -134,6 +134,9 @@ export class Reflector {
           case 'expired':
             this.log.info({ rv }, 'watch expired; relisting')
             rv = undefined
+            // A server that expires every fresh list at once must not make us spin.
+            if (Date.now() - startedMs < this.cfg.minWatchDurationMs)
+              if (!(await sleep(this.#backoff.next(), signal))) return
             break
           case 'ended':
             rv = out.revision
@@ -143,13 +146,14 @@ export class Reflector {
             } else this.#backoff.reset()
             break
           default:
-            out satisfies never
+            assertNever(out, 'watch outcome')
         }
       } catch (err) {
         if (signal.aborted) return
         if (isGone(err)) {
           rv = undefined // a list continue token or watch start that is too old: relist
           this.log.info({ err }, 'resource version expired; relisting')
+          if (!(await sleep(this.#backoff.next(), signal))) return
           continue
         }
         const delayMs = this.#backoff.next()
@@ -171,7 +175,7 @@ export class Reflector {
       if (typeof body !== 'object' || body === null || !Array.isArray(body.items))
         throw new Error(`list ${this.path}: the answer is not a list`)
       revision ??= body.metadata?.resourceVersion
-      items.push(...body.items)
+      for (const item of body.items) items.push(item)
       cont = body.metadata?.continue || undefined
     } while (cont !== undefined)
     if (revision === undefined || revision === '')
