@@ -27,6 +27,7 @@ import {
   AlreadyStartedError,
   Backoff,
   DEFAULT_BACKOFF_CONFIG,
+  errorMessage,
   sleep,
   type BackoffConfig,
   type Logger,
@@ -144,7 +145,7 @@ export class FileSyncer implements Syncer {
         watcher?.close()
         signal.removeEventListener('abort', onAbort)
         if (err === undefined) resolve()
-        else reject(err instanceof Error ? err : new Error(String(err)))
+        else reject(err instanceof Error ? err : new Error(errorMessage(err)))
       }
       const onAbort = (): void => finish()
       const read = (): void => {
