@@ -76,6 +76,7 @@ export class DataplaneLoop implements Startable {
   #nextResyncAt = 0
   #cycles = 0
   #crashed = false
+  #resyncRequested = true // start with a full resync
   readonly #backoff: Backoff
 
   constructor(
@@ -115,7 +116,7 @@ export class DataplaneLoop implements Startable {
 
   /** Forces a full resync on the next cycle (e.g. the netlink socket was recreated). */
   requestResync(): void {
-    this.#nextResyncAt = 0
+    this.#resyncRequested = true
     this.kick()
   }
 
@@ -174,13 +175,14 @@ export class DataplaneLoop implements Startable {
         if (this.#status === 'starting') this.#status = 'gated'
         continue
       }
+      const t0 = performance.now()
       for (const m of this.managers) m.completeDeferredWork()
       const now = Date.now()
-      if (this.cfg.resyncIntervalMs > 0 && now >= this.#nextResyncAt) {
+      if (this.#resyncRequested || (this.cfg.resyncIntervalMs > 0 && now >= this.#nextResyncAt)) {
         this.driver.markForResync()
+        this.#resyncRequested = false
         this.#nextResyncAt = now + this.cfg.resyncIntervalMs
       }
-      const t0 = performance.now()
       try {
         const r = await this.driver.apply(signal)
         this.#cycles++

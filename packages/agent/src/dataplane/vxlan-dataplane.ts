@@ -1,0 +1,71 @@
+/**
+ * Composition of the VXLAN dataplane: manager → driver (iproute2 + netlink) → loop. The daemon
+ * and the in-netns test harness build it the same way, so tests exercise the production wiring.
+ */
+import type { Logger } from '@cattail/common'
+import type { KVUpdate } from '@cattail/model'
+import {
+  DataplaneLoop,
+  type DataplaneLoopConfig,
+  type DataplaneLoopHooks,
+} from './dataplane-loop.js'
+import { Iproute2 } from './drivers/iproute2.js'
+import { NetlinkWriter } from './drivers/netlink-writer.js'
+import { KernelVxlanDriver } from './drivers/vxlan-driver.js'
+import type { VxlanDataplaneConfig } from './types.js'
+import { VxlanManager } from './vxlan-manager.js'
+
+/** Everything {@link createVxlanDataplane} needs. */
+export interface VxlanDataplaneOptions {
+  readonly nodeName: string
+  readonly vxlan: VxlanDataplaneConfig
+  readonly loop: DataplaneLoopConfig
+  readonly log: Logger
+  readonly hooks?: DataplaneLoopHooks
+  /** Called when the netlink socket was dropped after an error (metrics). */
+  readonly onNetlinkReset?: (err: unknown) => void
+}
+
+/** The assembled dataplane. */
+export interface VxlanDataplane {
+  readonly manager: VxlanManager
+  readonly driver: KernelVxlanDriver
+  readonly loop: DataplaneLoop
+  readonly netlink: NetlinkWriter | undefined
+  /** Delivers a batch of updates to the manager and wakes the loop. */
+  onUpdates(updates: readonly KVUpdate[]): void
+  start(signal?: AbortSignal): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Builds the VXLAN dataplane for this node's own network namespace. */
+export function createVxlanDataplane(o: VxlanDataplaneOptions): VxlanDataplane {
+  const log = o.log.child({ component: 'vxlan' })
+  const netlink = o.vxlan.useNetlink
+    ? new NetlinkWriter(o.vxlan, log, {
+        onReset: (err) => {
+          o.onNetlinkReset?.(err)
+          loop.requestResync() // only ever called after construction
+        },
+      })
+    : undefined
+  const driver = new KernelVxlanDriver(o.vxlan, new Iproute2(), netlink, log)
+  const manager = new VxlanManager(o.nodeName, driver, log)
+  const loop = new DataplaneLoop(o.loop, [manager], driver, o.log, o.hooks)
+  const theLoop = loop
+  return {
+    manager,
+    driver,
+    loop: theLoop,
+    netlink,
+    onUpdates(updates) {
+      for (const u of updates) manager.onUpdate(u)
+      if (manager.dirty) theLoop.kick()
+    },
+    start: (signal) => theLoop.start(signal),
+    async stop() {
+      await theLoop.stop()
+      netlink?.close()
+    },
+  }
+}
