@@ -51,6 +51,9 @@ import { SharedFrames } from './shared-frames.js'
 import { SharedSnapshots } from './shared-snapshots.js'
 import { clientIdentity, isClientAllowed } from './tls-identity.js'
 
+/** Listen backlog (the kernel caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096
+
 /** Name under which the server reports liveness. */
 export const SYNC_SERVER_HEALTH_NAME = 'syncserver'
 
@@ -233,7 +236,8 @@ export class SyncServer implements Startable {
       maxPayload: this.cfg.maxInboundBytes,
       clientTracking: false,
     })
-    server.listen(this.cfg.port, this.cfg.host)
+    // A deep accept queue: a thousand agents reconnecting at once must not hit SYN retries.
+    server.listen({ port: this.cfg.port, host: this.cfg.host, backlog: LISTEN_BACKLOG })
     try {
       await once(server, 'listening')
     } catch (err) {
