@@ -425,6 +425,13 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
         assert.deepEqual(m.rec.keysOf(`r${i}`), expectedKeys(`r${i}`, false))
       assert.deepEqual(m.rec.keysOf('r9'), [])
       assert.equal(m.mesh.remoteStatuses().size, 10)
+      // Pointing the dead one at a live cluster recovers it without touching the others.
+      const mark = m.rec.updates.length
+      m.putRcc('r9', { etcdEndpoints: e1.etcd.endpoint })
+      await waitFor(() => m.rec.remoteState('r9') === 'InSync', { timeoutMs: 10_000 })
+      assert.deepEqual(m.rec.keysOf('r9'), expectedKeys('r9', false))
+      const others = m.rec.updates.slice(mark).filter((u) => !u.key.includes('r9'))
+      assert.deepEqual(others, [])
     } finally {
       await m.close()
     }

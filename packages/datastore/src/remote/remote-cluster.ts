@@ -7,7 +7,7 @@
  *   apply(desired) ──(same fingerprint)──▶ nothing
  *        │ new/changed                       invalid ──▶ delete every key, ConfigIncomplete
  *        ▼
- *   Connecting (sync) ─▶ [stop old syncer] ─▶ read files ─▶ createSyncer ─▶ start
+ *   Connecting (sync) ─▶ stop old syncer (in background) ─▶ read files ─▶ createSyncer ─▶ start
  *                        driver status: resync-in-progress ─▶ ResyncInProgress
  *                                       in-sync            ─▶ (flush vanished keys) InSync
  *                        driver failure ─▶ ConnectionFailed (the driver retries by itself)
@@ -94,7 +94,7 @@ export class RemoteCluster {
   #lastRevision = ''
   #status: RemoteStatus | undefined
   #retryTimer: NodeJS.Timeout | undefined
-  /** Stops of superseded syncers still in flight; a new one waits for them. */
+  /** Stops of superseded syncers still in flight (awaited by stop() and remove()). */
   #stopping: Promise<void> = Promise.resolve()
   #removed = false
 
@@ -160,12 +160,10 @@ export class RemoteCluster {
     const old = this.#syncer
     this.#syncer = undefined
     if (old !== undefined) {
-      const prev = this.#stopping
-      this.#stopping = prev.then(() =>
-        old.stop().catch((err: unknown) => {
-          this.#log.error({ err }, 'stopping remote syncer failed')
-        })
-      )
+      const stopped = old.stop().catch((err: unknown) => {
+        this.#log.error({ err }, 'stopping remote syncer failed')
+      })
+      this.#stopping = Promise.all([this.#stopping, stopped]).then(() => undefined)
     }
   }
 
@@ -183,8 +181,8 @@ export class RemoteCluster {
   }
 
   async #startSyncer(gen: number, desired: Extract<RemoteDesired, { valid: true }>): Promise<void> {
-    await this.#stopping
-    if (gen !== this.#gen) return
+    // Not waiting for the superseded syncer to finish stopping: generations already keep its
+    // callbacks out, and a stop stuck on a dead server must not delay the new connection.
     let config: DatastoreConfig
     try {
       config = await resolveFiles(desired)
