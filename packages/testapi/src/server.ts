@@ -76,6 +76,8 @@ export interface TestApiServer {
   restart(): Promise<void>
   /** Requests served so far. */
   counts(): Readonly<RequestCounts>
+  /** The last 1000 requests as `METHOD /path?query`, oldest first (authorized or not). */
+  requestLog(): readonly string[]
 }
 
 let caPromise: Promise<{ ca: string; server: TestCert }> | undefined
@@ -138,7 +140,10 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       else res.destroy()
     })
   }
+  const log: string[] = []
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    log.push(`${req.method ?? 'GET'} ${req.url ?? '/'}`)
+    if (log.length > 1000) log.splice(0, log.length - 1000)
     try {
       if (req.headers.authorization !== `Bearer ${token}`) {
         counts.unauthorized++
@@ -245,6 +250,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       await listen()
     },
     counts: () => ({ ...counts }),
+    requestLog: () => [...log],
   }
   return api
 }

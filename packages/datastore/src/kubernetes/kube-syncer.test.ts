@@ -235,6 +235,14 @@ void describe('kubernetes driver', () => {
         h.api.put('ippools.crd.projectcalico.org', pool('b', '198.19.16.0/20') as never)
         await waitFor(() => rec.state.has('IPPool/b'))
         assert.equal(h.api.counts().list, 1, 'never relisted')
+        const watchUrls = h.api.requestLog().filter((l) => l.includes('watch=true'))
+        for (const u of watchUrls) {
+          const q = new URL(u.split(' ')[1] ?? '', 'http://x').searchParams
+          assert.equal(q.get('allowWatchBookmarks'), 'true', u)
+          assert.ok(q.get('resourceVersion'), u)
+          const t = Number(q.get('timeoutSeconds'))
+          assert.ok(t >= TEST_TUNING.watchTimeoutMinS && t <= TEST_TUNING.watchTimeoutMaxS, u)
+        }
         assert.deepEqual(rec.failures, [])
         assert.deepEqual(rec.statuses, ['resync-in-progress', 'in-sync'])
       } finally {
