@@ -31,7 +31,7 @@ import {
   ReadTimeoutError,
 } from '../errors.js'
 import { CLOSE_CODES, FEATURES, SUPPORTED_PROTOCOL_VERSIONS } from '../messages/protocol.js'
-import type { DecodedFrame, GoAway, ServerHello } from '../messages/types.js'
+import type { DecodedFrame, GoAway, GoAwayReason, ServerHello } from '../messages/types.js'
 import type { SyncClientCallbacks, SyncClientConfig } from './config.js'
 import type { SyncState } from './sync-state.js'
 import { clientTlsOptions } from './tls.js'
@@ -63,6 +63,9 @@ type Phase = 'hello' | 'snapshot' | 'streaming' | 'closing'
 /** How long a close handshake may take before the socket is destroyed, ms. */
 const CLOSE_GRACE_MS = 1000
 
+/** A WebSocket close reason must fit in 123 bytes of UTF-8: keep printable ASCII, 120 chars. */
+const closeReason = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)
+
 /** Runs one connection to completion. Never rejects. */
 export async function runConnection(ctx: ConnectionContext): Promise<ConnectionOutcome> {
   const { cfg, state, log } = ctx
@@ -88,16 +91,21 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
     ws.binaryType = 'nodebuffer'
 
     const connectTimer = setTimeout(() => {
-      fail(new ConnectTimeoutError(ctx.address, cfg.connectTimeoutMs), CLOSE_CODES.timeout)
+      fail(
+        new ConnectTimeoutError(ctx.address, cfg.connectTimeoutMs),
+        CLOSE_CODES.timeout,
+        'timeout'
+      )
     }, cfg.connectTimeoutMs)
     // The read timer starts with the ServerHello; until then the connect timer is in charge.
     let readTimer: NodeJS.Timeout | undefined
     let killTimer: NodeJS.Timeout | undefined
 
-    const onAbort = (): void => close(CLOSE_CODES.normal, 'client stopping')
+    const onAbort = (): void => close(CLOSE_CODES.normal, 'client stopping', 'shutdown')
     ctx.signal.addEventListener('abort', onAbort, { once: true })
 
-    function close(code: number, reason: string): void {
+    /** Closes once; after the handshake `goAwayReason` tells the server why first. */
+    function close(code: number, reason: string, goAwayReason?: GoAwayReason): void {
       if (phase === 'closing') return
       phase = 'closing'
       clearTimeout(connectTimer)
@@ -106,14 +114,19 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
         ws.terminate()
         return
       }
-      ws.close(code, reason.slice(0, 120))
+      if (handshakeDone && goAwayReason !== undefined && ws.readyState === WebSocket.OPEN) {
+        ws.send(
+          encodeFrame({ type: 'go-away', reason: goAwayReason, message: reason.slice(0, 200) })
+        )
+      }
+      ws.close(code, closeReason(reason))
       killTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS)
     }
 
-    function fail(err: unknown, code: number): void {
+    function fail(err: unknown, code: number, goAwayReason: GoAwayReason): void {
       if (phase === 'closing') return
       failure = err
-      close(code, errorMessage(err))
+      close(code, errorMessage(err), goAwayReason)
     }
 
     function emit(updates: readonly KVUpdate[]): void {
@@ -142,7 +155,7 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
       }
       clearTimeout(connectTimer)
       readTimer = setTimeout(() => {
-        fail(new ReadTimeoutError(cfg.readTimeoutMs), CLOSE_CODES.timeout)
+        fail(new ReadTimeoutError(cfg.readTimeoutMs), CLOSE_CODES.timeout, 'timeout')
       }, cfg.readTimeoutMs)
       handshakeDone = true
       epoch = hello.epoch
@@ -261,13 +274,12 @@ export async function runConnection(ctx: ConnectionContext): Promise<ConnectionO
       } catch (err) {
         if (err instanceof ProtocolError || err instanceof FrameTooLargeError) {
           log.warn({ err }, 'bad frame from sync server; reconnecting')
-          fail(
-            err,
+          const code =
             err instanceof FrameTooLargeError ? CLOSE_CODES.tooBig : CLOSE_CODES.protocolError
-          )
+          fail(err, code, 'protocol-error')
         } else {
           log.error({ err }, 'failed to handle frame from sync server; reconnecting')
-          fail(err, CLOSE_CODES.internalError)
+          fail(err, CLOSE_CODES.internalError, 'other')
         }
       }
     })

@@ -340,6 +340,23 @@ void describe('SyncClient against a protocol peer', () => {
     assert.notEqual(c.connectionState, 'streaming')
   })
 
+  void it('tells the server why it leaves: GoAway shutdown on stop, protocol-error on a bad frame', async () => {
+    const srv = await server()
+    const rec = new Recorder()
+    const c = client([srv.url], rec)
+    await c.start()
+    await waitFor(() => c.connectionState === 'streaming')
+    srv.broadcast(Buffer.from([FRAME_TYPE.ping, 0xc1]))
+    await waitFor(
+      () =>
+        srv.clientGoAways.length === 1 && c.connectionState === 'streaming' && srv.streaming === 1
+    )
+    assert.equal(srv.clientGoAways[0]?.reason, 'protocol-error')
+    await c.stop()
+    await waitFor(() => srv.clientGoAways.length === 2)
+    assert.equal(srv.clientGoAways[1]?.reason, 'shutdown')
+  })
+
   void it('rejects an invalid config with every problem listed', () => {
     assert.throws(
       () => client(['http://x', 'wss://y'], new Recorder(), { readTimeoutMs: 0 }),

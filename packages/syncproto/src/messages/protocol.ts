@@ -59,7 +59,8 @@
  * Unknown and unexpected messages
  * -------------------------------
  * - The client ignores frame types it does not know (a newer server), like Typha's client.
- * - The server closes the connection on anything but a Pong after the handshake (Typha's server).
+ * - After the handshake a client sends only Pong, or GoAway right before it closes (stop,
+ *   protocol error, timeout); the server closes the connection on anything else (Typha's server).
  * - A peer that wants to say why it closes sends GoAway first, then closes the WebSocket with one
  *   of the {@link CLOSE_CODES}.
  *

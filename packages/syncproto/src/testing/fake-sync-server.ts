@@ -64,6 +64,8 @@ export class FakeSyncServer {
   readonly modes: StartMode[] = []
   /** Every Pong received. */
   readonly pongs: Pong[] = []
+  /** Every GoAway a client sent before closing. */
+  readonly clientGoAways: GoAway[] = []
   readonly epoch: string
   readonly #state = new Map<string, { update: KVUpdate; blob: Buffer }>()
   readonly #log: Entry[] = []
@@ -222,8 +224,14 @@ export class FakeSyncServer {
         this.#handshake(ws, msg)
         return
       }
-      if (msg.type === 'pong') this.pongs.push(msg)
-      else ws.close(CLOSE_CODES.protocolError, `unexpected ${msg.type}`)
+      if (msg.type === 'pong') {
+        this.pongs.push(msg)
+      } else if (msg.type === 'go-away') {
+        this.clientGoAways.push(msg)
+        ws.close(CLOSE_CODES.normal, 'client said goodbye')
+      } else {
+        ws.close(CLOSE_CODES.protocolError, `unexpected ${msg.type}`)
+      }
     })
   }
 
