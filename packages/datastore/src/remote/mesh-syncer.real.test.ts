@@ -380,7 +380,10 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
 
       mark = m.rec.updates.length
       await k3.kill()
-      await waitFor(() => m.rec.remoteState('k3') !== 'InSync', { timeoutMs: 15_000 })
+      await waitFor(() => m.rec.remoteState('k3') === 'ConnectionFailed', {
+        timeoutMs: 15_000,
+        what: 'ConnectionFailed after the API server stopped',
+      })
       await k3.removeEndpoint('p2', 'n2')
       const p8 = await k3.putEndpoint('p8', 'n2', '198.19.1.8')
       await k3.restart()
