@@ -3,8 +3,8 @@ import { describe, it } from 'node:test'
 import { keyOf, keyToString, parseKey, type ResourceKey } from './key.js'
 import type { Resource } from './resources.js'
 
-describe('key scheme', () => {
-  it('round-trips local and remote, namespaced and cluster-scoped keys', () => {
+void describe('key scheme', () => {
+  void it('round-trips local and remote, namespaced and cluster-scoped keys', () => {
     const keys: ResourceKey[] = [
       { kind: 'IPPool', name: 'default-pool' },
       { kind: 'WorkloadEndpoint', namespace: 'default', name: 'node1-k8s-nginx-eth0' },
@@ -22,7 +22,7 @@ describe('key scheme', () => {
     assert.equal(keyToString(keys[2]!), 'cluster-b/WorkloadEndpoint/default/node1-k8s-nginx-eth0')
   })
 
-  it('rejects malformed keys', () => {
+  void it('rejects malformed keys', () => {
     for (const bad of [
       '',
       'Foo/x',
@@ -40,7 +40,7 @@ describe('key scheme', () => {
     }
   })
 
-  it('keyOf uses metadata and the optional cluster, defaulting the namespace', () => {
+  void it('keyOf uses metadata and the optional cluster, defaulting the namespace', () => {
     const wep = {
       kind: 'WorkloadEndpoint',
       metadata: { name: 'w' },

@@ -28,8 +28,8 @@ const wep: WorkloadEndpoint = {
   },
 }
 
-describe('remote-cluster naming', () => {
-  it('prefixes node and profile references of workload and host endpoints', () => {
+void describe('remote-cluster naming', () => {
+  void it('prefixes node and profile references of workload and host endpoints', () => {
     const got = prefixForCluster('cluster-b', wep) as WorkloadEndpoint
     assert.equal(got.spec.node, 'cluster-b/node1')
     assert.deepEqual(got.spec.profiles, ['cluster-b/kns.shop', 'cluster-b/ksa.shop.db'])
@@ -49,7 +49,7 @@ describe('remote-cluster naming', () => {
     assert.deepEqual(h.spec.profiles, ['b/kns.x'])
   })
 
-  it('prefixes Profile and Node names', () => {
+  void it('prefixes Profile and Node names', () => {
     const p: Profile = {
       kind: 'Profile',
       metadata: { name: 'kns.shop' },
@@ -64,7 +64,7 @@ describe('remote-cluster naming', () => {
     assert.equal(prefixForCluster('b', n).metadata.name, 'b/node1')
   })
 
-  it('prefixes IPAM block affinity and borrowed-IP owners only', () => {
+  void it('prefixes IPAM block affinity and borrowed-IP owners only', () => {
     const block: IPAMBlock = {
       kind: 'IPAMBlock',
       metadata: { name: '198-19-1-0-30' },
@@ -89,7 +89,7 @@ describe('remote-cluster naming', () => {
     assert.equal(prefixAffinity('b', 'other'), 'other')
   })
 
-  it('leaves pools (kept apart by the key) unchanged', () => {
+  void it('leaves pools (kept apart by the key) unchanged', () => {
     const pool: IPPool = {
       kind: 'IPPool',
       metadata: { name: 'p' },
@@ -104,7 +104,7 @@ describe('remote-cluster naming', () => {
     assert.equal(prefixForCluster('b', pool), pool)
   })
 
-  it('strips prefixes and validates cluster names', () => {
+  void it('strips prefixes and validates cluster names', () => {
     assert.deepEqual(stripClusterPrefix('b/node1'), { cluster: 'b', name: 'node1' })
     assert.deepEqual(stripClusterPrefix('node1'), { cluster: undefined, name: 'node1' })
     assert.deepEqual(stripClusterPrefix('b/kns.a'), { cluster: 'b', name: 'kns.a' })

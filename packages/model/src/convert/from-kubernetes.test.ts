@@ -21,7 +21,7 @@ function convertOne(resource: KubeResourceType, obj: unknown): Resource {
 
 const ORCH = "projectcalico.org/orchestrator == 'k8s'"
 
-describe('fromKubernetes: conversion table from real-looking manifests', () => {
+void describe('fromKubernetes: conversion table from real-looking manifests', () => {
   const cases: { name: string; resource: KubeResourceType; fixture: string; want: Resource }[] = [
     {
       name: 'Pod → WorkloadEndpoint (Calico name escaping, CNI annotation IPs, named ports, profiles)',
@@ -176,13 +176,13 @@ describe('fromKubernetes: conversion table from real-looking manifests', () => {
     },
   ]
   for (const c of cases) {
-    it(c.name, () => {
+    void it(c.name, () => {
       assert.deepEqual(convertOne(c.resource, fixture(c.fixture)), c.want)
     })
   }
 })
 
-describe('fromKubernetes: pods', () => {
+void describe('fromKubernetes: pods', () => {
   const pod = fixture('pod')
   const withSpec = (spec: Record<string, unknown>): unknown => ({
     ...pod,
@@ -197,7 +197,7 @@ describe('fromKubernetes: pods', () => {
     status,
   })
 
-  it('yields nothing for host-network, unscheduled, finished and IP-less pods', () => {
+  void it('yields nothing for host-network, unscheduled, finished and IP-less pods', () => {
     for (const [what, obj] of [
       ['hostNetwork', withSpec({ hostNetwork: true })],
       ['unscheduled', withSpec({ nodeName: undefined })],
@@ -209,7 +209,7 @@ describe('fromKubernetes: pods', () => {
     }
   })
 
-  it('takes IPs from status when Calico CNI annotations are absent', () => {
+  void it('takes IPs from status when Calico CNI annotations are absent', () => {
     const wep = convertOne('pods', withStatus({ phase: 'Running', podIPs: [{ ip: '198.19.9.9' }] }))
     assert.equal(wep.kind, 'WorkloadEndpoint')
     if (wep.kind === 'WorkloadEndpoint') assert.deepEqual(wep.spec.ipNetworks, ['198.19.9.9/32'])
@@ -218,7 +218,7 @@ describe('fromKubernetes: pods', () => {
       assert.deepEqual(single.spec.ipNetworks, ['fd00::5/128'])
   })
 
-  it('reports a bad IP annotation precisely', () => {
+  void it('reports a bad IP annotation precisely', () => {
     const res = fromKubernetes(
       'pods',
       withStatus({ phase: 'Running' }, { 'cni.projectcalico.org/podIPs': '198.19.3.300/32' })
@@ -233,14 +233,14 @@ describe('fromKubernetes: pods', () => {
     }
   })
 
-  it('omits the service-account profile and label when the pod has none', () => {
+  void it('omits the service-account profile and label when the pod has none', () => {
     const wep = convertOne('pods', withSpec({ serviceAccountName: undefined }))
     if (wep.kind !== 'WorkloadEndpoint') assert.fail('not a WorkloadEndpoint')
     assert.deepEqual(wep.spec.profiles, ['kns.shop-prod'])
     assert.equal(wep.metadata.labels?.['projectcalico.org/serviceaccount'], undefined)
   })
 
-  it('names endpoints the way Calico does', () => {
+  void it('names endpoints the way Calico does', () => {
     assert.equal(workloadEndpointName({ node: 'node1', pod: 'nginx' }), 'node1-k8s-nginx-eth0')
     assert.equal(
       workloadEndpointName({ node: 'ip-10-0-0-1', pod: 'a-b' }),
@@ -249,8 +249,8 @@ describe('fromKubernetes: pods', () => {
   })
 })
 
-describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
-  it('keeps Service labels, annotations, selector and ports', () => {
+void describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
+  void it('keeps Service labels, annotations, selector and ports', () => {
     const svc = convertOne('services', {
       metadata: {
         name: 'db',
@@ -281,7 +281,7 @@ describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
     })
   })
 
-  it('converts Endpoints subsets', () => {
+  void it('converts Endpoints subsets', () => {
     const ep = convertOne('endpoints', {
       metadata: { name: 'db', namespace: 'shop-prod' },
       subsets: [
@@ -313,7 +313,7 @@ describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
     })
   })
 
-  it('decodes Secret data and rejects bad base64', () => {
+  void it('decodes Secret data and rejects bad base64', () => {
     const s = convertOne('secrets', {
       metadata: { name: 'rcc-b', namespace: 'calico-system' },
       data: {
@@ -333,7 +333,7 @@ describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
     if (!bad.ok) assert.equal(bad.error.message, 'Secret n/x: data.k is not valid base64 ("@@@")')
   })
 
-  it('validates Calico CRDs as v3 objects and rejects a mismatched kind', () => {
+  void it('validates Calico CRDs as v3 objects and rejects a mismatched kind', () => {
     const pool = convertOne('ippools', {
       apiVersion: 'crd.projectcalico.org/v1',
       kind: 'IPPool',
@@ -370,7 +370,7 @@ describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
     if (!wrong.ok) assert.equal(wrong.error.message, 'IPPool t: kind must be Tier, got "IPPool"')
   })
 
-  it('rejects a core object of the wrong kind and non-objects without throwing', () => {
+  void it('rejects a core object of the wrong kind and non-objects without throwing', () => {
     const res = fromKubernetes('pods', { kind: 'Service', metadata: { name: 'x', namespace: 'y' } })
     assert.equal(res.ok, false)
     if (!res.ok) assert.equal(res.error.message, 'Pod y/x: kind must be Pod, got "Service"')
@@ -379,7 +379,7 @@ describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
     if (!n.ok) assert.equal(n.error.message, 'Node <unnamed>: must be an object, got "nope"')
   })
 
-  it('KUBE_RESOURCES tells the driver what to watch for a set of kinds', () => {
+  void it('KUBE_RESOURCES tells the driver what to watch for a set of kinds', () => {
     assert.deepEqual(kubeResourcesFor(new Set(['Profile', 'IPPool'])), [
       'namespaces',
       'serviceaccounts',

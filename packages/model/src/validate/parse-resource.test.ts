@@ -9,7 +9,7 @@ const v3 = (kind: string, metadata: Record<string, unknown>, spec: unknown): unk
   spec,
 })
 
-describe('parseResource: each invalid object gives a precise message, never a throw', () => {
+void describe('parseResource: each invalid object gives a precise message, never a throw', () => {
   const cases: [string, unknown, string][] = [
     [
       'bad pool CIDR',
@@ -173,14 +173,14 @@ describe('parseResource: each invalid object gives a precise message, never a th
     ],
   ]
   for (const [what, input, message] of cases) {
-    it(what, () => {
+    void it(what, () => {
       const res = parseResource(input)
       if (res.ok) assert.fail(`accepted: ${JSON.stringify(res.resource)}`)
       assert.equal(res.error.message, message)
       assert.equal(res.error.code, 'ERR_VALIDATION')
     })
   }
-  it('names the field and object on the error', () => {
+  void it('names the field and object on the error', () => {
     const res = parseResource(v3('IPPool', { name: 'default-pool' }, { cidr: '10.0.0/16' }))
     if (res.ok) assert.fail('accepted')
     assert.equal(res.error.kind, 'IPPool')
@@ -190,8 +190,8 @@ describe('parseResource: each invalid object gives a precise message, never a th
   })
 })
 
-describe('parseResource: valid objects', () => {
-  it('fills defaults and drops unknown fields', () => {
+void describe('parseResource: valid objects', () => {
+  void it('fills defaults and drops unknown fields', () => {
     const res = parseResource(
       v3(
         'IPPool',
@@ -217,7 +217,7 @@ describe('parseResource: valid objects', () => {
     })
   })
 
-  it('defaults the namespace of namespaced kinds and accepts a full endpoint', () => {
+  void it('defaults the namespace of namespaced kinds and accepts a full endpoint', () => {
     const res = parseResource(
       v3(
         'WorkloadEndpoint',
@@ -244,7 +244,7 @@ describe('parseResource: valid objects', () => {
     })
   })
 
-  it('accepts an RCC that uses only a clusterAccessSecret', () => {
+  void it('accepts an RCC that uses only a clusterAccessSecret', () => {
     const res = parseResource(
       v3(
         'RemoteClusterConfiguration',
@@ -262,7 +262,7 @@ describe('parseResource: valid objects', () => {
     })
   })
 
-  it('honours expectKind and apiVersions', () => {
+  void it('honours expectKind and apiVersions', () => {
     const res = parseResource(v3('Tier', { name: 't' }, {}), { expectKind: 'IPPool' })
     if (res.ok) assert.fail('accepted')
     assert.equal(res.error.message, 'Tier t: kind must be IPPool, got "Tier"')
