@@ -3,9 +3,11 @@
  *
  * Implementation: `useRecords: false` (plain msgpack maps) so that every KV blob and header is
  * decodable on its own — a blob is encoded once and reused verbatim in many frames, so it cannot
- * depend on record definitions or string bundles from elsewhere. deps.md §5 measured shared
- * `structures` faster for streams, but that needs per-connection state, which defeats
- * encode-once fan-out. Snapshot size is won back by deflate. Integers above 2^32 are packed as
+ * depend on record definitions or string bundles from elsewhere. deps.md §5 (100k separate
+ * messages): plain maps 160 ms encode / 276 ms decode; self-contained records (a record redefined
+ * in every blob) 194 / 347 ms, i.e. slower; shared `structures` 126 / 170 ms but they need state
+ * shared by both ends, which defeats encode-once fan-out and independent blobs. Snapshot size is
+ * won back by deflate (≈9× on endpoint-shaped data). Integers above 2^32 are packed as
  * float64 by msgpackr and decode exactly (all our numbers are safe integers); `undefined`
  * properties use msgpackr's fixext encoding and come back as `undefined`.
  */
