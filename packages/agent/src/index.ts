@@ -1,2 +1,44 @@
-/** @module @cattail/agent: Node agent: sync client, pure calc, dataplane managers and drivers */
-export {}
+/**
+ * @module @cattail/agent: the node agent. It receives KVUpdates from the cattail cache (sync
+ * client), computes the desired VXLAN state in a pure calc (VTEPs, FDB, ARP, routes, NAT sets)
+ * and programs the kernel through drivers (iproute2 batches for bulk, netlink for small changes),
+ * reconciling at start, after errors and periodically.
+ *
+ * @example
+ * ```ts
+ * import { computeVxlanState, vtepMacForNode } from '@cattail/agent'
+ * vtepMacForNode('remotehostname') // '66:3e:ca:a4:db:65'
+ * ```
+ */
+export * from './calc/index.js'
+export * from './errors.js'
+export * from './dataplane/types.js'
+export type { Manager } from './dataplane/manager.js'
+export { VxlanManager } from './dataplane/vxlan-manager.js'
+export { DataplaneLoop, DEFAULT_DATAPLANE_LOOP_CONFIG } from './dataplane/dataplane-loop.js'
+export type {
+  DataplaneLoopConfig,
+  DataplaneStatus,
+  DataplaneLoopHooks,
+} from './dataplane/dataplane-loop.js'
+export type { VxlanDriver } from './dataplane/drivers/vxlan-driver.js'
+export { KernelVxlanDriver } from './dataplane/drivers/vxlan-driver.js'
+export { createVxlanDataplane } from './dataplane/vxlan-dataplane.js'
+export type { VxlanDataplane, VxlanDataplaneOptions } from './dataplane/vxlan-dataplane.js'
+export { agentCommand } from './command.js'
+export type { AgentCommandOptions } from './command.js'
+export {
+  AGENT_OPTIONS,
+  DEFAULT_AGENT_CONFIG,
+  addAgentOptions,
+  agentConfigLogFields,
+  agentEnvName,
+  applyAgentConfigFile,
+  parseAgentConfig,
+} from './config.js'
+export type { AgentConfig, AgentTlsFiles, HttpEndpointConfig } from './config.js'
+export { AgentDaemon, runAgentDaemon } from './daemon.js'
+export type { UpdateSourceFactory } from './daemon.js'
+export type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
+export { createSyncSource } from './syncclient/sync-source.js'
+export { AgentMetrics } from './metrics.js'

@@ -1,5 +1,7 @@
 /**
- * @module @cattail/agent/testing: fakes and fixture builders for tests and benchmarks.
+ * @module @cattail/agent/testing: fakes, fixture builders and network-namespace helpers for tests
+ * and benchmarks (never for production code).
  */
 export * from './calc-fixtures.js'
 export * from './fake-drivers.js'
+export * from './netns.js'

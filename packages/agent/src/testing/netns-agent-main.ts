@@ -5,7 +5,7 @@
  *
  * stdin (JSON lines):  {"type":"updates","updates":[KVUpdate…]} | {"type":"gate","open":true}
  *                      | {"type":"resync"} | {"type":"stop"}
- * stdout (JSON lines): {"type":"started"} | {"type":"applied", status, changes, mode, resynced,
+ * stdout (JSON lines): {"type":"started"} | {"type":"ack",count} (updates delivered) | {"type":"applied", status, changes, mode, resynced,
  *                      durationMs, cycle} | {"type":"error","message"} | {"type":"stopped"}
  * argv: --node-name N [--netlink-max-ops N] [--use-netlink true|false] [--resync-interval-ms N]
  */
@@ -61,8 +61,10 @@ for await (const line of rl) {
     | { type: 'gate'; open: boolean }
     | { type: 'resync' }
     | { type: 'stop' }
-  if (msg.type === 'updates') dp.onUpdates(msg.updates)
-  else if (msg.type === 'gate') dp.loop.setGate(msg.open)
+  if (msg.type === 'updates') {
+    dp.onUpdates(msg.updates)
+    out({ type: 'ack', count: msg.updates.length })
+  } else if (msg.type === 'gate') dp.loop.setGate(msg.open)
   else if (msg.type === 'resync') dp.loop.requestResync()
   else break
 }

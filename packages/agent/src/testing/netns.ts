@@ -59,7 +59,7 @@ export const REPO_ROOT = resolve(here, '../../../..')
 
 /** One event printed by the harness. */
 export interface HarnessEvent {
-  readonly type: 'started' | 'applied' | 'error' | 'stopped'
+  readonly type: 'started' | 'ack' | 'applied' | 'error' | 'stopped'
   readonly status?: 'programmed' | 'waiting'
   readonly changes?: number
   readonly mode?: 'none' | 'netlink' | 'batch'
@@ -74,7 +74,25 @@ export interface HarnessEvent {
 export class NetnsAgent {
   readonly events: HarnessEvent[] = []
   readonly stderr: string[] = []
+  readonly #waiters = new Set<(e: HarnessEvent) => void>()
   private constructor(private readonly child: ChildProcess) {}
+
+  /** Resolves with the first event from now on matching `pred` (event-driven: for latency figures). */
+  async next(pred: (e: HarnessEvent) => boolean, timeoutMs = 60_000): Promise<HarnessEvent> {
+    return await new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.#waiters.delete(w)
+        reject(new Error('timed out waiting for harness event'))
+      }, timeoutMs)
+      const w = (e: HarnessEvent): void => {
+        if (!pred(e)) return
+        clearTimeout(t)
+        this.#waiters.delete(w)
+        resolve(e)
+      }
+      this.#waiters.add(w)
+    })
+  }
 
   /** Spawns the harness in `ns` and waits until it has started. */
   static async spawn(
@@ -103,7 +121,9 @@ export class NetnsAgent {
     const agent = new NetnsAgent(child)
     createInterface({ input: child.stdout }).on('line', (l) => {
       try {
-        agent.events.push(JSON.parse(l) as HarnessEvent)
+        const e = JSON.parse(l) as HarnessEvent
+        agent.events.push(e)
+        for (const w of [...agent.#waiters]) w(e)
       } catch {
         agent.stderr.push(l)
       }
@@ -127,6 +147,17 @@ export class NetnsAgent {
     this.child.stdin!.write(JSON.stringify(msg) + '\n')
   }
 
+  /** Sends updates and waits until the harness has handed them to the manager. */
+  async deliver(updates: readonly KVUpdate[], timeoutMs = 60_000): Promise<void> {
+    const acks = this.events.filter((e) => e.type === 'ack').length
+    this.send({ type: 'updates', updates })
+    await waitFor(() => this.events.filter((e) => e.type === 'ack').length > acks, {
+      timeoutMs,
+      intervalMs: 1,
+      what: 'updates ack',
+    })
+  }
+
   /** Number of apply cycles reported so far. */
   get cycles(): number {
     return this.events.filter((e) => e.type === 'applied' || e.type === 'error').length
@@ -136,7 +167,8 @@ export class NetnsAgent {
   async waitApplied(
     afterCycles: number,
     pred: (e: HarnessEvent) => boolean = () => true,
-    timeoutMs = 20_000
+    timeoutMs = 20_000,
+    intervalMs = 10
   ): Promise<HarnessEvent> {
     try {
       return await waitFor(
@@ -147,7 +179,7 @@ export class NetnsAgent {
             (e) => e.type === 'applied' && (e.cycle ?? 0) > afterCycles && pred(e)
           )
         },
-        { timeoutMs, what: 'dataplane applied' }
+        { timeoutMs, intervalMs, what: 'dataplane applied' }
       )
     } catch (err) {
       const recent = JSON.stringify(this.events.slice(-5))

@@ -1,0 +1,94 @@
+/**
+ * Prometheus metrics of the agent (prom-client, own Registry) and the tiny HTTP server that
+ * exposes them on their own port.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { ApplyResult } from './dataplane/types.js'
+import type { VxlanDriverStats } from './dataplane/drivers/vxlan-driver.js'
+
+/** The agent's metrics. */
+export class AgentMetrics {
+  readonly registry = new Registry()
+  readonly resyncs = new Counter({
+    name: 'cattail_agent_dataplane_resyncs_total',
+    help: 'Full dataplane resyncs (kernel re-read and reconciled)',
+    registers: [this.registry],
+  })
+  readonly applyErrors = new Counter({
+    name: 'cattail_agent_dataplane_apply_errors_total',
+    help: 'Failed dataplane apply cycles (each triggers a resync after backoff)',
+    registers: [this.registry],
+  })
+  readonly changes = new Counter({
+    name: 'cattail_agent_dataplane_changes_total',
+    help: 'Kernel changes issued',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  })
+  readonly entries = new Gauge({
+    name: 'cattail_agent_dataplane_entries',
+    help: 'Entries programmed by the agent',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  })
+  readonly applyDuration = new Histogram({
+    name: 'cattail_agent_dataplane_apply_duration_seconds',
+    help: 'Duration of one dataplane cycle (calc + kernel)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  })
+  readonly netlinkRecreations = new Counter({
+    name: 'cattail_agent_netlink_socket_recreations_total',
+    help: 'Netlink sockets dropped after an error and recreated',
+    registers: [this.registry],
+  })
+  readonly syncUpdates = new Counter({
+    name: 'cattail_agent_sync_updates_total',
+    help: 'KVUpdates received from the cache',
+    registers: [this.registry],
+  })
+  readonly inSync = new Gauge({
+    name: 'cattail_agent_in_sync',
+    help: '1 when the agent is in sync with the cache',
+    registers: [this.registry],
+  })
+
+  constructor(defaultMetrics = true) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cattail_agent_' })
+  }
+
+  /** Records one successful cycle. */
+  observeApply(r: ApplyResult, durationMs: number, stats: VxlanDriverStats): void {
+    this.applyDuration.observe(durationMs / 1000)
+    if (r.resynced) this.resyncs.inc()
+    if (r.changes > 0) this.changes.inc({ mode: r.mode }, r.changes)
+    this.entries.set({ type: 'fdb' }, stats.entries.fdb)
+    this.entries.set({ type: 'arp' }, stats.entries.arp)
+    this.entries.set({ type: 'route' }, stats.entries.routes)
+  }
+}
+
+/** Serves `/metrics` from `registry`; resolves once listening. */
+export async function startMetricsServer(
+  registry: Registry,
+  host: string,
+  port: number
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end()
+      return
+    }
+    registry
+      .metrics()
+      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
+      .catch((err: unknown) => res.writeHead(500).end(String(err)))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve())
+  })
+  return { server, port: (server.address() as AddressInfo).port }
+}
