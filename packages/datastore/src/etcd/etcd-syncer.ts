@@ -48,6 +48,11 @@ export interface EtcdSyncerTuning extends EtcdClientTuning {
   readonly backoff: BackoffConfig
   /** Longest wait for watchers to cancel on stop(). @default 2000 */
   readonly stopTimeoutMs: number
+  /**
+   * Test hook: runs after each list and before its watch starts (tests compact here to drive
+   * the "watch from a compacted revision" path deterministically). @default undefined
+   */
+  readonly afterList?: (revision: string) => Promise<void>
 }
 
 /** Defaults for {@link EtcdSyncerTuning}. */
@@ -153,6 +158,7 @@ export class EtcdSyncer implements Syncer {
         const revision = await this.#listAll()
         if (signal.aborted) return
         this.#setStatus('in-sync')
+        await this.tuning.afterList?.(revision)
         what = 'watch'
         const end = await this.#watchAll(revision, signal)
         if (end === 'stopped') return
