@@ -8,16 +8,19 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
-import { freePort, waitFor } from '@cattail/common/testing'
+import { Etcd3 } from 'etcd3'
+import { freePort, startTestEtcd, waitFor } from '@cattail/common/testing'
 import type {
   IPAMBlock,
   RemoteClusterConfiguration,
   RemoteClusterConfigurationSpec,
+  Resource,
   ResourceKind,
   Secret,
   WorkloadEndpoint,
 } from '@cattail/model'
 import { startTestApiServer, type TestApiServer } from '@cattail/testapi'
+import { etcdKeyFor, etcdValueFor } from '../etcd/layout.js'
 import { createSyncer } from '../factory.js'
 import { KubeSyncer } from '../kubernetes/kube-syncer.js'
 import { resourceIdOf, TEST_TUNING, toNative } from '../kubernetes/testing/kube-harness.js'
@@ -400,6 +403,55 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
     } finally {
       await m.close()
       await Promise.all([e3.stop(), k3.stop()])
+    }
+  })
+
+  void it('the local datastore can be etcd: RCCs and Secrets are read from it, never forwarded', async () => {
+    const localEtcd = await startTestEtcd()
+    const client = new Etcd3({ hosts: localEtcd.endpoint })
+    const put = async (r: Resource): Promise<void> => {
+      await client.put(etcdKeyFor(r)).value(etcdValueFor(r))
+    }
+    const secret = (data: Record<string, string>): Secret => ({
+      kind: 'Secret',
+      metadata: { name: 'ek-access', namespace: 'calico-system' },
+      spec: { data },
+    })
+    await put(secret(kb.secretData()))
+    await put({
+      kind: 'RemoteClusterConfiguration',
+      metadata: { name: 'ek' },
+      spec: secretRef('ek-access', true),
+    })
+    const rec = new StreamRecorder()
+    const mesh = createMeshSyncer(
+      { type: 'etcdv3', endpoints: [localEtcd.endpoint] },
+      { kinds: KINDS, log: pino({ level: 'silent' }), createSyncer: factory },
+      rec
+    )
+    try {
+      await mesh.start()
+      await waitFor(() => rec.inSync, { timeoutMs: 20_000, what: 'mesh in-sync' })
+      assert.equal(rec.remoteState('ek'), 'InSync')
+      assert.deepEqual(rec.keysOf('ek'), expectedKeys('ek', true))
+      const mark = rec.updates.length
+      const seen = rec.remoteHistory('ek').length
+      await put(secret(kc.secretData()))
+      await waitFor(
+        () => rec.remoteHistory('ek').length > seen && rec.remoteState('ek') === 'InSync',
+        { timeoutMs: 10_000, what: 'reconnected to the other cluster' }
+      )
+      assert.deepEqual(rec.keysOf('ek'), expectedKeys('ek', true))
+      assert.ok(rec.updates.slice(mark).every((u) => !u.key.includes('Secret')))
+      assert.ok(
+        ![...rec.state.keys()].some(
+          (k) => k.includes('Secret') || k.startsWith('RemoteClusterConfiguration')
+        )
+      )
+    } finally {
+      await mesh.stop()
+      client.close()
+      await localEtcd.stop()
     }
   })
 
