@@ -54,7 +54,7 @@ import {
   type ItemRec,
 } from './item-labels.js'
 import { toLabelMap, type Labels } from './labels.js'
-import { SelectorBuckets, selectorRec, type SelectorRec } from './selector-buckets.js'
+import { SelectorBuckets, admits, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
 /** Receivers of match transitions; both are called synchronously from the updating method. */
@@ -283,45 +283,19 @@ export class LabelIndex {
       if (nv !== undefined) this.#itemsByValue.add(l, nv, item)
     }
 
-    // Two complete views of the selectors whose result can change: those reading a changed label
-    // (selByRef), and those filed under the item's old or new labels (buckets) that read a changed
-    // label. Walk the smaller: a `version` change touches few readers, an `app` change few buckets.
+    // Only selectors reading a changed label can change, and only those whose filing admits the old
+    // or the new labels can match either: the reader groups give exactly those.
     const stamp = ++this.#stamp
-    const check = (sel: SelectorRec): void => {
-      const was = sel.root.evaluate(oldLabels)
-      const now = sel.root.evaluate(newLabels)
+    const visit = (sel: SelectorRec): void => {
+      if (sel.stamp === stamp) return
+      sel.stamp = stamp
+      const was = admits(sel, oldLabels) && sel.root.evaluate(oldLabels)
+      const now = admits(sel, newLabels) && sel.root.evaluate(newLabels)
       if (was === now) return
       if (now) this.#cb.onMatchStarted(sel.id, item.id)
       else this.#cb.onMatchStopped(sel.id, item.id)
     }
-    let readersCost = 0
-    for (const l of changed) readersCost += this.#buckets.readers(l)?.size ?? 0
-    if (
-      readersCost <= SMALL_VIEW ||
-      readersCost <= bucketCost(this.#buckets, oldLabels, newLabels, changed, readersCost)
-    ) {
-      for (const l of changed) {
-        for (const sel of this.#buckets.readers(l) ?? []) {
-          if (sel.stamp === stamp) continue
-          sel.stamp = stamp
-          check(sel)
-        }
-      }
-      return
-    }
-    const consider = (sel: SelectorRec): void => {
-      if (sel.stamp === stamp) return
-      sel.stamp = stamp
-      if (readsAny(sel.refs, changed)) check(sel)
-    }
-    // Buckets of every old label (unchanged labels have the same buckets in the new labels)...
-    for (const [l, v] of oldLabels) this.#buckets.forEachInBuckets(l, v, consider)
-    // ...plus the buckets of the new values of changed labels, and the unindexed readers of D.
-    for (const l of changed) {
-      const nv = newLabels.get(l)
-      if (nv !== undefined) this.#buckets.forEachInBuckets(l, nv, consider)
-      for (const sel of this.#buckets.unindexedReaders(l) ?? []) consider(sel)
-    }
+    for (const l of changed) this.#buckets.forEachReader(l, oldLabels, newLabels, visit)
   }
 
   // Every item that `sel` may match; each at most once.
@@ -348,33 +322,4 @@ export class LabelIndex {
         break
     }
   }
-}
-
-/** Below this many readers of the changed labels, relabelling walks them without sizing buckets. */
-const SMALL_VIEW = 32
-
-// Size of the bucket view of a relabel, counted only until it exceeds `limit`.
-function bucketCost(
-  buckets: SelectorBuckets,
-  oldLabels: ReadonlyMap<string, string>,
-  newLabels: ReadonlyMap<string, string>,
-  changed: readonly string[],
-  limit: number
-): number {
-  let cost = 0
-  for (const [l, v] of oldLabels) {
-    cost += buckets.bucketSize(l, v)
-    if (cost > limit) return cost
-  }
-  for (const l of changed) {
-    const nv = newLabels.get(l)
-    if (nv !== undefined) cost += buckets.bucketSize(l, nv)
-    cost += buckets.unindexedReaders(l)?.size ?? 0
-  }
-  return cost
-}
-
-function readsAny(refs: ReadonlySet<string>, keys: readonly string[]): boolean {
-  for (let i = 0; i < keys.length; i++) if (refs.has(keys[i]!)) return true
-  return false
 }

@@ -6,9 +6,11 @@
  *  byValue[label][value] ─ selectors requiring label ∈ {values}
  *  byLabel[label]        ─ selectors requiring only has(label)
  *  unindexed             ─ selectors with no usable restriction (scanned on item add/delete)
- *  unindexedByRef[label] ─ the unindexed ones, by each label they read
- *  byRef[label]          ─ every selector, by each label it reads
+ *  readers[label]        ─ every selector, by each label it reads, grouped again by its filing:
+ *                           .byValue[filingLabel][filingValue] / .byLabel[filingLabel] / .unindexed
  * ```
+ * `readers` answers "which selectors read label L and could match an item with these labels" with
+ * a few lookups per filing label instead of a scan of every reader of L.
  */
 import type { SelectorNode } from './ast.js'
 import { LabelValueSets, SetMap } from './buckets.js'
@@ -27,6 +29,8 @@ export interface SelectorRec {
   readonly label: string
   /** The index values for 'value'. */
   readonly values: readonly string[]
+  /** `values` as a set, for {@link admits}. */
+  readonly valueSet: ReadonlySet<string>
   /** Visit marker: equal to the index's current stamp when already considered in this change. */
   stamp: number
 }
@@ -41,7 +45,27 @@ export function selectorRec(id: string, selector: Selector, choice: IndexChoice)
     kind: choice.kind,
     label: choice.label,
     values: choice.values,
+    valueSet: new Set(choice.values),
     stamp: 0,
+  }
+}
+
+/**
+ * False when `labels` cannot satisfy the restriction `sel` is filed by, so evaluating it is
+ * pointless; true otherwise (the selector may or may not match).
+ */
+export function admits(sel: SelectorRec, labels: ReadonlyMap<string, string>): boolean {
+  switch (sel.kind) {
+    case 'value': {
+      const v = labels.get(sel.label)
+      return v !== undefined && sel.valueSet.has(v)
+    }
+    case 'label':
+      return labels.has(sel.label)
+    case 'unindexed':
+      return true
+    case 'never':
+      return false
   }
 }
 
@@ -50,12 +74,15 @@ export class SelectorBuckets {
   readonly #byValue = new LabelValueSets<SelectorRec>()
   readonly #byLabel = new SetMap<string, SelectorRec>()
   readonly #unindexed = new Set<SelectorRec>()
-  readonly #unindexedByRef = new SetMap<string, SelectorRec>()
-  readonly #byRef = new SetMap<string, SelectorRec>()
+  readonly #readers = new Map<string, ReaderGroup>()
 
   /** Files `rec` (which must not be filed already). */
   add(rec: SelectorRec): void {
-    for (const l of rec.refs) this.#byRef.add(l, rec)
+    for (const l of rec.refs) {
+      let g = this.#readers.get(l)
+      if (g === undefined) this.#readers.set(l, (g = new ReaderGroup()))
+      g.add(rec)
+    }
     switch (rec.kind) {
       case 'value':
         for (const v of rec.values) this.#byValue.add(rec.label, v, rec)
@@ -65,7 +92,6 @@ export class SelectorBuckets {
         break
       case 'unindexed':
         this.#unindexed.add(rec)
-        for (const l of rec.refs) this.#unindexedByRef.add(l, rec)
         break
       case 'never':
         break
@@ -74,7 +100,12 @@ export class SelectorBuckets {
 
   /** Unfiles `rec`. */
   delete(rec: SelectorRec): void {
-    for (const l of rec.refs) this.#byRef.delete(l, rec)
+    for (const l of rec.refs) {
+      const g = this.#readers.get(l)
+      if (g === undefined) continue
+      g.delete(rec)
+      if (g.isEmpty()) this.#readers.delete(l)
+    }
     switch (rec.kind) {
       case 'value':
         for (const v of rec.values) this.#byValue.delete(rec.label, v, rec)
@@ -84,21 +115,23 @@ export class SelectorBuckets {
         break
       case 'unindexed':
         this.#unindexed.delete(rec)
-        for (const l of rec.refs) this.#unindexedByRef.delete(l, rec)
         break
       case 'never':
         break
     }
   }
 
-  /** Every selector reading `label`. */
-  readers(label: string): ReadonlySet<SelectorRec> | undefined {
-    return this.#byRef.get(label)
-  }
-
-  /** The unindexed selectors reading `label`. */
-  unindexedReaders(label: string): ReadonlySet<SelectorRec> | undefined {
-    return this.#unindexedByRef.get(label)
+  /**
+   * Calls `fn` for every selector that reads `label` and whose filing admits `oldLabels` or
+   * `newLabels` (a selector may be passed more than once across calls; callers de-duplicate).
+   */
+  forEachReader(
+    label: string,
+    oldLabels: ReadonlyMap<string, string>,
+    newLabels: ReadonlyMap<string, string>,
+    fn: (sel: SelectorRec) => void
+  ): void {
+    this.#readers.get(label)?.forEachAdmitted(oldLabels, newLabels, fn)
   }
 
   /** Calls `fn` for the selectors filed under `label` = `value` and under `label` alone. */
@@ -109,11 +142,6 @@ export class SelectorBuckets {
     if (byLabel !== undefined) for (const sel of byLabel) fn(sel)
   }
 
-  /** How many selectors {@link forEachInBuckets} would visit. */
-  bucketSize(label: string, value: string): number {
-    return (this.#byValue.get(label, value)?.size ?? 0) + (this.#byLabel.get(label)?.size ?? 0)
-  }
-
   /**
    * Calls `fn` once for every selector that may match `labels`: the buckets of each label (an
    * item has one value per label, so no selector repeats) and every unindexed selector.
@@ -122,4 +150,80 @@ export class SelectorBuckets {
     for (const [l, v] of labels) this.forEachInBuckets(l, v, fn)
     for (const sel of this.#unindexed) fn(sel)
   }
+}
+
+// The readers of one label, grouped by how each is filed.
+class ReaderGroup {
+  readonly #byValue = new LabelValueSets<SelectorRec>()
+  readonly #valueLabels = new Map<string, number>() // filing label → reader count
+  readonly #byLabel = new SetMap<string, SelectorRec>()
+  readonly #labelLabels = new Map<string, number>()
+  readonly #unindexed = new Set<SelectorRec>()
+  #size = 0
+
+  add(rec: SelectorRec): void {
+    this.#size++
+    switch (rec.kind) {
+      case 'value':
+        for (const v of rec.values) this.#byValue.add(rec.label, v, rec)
+        bump(this.#valueLabels, rec.label, 1)
+        break
+      case 'label':
+        this.#byLabel.add(rec.label, rec)
+        bump(this.#labelLabels, rec.label, 1)
+        break
+      case 'unindexed':
+        this.#unindexed.add(rec)
+        break
+      case 'never':
+        break
+    }
+  }
+
+  delete(rec: SelectorRec): void {
+    this.#size--
+    switch (rec.kind) {
+      case 'value':
+        for (const v of rec.values) this.#byValue.delete(rec.label, v, rec)
+        bump(this.#valueLabels, rec.label, -1)
+        break
+      case 'label':
+        this.#byLabel.delete(rec.label, rec)
+        bump(this.#labelLabels, rec.label, -1)
+        break
+      case 'unindexed':
+        this.#unindexed.delete(rec)
+        break
+      case 'never':
+        break
+    }
+  }
+
+  isEmpty(): boolean {
+    return this.#size === 0
+  }
+
+  forEachAdmitted(
+    oldLabels: ReadonlyMap<string, string>,
+    newLabels: ReadonlyMap<string, string>,
+    fn: (sel: SelectorRec) => void
+  ): void {
+    for (const fl of this.#valueLabels.keys()) {
+      const ov = oldLabels.get(fl)
+      const nv = newLabels.get(fl)
+      if (ov !== undefined) for (const sel of this.#byValue.get(fl, ov) ?? []) fn(sel)
+      if (nv !== undefined && nv !== ov) for (const sel of this.#byValue.get(fl, nv) ?? []) fn(sel)
+    }
+    for (const fl of this.#labelLabels.keys()) {
+      if (oldLabels.has(fl) || newLabels.has(fl))
+        for (const sel of this.#byLabel.get(fl) ?? []) fn(sel)
+    }
+    for (const sel of this.#unindexed) fn(sel)
+  }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by
+  if (n === 0) counts.delete(key)
+  else counts.set(key, n)
 }
