@@ -1,0 +1,309 @@
+/**
+ * Benchmark: the selector LabelIndex against naive full re-evaluation.
+ *
+ * Builds an index of realistic selectors (default 10,000) over realistic endpoints (default
+ * 100,000) that inherit namespace and service-account labels from parents, then applies random
+ * one-label changes to random endpoints and measures, per change:
+ *  - indexed: `LabelIndex.updateItem` (label copy, inheritance merge, candidate lookup, evaluation
+ *    and match events);
+ *  - naive: evaluating every selector against the changed endpoint's labels (the floor of what a
+ *    non-indexed implementation must do per change).
+ * The first changes are also checked: the index's events must equal the naive before/after diff.
+ *
+ * Usage: npm run bench -- selector [--quick] [--selectors N] [--endpoints N] [--changes N] [--seed N]
+ * Prints a table, then one JSON line: {"bench":"selector", "build_ms":…, …}.
+ */
+import { LabelIndex, parseSelector, type Selector } from '@cattail/selector'
+import { createPrng, type Prng } from '@cattail/selector/testing'
+
+interface Options {
+  readonly quick: boolean
+  readonly selectors: number
+  readonly endpoints: number
+  readonly changes: number
+  readonly seed: number
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick')
+  const num = (name: string, dflt: number): number => {
+    const i = argv.indexOf(`--${name}`)
+    if (i < 0) return dflt
+    const v = Number(argv[i + 1])
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`)
+    return v
+  }
+  return {
+    quick,
+    selectors: num('selectors', quick ? 1_000 : 10_000),
+    endpoints: num('endpoints', quick ? 5_000 : 100_000),
+    changes: num('changes', quick ? 2_000 : 20_000),
+    seed: num('seed', 20261121),
+  }
+}
+
+const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker']
+const ENVS = ['prod', 'staging', 'dev']
+const VERSIONS = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6']
+const OPTIONAL = Array.from({ length: 20 }, (_, i) => `feature.example.com/opt-${i}`)
+const APPS_PER_NAMESPACE = 10
+
+interface World {
+  readonly namespaces: string[]
+  readonly appsOf: (ns: number) => string[]
+  readonly endpoints: { id: string; ns: number; labels: Map<string, string>; parents: string[] }[]
+}
+
+function makeWorld(prng: Prng, opts: Options): World {
+  const nNs = Math.max(4, Math.round(opts.endpoints / 500))
+  const namespaces = Array.from({ length: nNs }, (_, i) => `ns-${i}`)
+  const appsOf = (ns: number): string[] =>
+    Array.from({ length: APPS_PER_NAMESPACE }, (_, k) => `app-${ns * APPS_PER_NAMESPACE + k}`)
+  const endpoints: World['endpoints'] = []
+  for (let i = 0; i < opts.endpoints; i++) {
+    const ns = prng.int(nNs)
+    const app = prng.pick(appsOf(ns))
+    const labels = new Map<string, string>([
+      ['app', app],
+      ['app.kubernetes.io/name', app],
+      ['tier', prng.pick(TIERS)],
+      ['env', ENVS[ns % ENVS.length]!],
+      ['version', prng.pick(VERSIONS)],
+      ['pod-template-hash', (0x10000000 + prng.int(0xfffffff)).toString(16)],
+      ['projectcalico.org/namespace', namespaces[ns]!],
+      ['projectcalico.org/orchestrator', 'k8s'],
+      ['projectcalico.org/serviceaccount', 'default'],
+    ])
+    for (const opt of OPTIONAL) if (prng.chance(0.1)) labels.set(opt, 'true')
+    if (prng.chance(0.05)) labels.set('canary', 'true')
+    endpoints.push({
+      id: `wep-${i}`,
+      ns,
+      labels,
+      parents: [`kns.${namespaces[ns]}`, `ksa.${namespaces[ns]}.default`],
+    })
+  }
+  return { namespaces, appsOf, endpoints }
+}
+
+type Shape = 'app' | 'app-in-tier' | 'has-env' | 'namespaced' | 'profile' | 'unindexed'
+
+function makeSelectors(prng: Prng, world: World, n: number): { text: string; shape: Shape }[] {
+  const out: { text: string; shape: Shape }[] = []
+  const nNs = world.namespaces.length
+  const anyApp = (): string => prng.pick(world.appsOf(prng.int(nNs)))
+  for (let i = 0; i < n; i++) {
+    const r = prng.int(100)
+    if (r < 33) out.push({ shape: 'app', text: `app == "${anyApp()}"` })
+    else if (r < 53) {
+      const ns = prng.int(nNs)
+      const apps = [0, 1, 2].map(() => `"${prng.pick(world.appsOf(ns))}"`).join(', ')
+      out.push({ shape: 'app-in-tier', text: `app in {${apps}} && tier == "${prng.pick(TIERS)}"` })
+    } else if (r < 68) {
+      const text = `has(${prng.pick(OPTIONAL)}) && env != "${prng.pick(ENVS)}"`
+      out.push({ shape: 'has-env', text })
+    } else if (r < 93) {
+      const ns = prng.int(nNs)
+      const text = `projectcalico.org/namespace == "${world.namespaces[ns]}" && app == "${prng.pick(world.appsOf(ns))}"`
+      out.push({ shape: 'namespaced', text })
+    } else if (r < 98) {
+      const text = prng.pick([
+        `pcns.team == "team-${prng.int(50)}" && tier in {"frontend", "backend"}`,
+        `pcsa.projectcalico.org/name == "default" && app == "${anyApp()}" && version != "v1"`,
+        `version starts with "v${1 + prng.int(6)}" && pcns.projectcalico.org/name == "${prng.pick(world.namespaces)}"`,
+      ])
+      out.push({ shape: 'profile', text })
+    } else {
+      // The realistic minority no label restriction can index.
+      const text = prng.pick([
+        'all()',
+        `!has(${prng.pick(OPTIONAL)})`,
+        `env != "${prng.pick(ENVS)}"`,
+        `version not in {"v${1 + prng.int(6)}"}`,
+        `!(app == "${anyApp()}")`,
+        `canary != "true" && !has(${prng.pick(OPTIONAL)})`,
+      ])
+      out.push({ shape: 'unindexed', text })
+    }
+  }
+  return out
+}
+
+// One-label change of an endpoint's own labels.
+function mutate(prng: Prng, world: World, ep: World['endpoints'][number]): Map<string, string> {
+  const labels = new Map(ep.labels)
+  const r = prng.int(100)
+  if (r < 40) labels.set('version', prng.pick(VERSIONS))
+  else if (r < 60) {
+    const app = prng.pick(world.appsOf(ep.ns))
+    labels.set('app', app)
+  } else if (r < 80) {
+    const opt = prng.pick(OPTIONAL)
+    if (labels.has(opt)) labels.delete(opt)
+    else labels.set(opt, 'true')
+  } else if (r < 90) labels.set('tier', prng.pick(TIERS))
+  else if (labels.has('canary')) labels.delete('canary')
+  else labels.set('canary', 'true')
+  return labels
+}
+
+const nowNs = (): bigint => process.hrtime.bigint()
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+const mean = (xs: readonly number[]): number =>
+  xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2))
+  const prng = createPrng(opts.seed)
+  const world = makeWorld(prng, opts)
+  const specs = makeSelectors(prng, world, opts.selectors)
+  const t0 = nowNs()
+  const selectors = specs.map((s) => parseSelector(s.text))
+  const parseMs = Number(nowNs() - t0) / 1e6
+
+  let started = 0
+  let stopped = 0
+  let record: string[] | undefined // events of the change being verified
+  const index = new LabelIndex({
+    onMatchStarted: (s, i) => {
+      started++
+      record?.push(`+${s}|${i}`)
+    },
+    onMatchStopped: (s, i) => {
+      stopped++
+      record?.push(`-${s}|${i}`)
+    },
+  })
+
+  gc()
+  const heapBefore = process.memoryUsage().heapUsed
+  const b0 = nowNs()
+  for (let n = 0; n < world.namespaces.length; n++) {
+    const ns = world.namespaces[n]!
+    index.updateParent(`kns.${ns}`, {
+      'pcns.projectcalico.org/name': ns,
+      'pcns.kubernetes.io/metadata.name': ns,
+      'pcns.team': `team-${n % 50}`,
+      'pcns.env': ENVS[n % ENVS.length]!,
+    })
+    index.updateParent(`ksa.${ns}.default`, { 'pcsa.projectcalico.org/name': 'default' })
+  }
+  for (const ep of world.endpoints) index.updateItem(ep.id, ep.labels, ep.parents)
+  const b1 = nowNs()
+  selectors.forEach((sel, i) => index.updateSelector(`sel-${i}`, sel))
+  const b2 = nowNs()
+  const buildMs = Number(b2 - b0) / 1e6
+  gc()
+  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024
+  const matchesAfterBuild = started - stopped
+
+  const naiveEval = (labels: ReadonlyMap<string, string>, sels: readonly Selector[]): number => {
+    let hits = 0
+    for (let i = 0; i < sels.length; i++) if (sels[i]!.evaluate(labels)) hits++
+    return hits
+  }
+
+  // Correctness spot-check: the index's events equal the naive before/after diff.
+  const verify = Math.min(200, opts.changes)
+  for (let c = 0; c < verify; c++) {
+    const ep = prng.pick(world.endpoints)
+    const before = index.itemLabels(ep.id)!
+    ep.labels = mutate(prng, world, ep)
+    record = []
+    index.updateItem(ep.id, ep.labels, ep.parents)
+    const after = index.itemLabels(ep.id)!
+    const want: string[] = []
+    selectors.forEach((s, i) => {
+      const was = s.evaluate(before)
+      const now = s.evaluate(after)
+      if (was !== now) want.push(`${now ? '+' : '-'}sel-${i}|${ep.id}`)
+    })
+    const got = record.sort().join(',')
+    if (got !== want.sort().join(',')) {
+      throw new Error(
+        `index events differ from naive diff for ${ep.id}: ${got} vs ${want.join(',')}`
+      )
+    }
+  }
+  record = undefined
+
+  const indexedNs: number[] = []
+  const naiveNs: number[] = []
+  let sink = 0
+  const warmup = Math.min(1000, opts.changes)
+  for (let c = 0; c < warmup + opts.changes; c++) {
+    const ep = prng.pick(world.endpoints)
+    ep.labels = mutate(prng, world, ep)
+    const i0 = nowNs()
+    index.updateItem(ep.id, ep.labels, ep.parents)
+    const i1 = nowNs()
+    const labels = index.itemLabels(ep.id)!
+    const n0 = nowNs()
+    sink += naiveEval(labels, selectors)
+    const n1 = nowNs()
+    if (c >= warmup) {
+      indexedNs.push(Number(i1 - i0))
+      naiveNs.push(Number(n1 - n0))
+    }
+  }
+  indexedNs.sort((a, b) => a - b)
+  naiveNs.sort((a, b) => a - b)
+
+  const stats = index.stats()
+  const changeMeanUs = mean(indexedNs) / 1000
+  const changeP99Us = percentile(indexedNs, 99) / 1000
+  const naiveMeanUs = mean(naiveNs) / 1000
+  const naiveP99Us = percentile(naiveNs, 99) / 1000
+  const ratio = naiveMeanUs / changeMeanUs
+  const shapes = new Map<Shape, number>()
+  for (const s of specs) shapes.set(s.shape, (shapes.get(s.shape) ?? 0) + 1)
+
+  const row = (k: string, v: string): void => console.log(`  ${k.padEnd(44)} ${v}`)
+  const f = (x: number, d = 2): string => x.toFixed(d)
+  console.log(`selector label index benchmark${opts.quick ? ' (--quick)' : ''}`)
+  row(
+    'selectors / endpoints / namespaces',
+    `${opts.selectors} / ${opts.endpoints} / ${world.namespaces.length}`
+  )
+  row('selector shapes', [...shapes].map(([k, v]) => `${k} ${v}`).join(', '))
+  row(
+    'filed: value / label / unindexed / never',
+    `${stats.valueIndexedSelectors} / ${stats.labelIndexedSelectors} / ${stats.unindexedSelectors} / ${stats.neverMatchingSelectors}`
+  )
+  row('parse all selectors', `${f(parseMs)} ms`)
+  row(
+    'index build (parents+endpoints / selectors)',
+    `${f(buildMs)} ms (${f(Number(b1 - b0) / 1e6)} / ${f(Number(b2 - b1) / 1e6)})`
+  )
+  row('matches after build / heap growth', `${matchesAfterBuild} / ${f(heapMb, 1)} MiB`)
+  row('verified changes (events == naive diff)', `${verify}`)
+  row(
+    `one label change, indexed (n=${opts.changes})`,
+    `mean ${f(changeMeanUs)} µs   p99 ${f(changeP99Us)} µs`
+  )
+  row(
+    'one label change, naive (all selectors)',
+    `mean ${f(naiveMeanUs)} µs   p99 ${f(naiveP99Us)} µs`
+  )
+  row('naive / indexed (mean)', `${f(ratio, 1)}×   (targets: ≥ 100×, p99 < 1000 µs)`)
+  row('events during run (started / stopped)', `${started} / ${stopped}   (sink ${sink})`)
+  console.log(
+    JSON.stringify({
+      bench: 'selector',
+      build_ms: round(buildMs),
+      change_mean_us: round(changeMeanUs),
+      change_p99_us: round(changeP99Us),
+      naive_mean_us: round(naiveMeanUs),
+      naive_p99_us: round(naiveP99Us),
+      ratio_naive_to_indexed: round(ratio),
+      selectors: opts.selectors,
+      endpoints: opts.endpoints,
+    })
+  )
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100
+
+main()
