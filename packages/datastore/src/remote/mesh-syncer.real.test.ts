@@ -26,13 +26,13 @@ import { KubeSyncer } from '../kubernetes/kube-syncer.js'
 import { resourceIdOf, TEST_TUNING, toNative } from '../kubernetes/testing/kube-harness.js'
 import type { DatastoreConfig, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { createMeshSyncer, type MeshSyncer } from './mesh-syncer.js'
-import { StreamRecorder } from './stream-recorder.js'
+import { StreamRecorder } from './testing/stream-recorder.js'
 import {
   expectedKeys,
   startEtcdCluster,
   startKubeCluster,
   type TestCluster,
-} from './test-clusters.js'
+} from './testing/test-clusters.js'
 
 const KINDS = new Set<ResourceKind>([
   'WorkloadEndpoint',

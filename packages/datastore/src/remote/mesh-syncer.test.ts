@@ -16,10 +16,10 @@ import type {
   WorkloadEndpoint,
 } from '@cattail/model'
 import { BadObjectError } from '../errors.js'
-import { FakeFactory, type FakeSyncer } from './fake-syncer.js'
+import { FakeFactory, type FakeSyncer } from './testing/fake-syncer.js'
 import { createMeshSyncer, type MeshSyncer } from './mesh-syncer.js'
 import type { RemoteStatus } from './remote-status.js'
-import { StreamRecorder } from './stream-recorder.js'
+import { StreamRecorder } from './testing/stream-recorder.js'
 
 const ALL_KINDS = new Set<ResourceKind>([
   'WorkloadEndpoint',

@@ -3,7 +3,7 @@
  * every syncer it creates. Not exported from the package.
  */
 import type { KVUpdate, Resource, SyncStatus } from '@cattail/model'
-import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
+import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../../syncer.js'
 
 /** A syncer the test drives by hand through `push`, `setStatus` and `fail`. */
 export class FakeSyncer implements Syncer {

@@ -3,7 +3,7 @@
  * (KVs and statuses interleaved) and views of remote statuses and keys. Not exported.
  */
 import type { KVUpdate, SyncStatus } from '@cattail/model'
-import { SyncerRecorder } from '../testing/recorder.js'
+import { SyncerRecorder } from '../../testing/recorder.js'
 
 /** Records what a (mesh) syncer reports. */
 export class StreamRecorder extends SyncerRecorder {

@@ -22,8 +22,8 @@ import {
   type WorkloadEndpoint,
 } from '@cattail/model'
 import { startTestApiServer, type KubeObject, type TestApiServer } from '@cattail/testapi'
-import { etcdKeyFor, etcdValueFor } from '../etcd/layout.js'
-import { resourceIdOf, toNative } from '../kubernetes/testing/kube-harness.js'
+import { etcdKeyFor, etcdValueFor } from '../../etcd/layout.js'
+import { resourceIdOf, toNative } from '../../kubernetes/testing/kube-harness.js'
 
 /** One real cluster the tests can fill, break and point RCCs at. */
 export interface TestCluster {
