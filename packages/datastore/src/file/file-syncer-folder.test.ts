@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { createSilentLogger } from '@cattail/common'
@@ -77,6 +77,45 @@ void describe('file driver specifics', () => {
       await rm(join(dir.path, 'pools.yaml'))
       await waitFor(() => !rec.state.has('IPPool/good'), { what: 'deleted file → deletion' })
       assert.equal(rec.countFor('IPPool/other'), 1)
+    } finally {
+      await syncer.stop()
+      await dir.remove()
+    }
+  })
+
+  void it('follows a mounted ConfigMap layout (symlinks through ..data, swapped atomically)', async () => {
+    const dir = await tempDir('cattail-file-cm-')
+    const pool = (cidr: string): string =>
+      `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: cm-pool}\nspec: {cidr: ${cidr}}\n`
+    const version = async (name: string, cidr: string): Promise<void> => {
+      await mkdir(join(dir.path, name))
+      await writeFile(join(dir.path, name, 'pools.yaml'), pool(cidr))
+    }
+    await version('..v1', '198.19.0.0/16')
+    await symlink('..v1', join(dir.path, '..data'))
+    await symlink('..data/pools.yaml', join(dir.path, 'pools.yaml'))
+    const rec = new SyncerRecorder()
+    const syncer = new FileSyncer(
+      { type: 'file', dir: dir.path },
+      { kinds: KINDS, log: createSilentLogger() },
+      rec,
+      TEST_FILE_SYNCER_TUNING
+    )
+    await syncer.start()
+    try {
+      await waitFor(() => rec.status === 'in-sync' && rec.state.has('IPPool/cm-pool'), {
+        what: 'in-sync',
+      })
+      await version('..v2', '198.20.0.0/16')
+      await symlink('..v2', join(dir.path, '..data_tmp'))
+      await rename(join(dir.path, '..data_tmp'), join(dir.path, '..data'))
+      await waitFor(
+        () =>
+          (rec.state.get('IPPool/cm-pool')?.spec as { cidr?: string } | undefined)?.cidr ===
+          '198.20.0.0/16',
+        { what: 'the swapped ConfigMap contents' }
+      )
+      assert.deepEqual(rec.failures, [])
     } finally {
       await syncer.stop()
       await dir.remove()

@@ -17,6 +17,8 @@
  *     its key is treated as absent. When two documents define the same key, the later file (in
  *     name order) wins and a warning is logged.
  *   - Only the top level of the folder is read (fs.watch is not recursive on every platform).
+ *     Symlinked files are followed, so a mounted ConfigMap (files linked through `..data`,
+ *     swapped atomically on update) works.
  *     Write files atomically (write elsewhere, then rename), as editors and `kubectl` do;
  *     a half-written file is read as bad until its final write lands.
  */
@@ -192,7 +194,7 @@ export class FileSyncer implements Syncer {
   async #readAll(): Promise<void> {
     const entries = await readdir(this.cfg.dir, { withFileTypes: true })
     const names = entries
-      .filter((e) => e.isFile() && isManifestFileName(e.name))
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && isManifestFileName(e.name))
       .map((e) => e.name)
       .sort()
     const listing = new Map<string, Resource>()
@@ -203,8 +205,10 @@ export class FileSyncer implements Syncer {
       try {
         text = await readFile(join(this.cfg.dir, name), 'utf8')
       } catch (err) {
-        // Deleted between readdir and readFile: the next event re-reads.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
+        // Deleted between readdir and readFile (the next event re-reads), or a symlink to a
+        // folder: skip it.
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'ENOENT' || code === 'EISDIR') continue
         throw err
       }
       const contents = parseManifestFile(name, text)

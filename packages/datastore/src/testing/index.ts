@@ -11,3 +11,5 @@
 export * from './recorder.js'
 export * from './contract.js'
 export * from './tcp-proxy.js'
+export * from './etcd-harness.js'
+export * from './file-harness.js'
