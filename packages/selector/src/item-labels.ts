@@ -58,18 +58,33 @@ export function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true
 }
 
-/** True when `labels` (map or record) holds exactly the entries of `own`; allocates nothing. */
-export function sameLabels(own: ReadonlyMap<string, string>, labels: Labels): boolean {
-  if (isLabelMap(labels)) {
-    if (labels.size !== own.size) return false
-    for (const [l, v] of labels) if (own.get(l) !== v) return false
-    return true
-  }
+/**
+ * The keys whose value differs between `own` and `labels` (map or record), or undefined when they
+ * hold the same entries; allocates nothing in that case.
+ */
+export function diffOwnLabels(
+  own: ReadonlyMap<string, string>,
+  labels: Labels
+): string[] | undefined {
+  let out: string[] | undefined
   let n = 0
-  for (const l in labels) {
-    if (!Object.hasOwn(labels, l)) continue
-    if (own.get(l) !== labels[l]) return false
-    n++
+  const isMap = isLabelMap(labels)
+  if (isMap) {
+    for (const [l, v] of labels) {
+      n++
+      if (own.get(l) !== v) (out ??= []).push(l)
+    }
+  } else {
+    for (const l in labels) {
+      if (!Object.hasOwn(labels, l)) continue
+      n++
+      if (own.get(l) !== labels[l]) (out ??= []).push(l)
+    }
   }
-  return n === own.size
+  if (out === undefined && n === own.size) return undefined
+  // Keys only `own` has (removed labels).
+  for (const l of own.keys()) {
+    if (!(isMap ? labels.has(l) : Object.hasOwn(labels, l))) (out ??= []).push(l)
+  }
+  return out
 }

@@ -49,7 +49,7 @@ import {
   changedKeys,
   effectiveLabels,
   inheritLabels,
-  sameLabels,
+  diffOwnLabels,
   sameList,
   type ItemRec,
 } from './item-labels.js'
@@ -162,17 +162,21 @@ export class LabelIndex {
         })
         return
       }
-      // The common resync case: nothing changed, so nothing is allocated.
-      const sameParents = sameList(rec.parentIds, parentIds)
-      if (sameParents && sameLabels(rec.own, labels)) return
-      if (!sameParents) {
+      if (!sameList(rec.parentIds, parentIds)) {
         for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
         rec.parentIds = [...parentIds]
         for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
         rec.inherited = this.#inheritedLabels(rec.parentIds)
+        rec.own = toLabelMap(labels)
+        this.#relabel(rec)
+        return
       }
+      // Same parents: only the keys whose own value changed can change. Nothing is allocated when
+      // nothing changed (the common resync case).
+      const ownChanged = diffOwnLabels(rec.own, labels)
+      if (ownChanged === undefined) return
       rec.own = toLabelMap(labels)
-      this.#relabel(rec)
+      this.#relabelKeys(rec, ownChanged)
     })
   }
 
@@ -270,12 +274,42 @@ export class LabelIndex {
   }
 
   // Recomputes an item's effective labels and reports the transitions the change causes.
+  // Recomputes the effective labels from scratch (parents changed) and reports the transitions.
   #relabel(item: ItemRec): void {
     const oldLabels = item.labels
     const newLabels = effectiveLabels(item)
     const changed = changedKeys(oldLabels, newLabels)
     item.labels = newLabels
-    if (changed.length === 0) return
+    if (changed.length > 0) this.#applyChange(item, oldLabels, newLabels, changed)
+  }
+
+  // As #relabel when only the own values of `keys` may have changed: patches a copy of the old
+  // effective labels instead of merging parents and own labels again.
+  #relabelKeys(item: ItemRec, keys: readonly string[]): void {
+    const oldLabels = item.labels
+    const changed: string[] = []
+    for (const k of keys) {
+      if ((item.own.get(k) ?? item.inherited.get(k)) !== oldLabels.get(k)) changed.push(k)
+    }
+    if (item.inherited.size === 0) item.labels = item.own
+    else if (changed.length > 0) {
+      const patched = new Map(oldLabels)
+      for (const k of changed) {
+        const v = item.own.get(k) ?? item.inherited.get(k)
+        if (v === undefined) patched.delete(k)
+        else patched.set(k, v)
+      }
+      item.labels = patched
+    }
+    if (changed.length > 0) this.#applyChange(item, oldLabels, item.labels, changed)
+  }
+
+  #applyChange(
+    item: ItemRec,
+    oldLabels: ReadonlyMap<string, string>,
+    newLabels: ReadonlyMap<string, string>,
+    changed: readonly string[]
+  ): void {
     for (const l of changed) {
       const ov = oldLabels.get(l)
       const nv = newLabels.get(l)
