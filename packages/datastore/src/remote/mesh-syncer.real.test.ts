@@ -66,7 +66,8 @@ interface Mesh {
 /** A fresh local cluster (test API server) and a started mesh syncer over it. */
 async function startMesh(
   setup: (m: Pick<Mesh, 'putRcc' | 'putSecret'>) => void,
-  remoteInSyncTimeoutMs = 20_000
+  remoteInSyncTimeoutMs = 20_000,
+  remoteConnectTimeoutMs = 10_000
 ): Promise<Mesh> {
   const api = await startTestApiServer({ bookmarkIntervalMs: 200 })
   const rcc = (name: string, spec: RemoteClusterConfigurationSpec): RemoteClusterConfiguration => ({
@@ -102,6 +103,7 @@ async function startMesh(
       kinds: KINDS,
       log: pino({ level: 'info' }, sink),
       remoteInSyncTimeoutMs,
+      remoteConnectTimeoutMs,
       retryBackoff: { initialMs: 50, maxMs: 500, factor: 2, jitter: 0.2 },
       createSyncer: factory,
     },
@@ -261,15 +263,22 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
     await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve))
     const port = (hole.address() as { port: number }).port
     const deadKubeconfig = kb.api.kubeconfig().replace(kb.api.url, `https://127.0.0.1:${port}`)
-    const m = await startMesh(({ putRcc, putSecret }) => {
-      putSecret('hole-access', { kubeconfig: deadKubeconfig })
-      putRcc('hole', secretRef('hole-access'))
-      putRcc('fine', { etcdEndpoints: e1.etcd.endpoint })
-    }, 500)
+    const m = await startMesh(
+      ({ putRcc, putSecret }) => {
+        putSecret('hole-access', { kubeconfig: deadKubeconfig })
+        putRcc('hole', secretRef('hole-access'))
+        putRcc('fine', { etcdEndpoints: e1.etcd.endpoint })
+      },
+      500,
+      1000
+    )
     try {
       await waitFor(() => m.rec.inSync, { timeoutMs: 10_000, what: 'mesh in-sync' })
       assert.notEqual(m.rec.remoteState('hole'), 'InSync')
       await waitFor(() => m.rec.remoteState('fine') === 'InSync', { timeoutMs: 10_000 })
+      // No answer at all: reported ConnectionFailed after the connect timeout (1 s here).
+      await waitFor(() => m.rec.remoteState('hole') === 'ConnectionFailed', { timeoutMs: 10_000 })
+      assert.match(m.rec.remoteError('hole') ?? '', /no answer|failed/)
     } finally {
       await m.close()
       for (const s of sockets) s.destroy()

@@ -94,7 +94,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((m) => m.stop()))
 })
 
-async function harness(timeoutMs = 60_000): Promise<Harness> {
+async function harness(timeoutMs = 60_000, connectTimeoutMs = 60_000): Promise<Harness> {
   const f = new FakeFactory()
   const rec = new StreamRecorder()
   const logs: Record<string, unknown>[] = []
@@ -113,6 +113,7 @@ async function harness(timeoutMs = 60_000): Promise<Harness> {
       kinds: ALL_KINDS,
       log: pino({ level: 'info' }, sink),
       remoteInSyncTimeoutMs: timeoutMs,
+      remoteConnectTimeoutMs: connectTimeoutMs,
       retryBackoff: { initialMs: 5, maxMs: 20, factor: 2, jitter: 0 },
       createSyncer: f.create,
       onRemoteStatus: (n, s) => hook.push([n, s]),
@@ -212,6 +213,22 @@ void describe('mesh syncer (fake drivers)', () => {
         (l) => l['msg'] === 'remote clusters not in sync in time; reporting in-sync without them'
       )
     )
+  })
+
+  void it('a remote with no answer at all becomes ConnectionFailed after the connect timeout, then recovers', async () => {
+    const h = await harness(60_000, 50)
+    h.local.push(etcdRcc('b', 'http://b:2379'), etcdRcc('c', 'http://c:2379'))
+    h.local.setStatus('in-sync')
+    const c = await waitFor(() => h.f.live('http://c:2379')[0])
+    await waitFor(() => c.started)
+    c.setStatus('resync-in-progress') // first contact: slow, but not failed
+    await waitFor(() => h.rec.remoteState('b') === 'ConnectionFailed')
+    assert.match(h.rec.remoteError('b') ?? '', /no answer from the remote datastore within 50 ms/)
+    assert.equal(h.rec.remoteState('c'), 'ResyncInProgress')
+    const b = h.f.remote('http://b:2379')
+    b.setStatus('resync-in-progress')
+    b.setStatus('in-sync')
+    assert.equal(h.rec.remoteState('b'), 'InSync')
   })
 
   void it('RCCs added after start-up never gate; an object error is not a connection failure', async () => {

@@ -55,6 +55,9 @@ export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'calico-system'
 /** Default upper bound on how long local in-sync waits for start-up remotes: 10 s. */
 export const DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS = 10_000
 
+/** Default time a remote may stay `Connecting` (no answer at all) before it is ConnectionFailed: 10 s. */
+export const DEFAULT_REMOTE_CONNECT_TIMEOUT_MS = 10_000
+
 /** Options of the mesh syncer: those of any syncer, plus the remote-cluster settings. */
 export interface MeshSyncerOptions extends SyncerOptions {
   /**
@@ -66,6 +69,11 @@ export interface MeshSyncerOptions extends SyncerOptions {
   readonly secretsNamespace?: string
   /** Longest wait, after local in-sync, for start-up remotes before reporting in-sync. @default 10000 */
   readonly remoteInSyncTimeoutMs?: number
+  /**
+   * A remote whose datastore has not answered at all this long after its syncer started is
+   * reported `ConnectionFailed` (the driver keeps trying). @default 10000
+   */
+  readonly remoteConnectTimeoutMs?: number
   /** Backoff between attempts to start a remote syncer (drivers retry connections themselves). */
   readonly retryBackoff?: BackoffConfig
   /** Called on every remote status change; `undefined` when the remote was removed. */
@@ -294,6 +302,7 @@ export class MeshSyncer implements Syncer {
         log: this.#log,
         createSyncer: this.#factory,
         retryBackoff: this.opts.retryBackoff ?? DEFAULT_BACKOFF_CONFIG,
+        connectTimeoutMs: this.opts.remoteConnectTimeoutMs ?? DEFAULT_REMOTE_CONNECT_TIMEOUT_MS,
         emit: (u) => {
           if (!this.#stopped) this.callbacks.onUpdates(u)
         },

@@ -66,6 +66,8 @@ export interface RemoteClusterDeps {
   readonly log: Logger
   readonly createSyncer: SyncerFactory
   readonly retryBackoff: BackoffConfig
+  /** A remote still `Connecting` this long after its syncer started is `ConnectionFailed`. */
+  readonly connectTimeoutMs: number
   /** Hands a batch of (already renamed) updates to consumers. */
   readonly emit: (updates: readonly KVUpdate[]) => void
   /** The remote's status changed (undefined: the remote is gone; its status key must go). */
@@ -94,6 +96,7 @@ export class RemoteCluster {
   #lastRevision = ''
   #status: RemoteStatus | undefined
   #retryTimer: NodeJS.Timeout | undefined
+  #connectTimer: NodeJS.Timeout | undefined
   /** Stops of superseded syncers still in flight (awaited by stop() and remove()). */
   #stopping: Promise<void> = Promise.resolve()
   #removed = false
@@ -157,6 +160,7 @@ export class RemoteCluster {
     this.#seen = undefined
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
+    this.#clearConnectTimer()
     const old = this.#syncer
     this.#syncer = undefined
     if (old !== undefined) {
@@ -203,6 +207,7 @@ export class RemoteCluster {
       this.#callbacks(gen)
     )
     this.#syncer = syncer
+    this.#armConnectTimer(gen)
     try {
       await syncer.start()
     } catch (err) {
@@ -222,8 +227,29 @@ export class RemoteCluster {
     }
   }
 
+  /**
+   * Drivers retry silently while a server does not answer at all (a black-holed address); after
+   * `connectTimeoutMs` without first contact we report ConnectionFailed (the driver keeps trying).
+   */
+  #armConnectTimer(gen: number): void {
+    this.#clearConnectTimer()
+    this.#connectTimer = setTimeout(() => {
+      this.#connectTimer = undefined
+      if (gen !== this.#gen || this.#status?.status !== 'Connecting') return
+      const error = `no answer from the remote datastore within ${this.deps.connectTimeoutMs} ms`
+      this.#log.warn({ timeoutMs: this.deps.connectTimeoutMs }, 'remote connection timed out')
+      this.#setStatus({ status: 'ConnectionFailed', error })
+    }, this.deps.connectTimeoutMs)
+  }
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer)
+    this.#connectTimer = undefined
+  }
+
   #retry(gen: number, desired: Extract<RemoteDesired, { valid: true }>): void {
     if (gen !== this.#gen) return
+    this.#clearConnectTimer()
     const delayMs = this.#backoff.next()
     this.#log.info({ delayMs }, 'retrying remote connection')
     this.#retryTimer = setTimeout(() => {
