@@ -379,6 +379,20 @@ void describe('fromKubernetes: services, endpoints, secrets and CRDs', () => {
     if (!n.ok) assert.equal(n.error.message, 'Node <unnamed>: must be an object, got "nope"')
   })
 
+  void it('rejects a label selector that would not parse as a Calico selector', () => {
+    const res = fromKubernetes('networkpolicies', {
+      metadata: { name: 'np', namespace: 'a' },
+      spec: { podSelector: { matchLabels: { 'bad key': 'x' } } },
+    })
+    assert.equal(res.ok, false)
+    if (!res.ok) {
+      assert.match(
+        res.error.message,
+        /^NetworkPolicy a\/np: spec.podSelector does not give a valid Calico selector/
+      )
+    }
+  })
+
   void it('KUBE_RESOURCES tells the driver what to watch for a set of kinds', () => {
     assert.deepEqual(kubeResourcesFor(new Set(['Profile', 'IPPool'])), [
       'namespaces',

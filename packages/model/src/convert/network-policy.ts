@@ -9,6 +9,7 @@
  * pods in the policy's own namespace, which is what a Calico NetworkPolicy rule selector means.
  * Without `policyTypes`, the policy is Ingress, plus Egress when it has egress rules.
  */
+import { validateSelector } from '@cattail/selector'
 import type { EntityRule, NetworkPolicy, PolicyPort, PolicyRule } from '../resources.js'
 import { arr, fail, obj, oneOf, optNum, optObj, optStr, show, str } from '../validate/fields.js'
 import { readMeta } from '../validate/meta.js'
@@ -58,7 +59,13 @@ export function labelSelectorToCalico(v: unknown, field: string, forPods: boolea
         break
     }
   })
-  return terms.length === 0 ? 'all()' : terms.join(' && ')
+  const out = terms.length === 0 ? 'all()' : terms.join(' && ')
+  // Kubernetes validates label keys and values, but manifests from the file driver are not: make
+  // sure what we hand on parses (a key with a space would not).
+  const err = validateSelector(out)
+  if (err !== undefined)
+    fail(field, `does not give a valid Calico selector (${show(out)}): ${err.message}`)
+  return out
 }
 
 /** Peer → the entity fields it sets (selector, namespaceSelector, nets, notNets). */
