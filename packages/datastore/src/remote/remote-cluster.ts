@@ -38,7 +38,8 @@ import {
 import type { KVUpdate, ResourceKind, SyncStatus } from '@cattail/model'
 import { EmittedState } from '../dedupe.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
-import { checkKubeconfig, type EtcdTlsFiles } from './remote-config.js'
+import { checkKubeconfig } from './kubeconfig-check.js'
+import type { EtcdTlsFiles } from './remote-config.js'
 import { renameRemoteUpdate } from './remote-rename.js'
 import { sameRemoteStatus, type RemoteStatus } from './remote-status.js'
 
