@@ -8,12 +8,13 @@ import { isLabelMap, type Labels } from './labels.js'
 /** An item as the index keeps it. */
 export interface ItemRec {
   readonly id: string
-  own: ReadonlyMap<string, string>
+  /** The item's own labels; owned by the index and patched in place. */
+  own: Map<string, string>
   parentIds: readonly string[]
   /** Labels from the parents (the first listed parent wins), cached until a parent changes. */
   inherited: ReadonlyMap<string, string>
-  /** Effective labels: own labels over inherited ones. */
-  labels: ReadonlyMap<string, string>
+  /** Effective labels: own labels over inherited ones; `own` itself when nothing is inherited. */
+  labels: Map<string, string>
 }
 
 /** The shared empty label map. */
@@ -33,7 +34,7 @@ export function inheritLabels(
 }
 
 /** The effective labels of `item`: own labels over inherited ones (no copy without parents' labels). */
-export function effectiveLabels(item: ItemRec): ReadonlyMap<string, string> {
+export function effectiveLabels(item: ItemRec): Map<string, string> {
   if (item.inherited.size === 0) return item.own
   const out = new Map(item.inherited)
   for (const [l, v] of item.own) out.set(l, v)
@@ -87,4 +88,23 @@ export function diffOwnLabels(
     if (!(isMap ? labels.has(l) : Object.hasOwn(labels, l))) (out ??= []).push(l)
   }
   return out
+}
+
+/**
+ * A label lookup showing `base` as it was before the values of `keys` changed: `oldValues[i]` is
+ * the previous value of `keys[i]` (undefined: absent). Lets the index evaluate selectors on the old
+ * labels after patching the map in place, without copying it.
+ */
+export class PreviousLabels {
+  constructor(
+    private readonly base: ReadonlyMap<string, string>,
+    private readonly keys: readonly string[],
+    private readonly oldValues: readonly (string | undefined)[]
+  ) {}
+
+  get(key: string): string | undefined {
+    const keys = this.keys
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.oldValues[i]
+    return this.base.get(key)
+  }
 }

@@ -45,15 +45,16 @@ import { LabelValueSets, SetMap } from './buckets.js'
 import { LabelIndexReentrancyError } from './errors.js'
 import { chooseIndex, type IndexKind } from './index-choice.js'
 import {
-  NO_LABELS,
   changedKeys,
   effectiveLabels,
   inheritLabels,
   diffOwnLabels,
   sameList,
+  PreviousLabels,
   type ItemRec,
 } from './item-labels.js'
-import { toLabelMap, type Labels } from './labels.js'
+import { isLabelMap, toLabelMap, type Labels } from './labels.js'
+import type { LabelLookup } from './ast.js'
 import { SelectorBuckets, admits, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
@@ -152,7 +153,7 @@ export class LabelIndex {
         const parents = [...parentIds]
         const own = toLabelMap(labels)
         const inherited = this.#inheritedLabels(parents)
-        const item: ItemRec = { id, own, parentIds: parents, inherited, labels: NO_LABELS }
+        const item: ItemRec = { id, own, parentIds: parents, inherited, labels: own }
         item.labels = effectiveLabels(item)
         this.#items.set(id, item)
         for (const p of parents) this.#itemsByParent.add(p, item)
@@ -174,9 +175,7 @@ export class LabelIndex {
       // Same parents: only the keys whose own value changed can change. Nothing is allocated when
       // nothing changed (the common resync case).
       const ownChanged = diffOwnLabels(rec.own, labels)
-      if (ownChanged === undefined) return
-      rec.own = toLabelMap(labels)
-      this.#relabelKeys(rec, ownChanged)
+      if (ownChanged !== undefined) this.#relabelKeys(rec, ownChanged, labels)
     })
   }
 
@@ -210,7 +209,10 @@ export class LabelIndex {
     })
   }
 
-  /** The effective labels of item `id` (own + inherited), or undefined when unknown. */
+  /**
+   * The effective labels of item `id` (own + inherited), or undefined when unknown. The map is
+   * live (the index patches it on later updates): copy it to keep a snapshot.
+   */
   itemLabels(id: string): ReadonlyMap<string, string> | undefined {
     return this.#items.get(id)?.labels
   }
@@ -283,30 +285,40 @@ export class LabelIndex {
     if (changed.length > 0) this.#applyChange(item, oldLabels, newLabels, changed)
   }
 
-  // As #relabel when only the own values of `keys` may have changed: patches a copy of the old
-  // effective labels instead of merging parents and own labels again.
-  #relabelKeys(item: ItemRec, keys: readonly string[]): void {
-    const oldLabels = item.labels
-    const changed: string[] = []
+  // As #relabel when only the own values of `keys` may have changed: patches the own and the
+  // effective label maps in place (no allocation besides small arrays) and evaluates the old side
+  // through a PreviousLabels view.
+  #relabelKeys(item: ItemRec, keys: readonly string[], labels: Labels): void {
+    const effective = item.labels
+    const oldValues = keys.map((k) => effective.get(k))
+    const isMap = isLabelMap(labels)
     for (const k of keys) {
-      if ((item.own.get(k) ?? item.inherited.get(k)) !== oldLabels.get(k)) changed.push(k)
+      const v = isMap ? labels.get(k) : Object.hasOwn(labels, k) ? labels[k] : undefined
+      if (v === undefined) item.own.delete(k)
+      else item.own.set(k, v)
     }
-    if (item.inherited.size === 0) item.labels = item.own
-    else if (changed.length > 0) {
-      const patched = new Map(oldLabels)
-      for (const k of changed) {
-        const v = item.own.get(k) ?? item.inherited.get(k)
-        if (v === undefined) patched.delete(k)
-        else patched.set(k, v)
+    const changed: string[] = []
+    const previous: (string | undefined)[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!
+      const v = item.own.get(k) ?? item.inherited.get(k)
+      if (effective !== item.own) {
+        if (v === undefined) effective.delete(k)
+        else effective.set(k, v)
       }
-      item.labels = patched
+      if (v !== oldValues[i]) {
+        changed.push(k)
+        previous.push(oldValues[i])
+      }
     }
-    if (changed.length > 0) this.#applyChange(item, oldLabels, item.labels, changed)
+    if (changed.length > 0) {
+      this.#applyChange(item, new PreviousLabels(effective, changed, previous), effective, changed)
+    }
   }
 
   #applyChange(
     item: ItemRec,
-    oldLabels: ReadonlyMap<string, string>,
+    oldLabels: LabelLookup,
     newLabels: ReadonlyMap<string, string>,
     changed: readonly string[]
   ): void {

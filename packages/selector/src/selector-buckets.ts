@@ -12,7 +12,7 @@
  * `readers` answers "which selectors read label L and could match an item with these labels" with
  * a few lookups per filing label instead of a scan of every reader of L.
  */
-import type { SelectorNode } from './ast.js'
+import type { LabelLookup, SelectorNode } from './ast.js'
 import { LabelValueSets, SetMap } from './buckets.js'
 import type { IndexChoice, IndexKind } from './index-choice.js'
 import type { Selector } from './selector.js'
@@ -54,14 +54,14 @@ export function selectorRec(id: string, selector: Selector, choice: IndexChoice)
  * False when `labels` cannot satisfy the restriction `sel` is filed by, so evaluating it is
  * pointless; true otherwise (the selector may or may not match).
  */
-export function admits(sel: SelectorRec, labels: ReadonlyMap<string, string>): boolean {
+export function admits(sel: SelectorRec, labels: LabelLookup): boolean {
   switch (sel.kind) {
     case 'value': {
       const v = labels.get(sel.label)
       return v !== undefined && sel.valueSet.has(v)
     }
     case 'label':
-      return labels.has(sel.label)
+      return labels.get(sel.label) !== undefined
     case 'unindexed':
       return true
     case 'never':
@@ -127,8 +127,8 @@ export class SelectorBuckets {
    */
   forEachReader(
     label: string,
-    oldLabels: ReadonlyMap<string, string>,
-    newLabels: ReadonlyMap<string, string>,
+    oldLabels: LabelLookup,
+    newLabels: LabelLookup,
     fn: (sel: SelectorRec) => void
   ): void {
     this.#readers.get(label)?.forEachAdmitted(oldLabels, newLabels, fn)
@@ -204,8 +204,8 @@ class ReaderGroup {
   }
 
   forEachAdmitted(
-    oldLabels: ReadonlyMap<string, string>,
-    newLabels: ReadonlyMap<string, string>,
+    oldLabels: LabelLookup,
+    newLabels: LabelLookup,
     fn: (sel: SelectorRec) => void
   ): void {
     for (const fl of this.#valueLabels.keys()) {
@@ -215,7 +215,7 @@ class ReaderGroup {
       if (nv !== undefined && nv !== ov) for (const sel of this.#byValue.get(fl, nv) ?? []) fn(sel)
     }
     for (const fl of this.#labelLabels.keys()) {
-      if (oldLabels.has(fl) || newLabels.has(fl))
+      if (oldLabels.get(fl) !== undefined || newLabels.get(fl) !== undefined)
         for (const sel of this.#byLabel.get(fl) ?? []) fn(sel)
     }
     for (const sel of this.#unindexed) fn(sel)
