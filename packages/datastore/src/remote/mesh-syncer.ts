@@ -47,7 +47,7 @@ import { malformedRccName } from './malformed-rcc.js'
 import { RemoteCluster, type RemoteDesired, type SyncerFactory } from './remote-cluster.js'
 import { remoteDatastoreConfig, secretRefOf } from './remote-config.js'
 import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
-import { remoteStatusUpdate, type RemoteStatus } from './remote-status.js'
+import { remoteStatusUpdate, sameRemoteStatus, type RemoteStatus } from './remote-status.js'
 
 /** Default namespace of cluster access Secrets (and the only one the mesh syncer watches). */
 export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'calico-system'
@@ -285,8 +285,10 @@ export class MeshSyncer implements Syncer {
       this.#log.warn({ remote: name, reason: nameProblem }, 'invalid remote cluster name')
       if (!name.includes('/') && name !== '') {
         const st: RemoteStatus = { status: 'ConfigIncomplete', error: nameProblem }
-        this.#statuses.set(name, st)
-        this.#emitStatus(name, st)
+        if (!sameRemoteStatus(this.#statuses.get(name), st)) {
+          this.#statuses.set(name, st)
+          this.#emitStatus(name, st)
+        }
       }
       this.#ungate(name)
       return
