@@ -43,6 +43,8 @@ export function createEtcdClient(
       'grpc.keepalive_time_ms': tuning.keepaliveMs,
       'grpc.keepalive_timeout_ms': Math.max(1000, Math.floor(tuning.keepaliveMs / 2)),
       'grpc.keepalive_permit_without_calls': 1,
+      // Watch responses batch many events; grpc-js's 4 MiB default is too small at scale.
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
     },
     faultHandling: { host: () => NOOP_POLICY, global: NOOP_POLICY },
     ...(cfg.username !== undefined && {

@@ -111,4 +111,27 @@ void describe('etcdv3 driver specifics (needs etcd)', () => {
       await syncer.stop()
     }
   })
+
+  void it('lists in pages at one revision (needs etcd)', async () => {
+    const names = Array.from({ length: 25 }, (_, i) => `page-${String(i).padStart(2, '0')}`)
+    await Promise.all(names.map((n, i) => h.put(pool(n, `198.19.${100 + i}.0/24`))))
+    const rec = new SyncerRecorder()
+    const syncer = new EtcdSyncer(
+      h.config,
+      { kinds: new Set(['IPPool']), log: createSilentLogger() },
+      rec,
+      { ...TEST_ETCD_SYNCER_TUNING, listPageSize: 4 }
+    )
+    await syncer.start()
+    try {
+      await waitFor(() => rec.status === 'in-sync', { timeoutMs: 15_000, what: 'in-sync' })
+      for (const n of names) assert.ok(rec.state.has(`IPPool/${n}`), n)
+      const revisions = new Set(
+        rec.updates.filter((u) => u.key.startsWith('IPPool/page-')).map((u) => u.revision)
+      )
+      assert.equal(revisions.size, 1, 'one listing revision for every page')
+    } finally {
+      await syncer.stop()
+    }
+  })
 })

@@ -8,8 +8,8 @@
  *        │         connection lost: onFailure, resync-in-progress, backoff, relist
  *
  * Implementation
- *   - One list per watched prefix (one per kind), all read at the revision of the first, so the
- *     listing is one consistent snapshot; then one watcher per prefix from revision + 1, all on
+ *   - One list per watched prefix (one per kind, in pages of `listPageSize` keys), all read at
+ *     the revision of the first page, so the listing is one consistent snapshot; then one watcher per prefix from revision + 1, all on
  *     the client's single gRPC watch stream.
  *   - A relist goes through `EmittedState.resync`, which emits only the differences (including
  *     deletions for keys that vanished while we were away); a watch event whose content did not
@@ -35,7 +35,7 @@ import {
   type MeshError,
 } from '@cattail/common'
 import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
-import type { Etcd3, IWatchResponse, Watcher } from 'etcd3'
+import { Range, type Etcd3, type IWatchResponse, type Watcher } from 'etcd3'
 import { EmittedState } from '../dedupe.js'
 import { BadObjectError, DatastoreConnectionError } from '../errors.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
@@ -48,6 +48,8 @@ export interface EtcdSyncerTuning extends EtcdClientTuning {
   readonly backoff: BackoffConfig
   /** Longest wait for watchers to cancel on stop(). @default 2000 */
   readonly stopTimeoutMs: number
+  /** Keys per list request. @default 500 */
+  readonly listPageSize: number
   /**
    * Test hook: runs after each list and before its watch starts (tests compact here to drive
    * the "watch from a compacted revision" path deterministically). @default undefined
@@ -60,6 +62,7 @@ export const DEFAULT_ETCD_SYNCER_TUNING: EtcdSyncerTuning = {
   ...DEFAULT_ETCD_CLIENT_TUNING,
   backoff: DEFAULT_BACKOFF_CONFIG,
   stopTimeoutMs: 2000,
+  listPageSize: 500,
 }
 
 interface Watched {
@@ -199,15 +202,24 @@ export class EtcdSyncer implements Syncer {
       return res.header.revision
     }
     for (const { kind, prefix } of this.#watched) {
-      const q = client.getAll().prefix(prefix)
-      if (revision !== undefined) q.revision(revision)
-      const res = await q.exec()
-      revision ??= res.header.revision
-      for (const kv of res.kvs) {
-        const etcdKey = kv.key.toString()
-        const p = parseEtcdKv(kind, etcdKey, kv.value.toString(), kv.mod_revision)
-        if (p.ok) listing.set(p.key, p.resource)
-        else this.#bad(etcdKey, p.key, p.error)
+      // Pages of `listPageSize` keys (a single range of 10k endpoints would exceed gRPC's
+      // message limit), all at the revision of the first page.
+      const end = Range.prefix(prefix).end
+      let start = Buffer.from(prefix)
+      for (;;) {
+        const q = client.getAll().inRange(new Range(start, end)).limit(this.tuning.listPageSize)
+        if (revision !== undefined) q.revision(revision)
+        const res = await q.exec()
+        revision ??= res.header.revision
+        for (const kv of res.kvs) {
+          const etcdKey = kv.key.toString()
+          const p = parseEtcdKv(kind, etcdKey, kv.value.toString(), kv.mod_revision)
+          if (p.ok) listing.set(p.key, p.resource)
+          else this.#bad(etcdKey, p.key, p.error)
+        }
+        const last = res.kvs[res.kvs.length - 1]
+        if (!res.more || last === undefined) break
+        start = Buffer.concat([last.key, Buffer.from([0])])
       }
     }
     const rev = revision ?? '0'

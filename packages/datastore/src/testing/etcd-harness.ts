@@ -23,6 +23,8 @@ export const TEST_ETCD_SYNCER_TUNING: EtcdSyncerTuning = {
   requestTimeoutMs: 3000,
   keepaliveMs: 2000,
   backoff: { initialMs: 50, maxMs: 500, factor: 2, jitter: 0.2 },
+  // Tiny pages so every test crosses page boundaries.
+  listPageSize: 2,
 }
 
 /** The etcd harness plus direct access to its store. */
