@@ -129,8 +129,9 @@ export class EtcdSyncer implements Syncer {
     this.#stopped = true
     this.#abort.abort()
     await this.#cancelWatchers()
-    await this.#loop
+    // Closing the client fails any request still in flight at once (instead of at its deadline).
     this.#client?.close()
+    await this.#loop
     this.#log.info('etcd syncer stopped')
   }
 
