@@ -74,3 +74,50 @@ export function mapLabelNames(node: SelectorNode, rename: (label: string) => str
       return new OrNode(node.operands.map((op) => mapLabelNames(op, rename)))
   }
 }
+
+/**
+ * For each label the tree reads, the constants it compares that label with (`==`, `!=`, `in`,
+ * `not in`; `has` adds none), or `null` when the label is also matched by `contains` /
+ * `starts with` / `ends with`. If a label keeps its presence and neither its old nor its new value
+ * is among its constants, every leaf on it, and so the whole selector, keeps its result.
+ */
+export function labelConstants(
+  node: SelectorNode,
+  into = new Map<string, Set<string> | null>()
+): Map<string, Set<string> | null> {
+  const add = (label: string, values: readonly string[]): void => {
+    let set = into.get(label)
+    if (set === null) return
+    if (set === undefined) into.set(label, (set = new Set()))
+    for (const v of values) set.add(v)
+  }
+  switch (node.kind) {
+    case 'eq':
+    case 'ne':
+      add(node.label, [node.value])
+      break
+    case 'in':
+    case 'notIn':
+      add(node.label, node.values)
+      break
+    case 'has':
+      add(node.label, [])
+      break
+    case 'contains':
+    case 'startsWith':
+    case 'endsWith':
+      into.set(node.label, null)
+      break
+    case 'all':
+    case 'global':
+      break
+    case 'not':
+      labelConstants(node.operand, into)
+      break
+    case 'and':
+    case 'or':
+      for (const op of node.operands) labelConstants(op, into)
+      break
+  }
+  return into
+}

@@ -55,7 +55,13 @@ import {
 } from './item-labels.js'
 import { isLabelMap, toLabelMap, type Labels } from './labels.js'
 import type { LabelLookup } from './ast.js'
-import { SelectorBuckets, admits, selectorRec, type SelectorRec } from './selector-buckets.js'
+import {
+  SelectorBuckets,
+  admits,
+  mayChange,
+  selectorRec,
+  type SelectorRec,
+} from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
 /** Receivers of match transitions; both are called synchronously from the updating method. */
@@ -335,6 +341,7 @@ export class LabelIndex {
     const visit = (sel: SelectorRec): void => {
       if (sel.stamp === stamp) return
       sel.stamp = stamp
+      if (!mayChange(sel, changed, oldLabels, newLabels)) return
       const was = admits(sel, oldLabels) && sel.root.evaluate(oldLabels)
       const now = admits(sel, newLabels) && sel.root.evaluate(newLabels)
       if (was === now) return

@@ -16,6 +16,7 @@ import type { LabelLookup, SelectorNode } from './ast.js'
 import { LabelValueSets, SetMap } from './buckets.js'
 import type { IndexChoice, IndexKind } from './index-choice.js'
 import type { Selector } from './selector.js'
+import { labelConstants } from './ast-walk.js'
 
 /** A selector as the index keeps it. */
 export interface SelectorRec {
@@ -31,6 +32,8 @@ export interface SelectorRec {
   readonly values: readonly string[]
   /** `values` as a set, for {@link admits}. */
   readonly valueSet: ReadonlySet<string>
+  /** Per read label, the constants it is compared with (null: substring matches); see mayChange. */
+  readonly constants: ReadonlyMap<string, ReadonlySet<string> | null>
   /** Visit marker: equal to the index's current stamp when already considered in this change. */
   stamp: number
 }
@@ -46,8 +49,36 @@ export function selectorRec(id: string, selector: Selector, choice: IndexChoice)
     label: choice.label,
     values: choice.values,
     valueSet: new Set(choice.values),
+    constants: labelConstants(selector.root),
     stamp: 0,
   }
+}
+
+/**
+ * False when the selector's result cannot differ between `oldLabels` and `newLabels`, which differ
+ * only in `changed`: every changed label it reads kept its presence and moved between values it never
+ * compares with. True when it may differ (evaluate to know).
+ */
+export function mayChange(
+  sel: SelectorRec,
+  changed: readonly string[],
+  oldLabels: LabelLookup,
+  newLabels: LabelLookup
+): boolean {
+  for (let i = 0; i < changed.length; i++) {
+    const l = changed[i]!
+    const constants = sel.constants.get(l)
+    if (constants === undefined) continue // not read
+    if (constants === null) return true
+    const ov = oldLabels.get(l)
+    const nv = newLabels.get(l)
+    if (ov === undefined || nv === undefined) {
+      if (ov !== nv) return true
+      continue
+    }
+    if (constants.has(ov) || constants.has(nv)) return true
+  }
+  return false
 }
 
 /**
