@@ -11,10 +11,19 @@ import { createHash } from 'node:crypto'
  * compute the same MAC). Vectors: `remotehostname` → `66:3e:ca:a4:db:65`.
  */
 export function vtepMacForNode(nodeName: string): string {
+  let mac = memo.get(nodeName)
+  if (mac !== undefined) return mac
   const digest = createHash('sha1').update(nodeName).digest()
   const bytes = [0x66, ...digest.subarray(0, 5)]
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':')
+  mac = bytes.map((b) => b.toString(16).padStart(2, '0')).join(':')
+  if (memo.size >= MEMO_MAX) memo.clear() // bounded; a miss only costs one hash
+  memo.set(nodeName, mac)
+  return mac
 }
+
+// Hashing dominates a full recompute with 10k nodes; the result depends only on the name.
+const MEMO_MAX = 200_000
+const memo = new Map<string, string>()
 
 /** Lower-case colon form of a 48-bit MAC (`66:3E:..`, `66-3e-..` accepted); undefined if invalid. */
 export function normalizeMac(s: string): string | undefined {

@@ -39,7 +39,7 @@ import type { BlockInput, PoolInput, RouteSpec, Vtep } from './types.js'
 
 /** Inputs of {@link computeRoutes}. */
 export interface RouteCalcInput {
-  /** This node's VTEP (undefined: no blackholes, no CrossSubnet decisions are possible). */
+  /** This node's VTEP (undefined: no CrossSubnet decisions are possible). */
   readonly local: Vtep | undefined
   /** This node's id (plain local name). */
   readonly localNodeId: string
@@ -52,6 +52,22 @@ export interface RouteCalcInput {
 /** Output of {@link computeRoutes}. */
 export interface RouteCalcResult {
   readonly routes: ReadonlyMap<string, RouteSpec>
+  readonly problems: readonly string[]
+}
+
+/**
+ * A route that pools and blocks call for, before VTEPs are known: `node` undefined = blackhole.
+ * Candidates are in priority order; the first one for a destination that can be routed wins.
+ */
+export interface RouteCandidate {
+  readonly dst: string
+  readonly node: string | undefined
+  readonly mode: 'Always' | 'CrossSubnet'
+}
+
+/** Output of {@link computeRouteCandidates}. */
+export interface RouteCandidates {
+  readonly candidates: readonly RouteCandidate[]
   readonly problems: readonly string[]
 }
 
@@ -78,13 +94,45 @@ export function qualifyNode(name: string, cluster: string | undefined): string {
   return `${cluster}/${name}`
 }
 
+/**
+ * Networks indexed by prefix length, so "is there an entry containing c" costs one lookup per
+ * DISTINCT length present (usually one to three), with numeric keys (no string building).
+ */
+class PrefixMap<T> {
+  readonly #byLen = new Map<number, Map<number, T>>()
+  #lens: number[] = []
+
+  set(c: Cidr4, v: T): void {
+    let m = this.#byLen.get(c.len)
+    if (m === undefined) {
+      this.#byLen.set(c.len, (m = new Map()))
+      this.#lens = [...this.#byLen.keys()].sort((a, b) => b - a) // longest first
+    }
+    m.set(c.addr, v)
+  }
+
+  get(c: Cidr4): T | undefined {
+    return this.#byLen.get(c.len)?.get(c.addr)
+  }
+
+  /** The most specific entry that contains `c` (equal counts). */
+  longestContaining(c: Cidr4): T | undefined {
+    for (const len of this.#lens) {
+      if (len > c.len) continue
+      const v = this.#byLen.get(len)?.get((c.addr & maskOf(len)) >>> 0)
+      if (v !== undefined) return v
+    }
+    return undefined
+  }
+}
+
 class ClaimIndex {
-  readonly #exact = new Set<string>()
+  readonly #nets = new PrefixMap<true>()
   #starts: number[] = []
   readonly #pending: number[] = []
 
   add(c: Cidr4): void {
-    this.#exact.add(`${c.addr}/${c.len}`)
+    this.#nets.set(c, true)
     this.#pending.push(c.addr)
   }
 
@@ -96,9 +144,7 @@ class ClaimIndex {
   }
 
   overlaps(c: Cidr4): boolean {
-    for (let len = c.len; len >= 0; len--) {
-      if (this.#exact.has(`${(c.addr & maskOf(len)) >>> 0}/${len}`)) return true
-    }
+    if (this.#nets.longestContaining(c) !== undefined) return true
     // A claimed network starting inside c is a subnet of c (a supernet was caught above).
     const end = c.addr + 2 ** (32 - c.len) - 1
     let lo = 0
@@ -117,55 +163,51 @@ interface ParsedPool {
   readonly cidr: Cidr4
 }
 
-/** Computes the desired routes. Deterministic: the result does not depend on iteration order. */
-export function computeRoutes(input: RouteCalcInput): RouteCalcResult {
+/**
+ * Computes route candidates from pools and blocks only (the expensive part: overlap resolution,
+ * pool lookup, borrowed addresses). Depends on neither VTEPs nor the local VTEP, so callers can
+ * keep the result while only nodes change. Deterministic.
+ */
+export function computeRouteCandidates(
+  localNodeId: string,
+  pools: Iterable<PoolInput>,
+  blocks: Iterable<BlockInput>
+): RouteCandidates {
   const problems: string[] = []
-  const routes = new Map<string, RouteSpec>()
-  const poolsByCluster = new Map<string | undefined, Map<string, ParsedPool>>()
-  for (const p of input.pools) {
+  const candidates: RouteCandidate[] = []
+  const poolsByCluster = new Map<string | undefined, PrefixMap<ParsedPool>>()
+  const poolLists = new Map<string | undefined, ParsedPool[]>()
+  for (const p of pools) {
     const cidr = parseCidr4(p.spec.cidr)
     if (cidr === undefined) continue // IPv6 or malformed: not this manager's
     let m = poolsByCluster.get(p.cluster)
-    if (m === undefined) poolsByCluster.set(p.cluster, (m = new Map<string, ParsedPool>()))
-    const k = `${cidr.addr}/${cidr.len}`
-    const prev = m.get(k)
-    if (prev === undefined || p.id < prev.pool.id) m.set(k, { pool: p, cidr })
+    if (m === undefined) poolsByCluster.set(p.cluster, (m = new PrefixMap<ParsedPool>()))
+    const prev = m.get(cidr)
+    if (prev === undefined || p.id < prev.pool.id) m.set(cidr, { pool: p, cidr })
+    let l = poolLists.get(p.cluster)
+    if (l === undefined) poolLists.set(p.cluster, (l = []))
+    l.push({ pool: p, cidr })
   }
   const blocksByCluster = new Map<string | undefined, BlockInput[]>()
-  for (const b of input.blocks) {
+  for (const b of blocks) {
     let l = blocksByCluster.get(b.cluster)
     if (l === undefined) blocksByCluster.set(b.cluster, (l = []))
     l.push(b)
   }
   // Not Array#sort on the raw keys: it always moves `undefined` (the local cluster) to the end.
   const clusters = [...new Set([...poolsByCluster.keys(), ...blocksByCluster.keys()])]
-  const local = clusters.filter((c) => c === undefined)
-  const remote = clusters.filter((c): c is string => c !== undefined).sort(compareClusters)
+  const ordered = [
+    ...clusters.filter((c) => c === undefined),
+    ...clusters.filter((c): c is string => c !== undefined).sort(compareClusters),
+  ]
   const claimed = new ClaimIndex()
-
-  const target = (dst: string, node: string, pool: ParsedPool): RouteSpec | undefined => {
-    const vtep = input.vteps.get(node)
-    if (vtep === undefined) return undefined
-    if (pool.pool.spec.vxlanMode === 'CrossSubnet' && input.local?.nodeSubnet !== undefined) {
-      const subnet = parseCidr4(input.local.nodeSubnet)
-      const peer = parseIPv4(vtep.nodeIp)
-      if (subnet !== undefined && peer !== undefined && cidrContainsIp(subnet, peer)) {
-        return { kind: 'noencap', dst, gateway: vtep.nodeIp, node }
-      }
-    }
-    return { kind: 'vxlan', dst, gateway: vtep.tunnelIp, node }
-  }
-  const put = (r: RouteSpec): void => {
-    if (!routes.has(r.dst)) routes.set(r.dst, r)
-  }
-
-  for (const cluster of [...local, ...remote]) {
-    const pools = poolsByCluster.get(cluster) ?? new Map<string, ParsedPool>()
+  ordered.forEach((cluster, rank) => {
+    const clusterPools = poolsByCluster.get(cluster) ?? new PrefixMap<ParsedPool>()
     const accepted: Cidr4[] = []
-    const blocks = [...(blocksByCluster.get(cluster) ?? [])].sort((a, b) =>
+    const sorted = [...(blocksByCluster.get(cluster) ?? [])].sort((a, b) =>
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0
     )
-    for (const b of blocks) {
+    for (const b of sorted) {
       const cidr = parseCidr4(b.spec.cidr)
       if (cidr === undefined) continue
       const dst = formatCidr4(cidr)
@@ -174,19 +216,17 @@ export function computeRoutes(input: RouteCalcInput): RouteCalcResult {
         continue
       }
       accepted.push(cidr)
-      let pool: ParsedPool | undefined
-      for (let len = cidr.len; len >= 0 && pool === undefined; len--) {
-        pool = pools.get(`${(cidr.addr & maskOf(len)) >>> 0}/${len}`)
-      }
+      const pool = clusterPools.longestContaining(cidr)
+      const mode = pool?.pool.spec.vxlanMode
       if (
         pool === undefined ||
-        pool.pool.spec.vxlanMode === 'Never' ||
+        mode === undefined ||
+        mode === 'Never' ||
         isLoadBalancerOnly(pool.pool)
       ) {
         continue
       }
       const host = affinityNode(b.spec.affinity, cluster)
-      const isMine = cluster === undefined && host === input.localNodeId
       // Borrowed IPs first: their /32s sit on top of whatever the block itself gets.
       b.spec.allocations.forEach((attrIdx, i) => {
         if (attrIdx === null || i >= 2 ** (32 - cidr.len)) return
@@ -194,22 +234,66 @@ export function computeRoutes(input: RouteCalcInput): RouteCalcResult {
         if (ownerName === undefined || ownerName === '') return
         const owner = qualifyNode(ownerName, cluster)
         if (owner === host) return
-        if (cluster === undefined && owner === input.localNodeId) return // our own workload
-        const r = target(`${formatIPv4(cidr.addr + i)}/32`, owner, pool)
-        if (r !== undefined) put(r)
+        if (cluster === undefined && owner === localNodeId) return // our own workload
+        candidates.push({ dst: `${formatIPv4(cidr.addr + i)}/32`, node: owner, mode })
       })
       if (host === undefined) continue
-      if (isMine) {
-        put({ kind: 'blackhole', dst })
-        continue
-      }
-      const r = target(dst, host, pool)
-      if (r !== undefined) put(r)
+      const isMine = cluster === undefined && host === localNodeId
+      candidates.push({ dst, node: isMine ? undefined : host, mode })
     }
+    if (rank === ordered.length - 1) return // nothing ranks lower: no need to index claims
     // This cluster's pools and blocks now shadow every lower-ranked cluster.
-    for (const p of pools.values()) claimed.add(p.cidr)
+    for (const p of poolLists.get(cluster) ?? []) claimed.add(p.cidr)
     for (const c of accepted) claimed.add(c)
     claimed.commit()
+  })
+  return { candidates, problems }
+}
+
+/**
+ * Turns candidates into routes with the current VTEPs (cheap: one map lookup per candidate).
+ * `previous` lets unchanged routes keep their object identity, which downstream caches use.
+ */
+export function targetRoutes(
+  candidates: readonly RouteCandidate[],
+  local: Vtep | undefined,
+  vteps: ReadonlyMap<string, Vtep>,
+  previous?: ReadonlyMap<string, RouteSpec>
+): Map<string, RouteSpec> {
+  const routes = new Map<string, RouteSpec>()
+  const subnet = local?.nodeSubnet === undefined ? undefined : parseCidr4(local.nodeSubnet)
+  for (const c of candidates) {
+    if (routes.has(c.dst)) continue
+    let r: RouteSpec
+    if (c.node === undefined) {
+      r = { kind: 'blackhole', dst: c.dst }
+    } else {
+      const vtep = vteps.get(c.node)
+      if (vtep === undefined) continue // no VTEP, no route; a later candidate may still route dst
+      let noencap = false
+      if (c.mode === 'CrossSubnet' && subnet !== undefined) {
+        const peer = parseIPv4(vtep.nodeIp)
+        noencap = peer !== undefined && cidrContainsIp(subnet, peer)
+      }
+      r = noencap
+        ? { kind: 'noencap', dst: c.dst, gateway: vtep.nodeIp, node: c.node }
+        : { kind: 'vxlan', dst: c.dst, gateway: vtep.tunnelIp, node: c.node }
+    }
+    const prev = previous?.get(c.dst)
+    routes.set(c.dst, prev !== undefined && sameRouteSpec(prev, r) ? prev : r)
   }
-  return { routes, problems }
+  return routes
+}
+
+/** Structural equality of two route specs. */
+export function sameRouteSpec(a: RouteSpec, b: RouteSpec): boolean {
+  if (a.kind !== b.kind || a.dst !== b.dst) return false
+  if (a.kind === 'blackhole' || b.kind === 'blackhole') return true
+  return a.gateway === b.gateway && a.node === b.node
+}
+
+/** Computes the desired routes. Deterministic: the result does not depend on iteration order. */
+export function computeRoutes(input: RouteCalcInput): RouteCalcResult {
+  const c = computeRouteCandidates(input.localNodeId, input.pools, input.blocks)
+  return { routes: targetRoutes(c.candidates, input.local, input.vteps), problems: c.problems }
 }

@@ -19,8 +19,20 @@ import type { NodeInput, Vtep } from './types.js'
 /** Result of {@link computeVtep}: a VTEP, or why the node is not one. */
 export type VtepResult = { readonly vtep: Vtep } | { readonly problem: string }
 
-/** Builds the VTEP of one node, applying the completeness rules. */
+// The manager keeps an unchanged node's NodeInput object, so results can be reused by identity.
+const vtepMemo = new WeakMap<NodeInput, VtepResult>()
+
+/** Builds the VTEP of one node, applying the completeness rules (memoised per input object). */
 export function computeVtep(n: NodeInput): VtepResult {
+  let r = vtepMemo.get(n)
+  if (r === undefined) {
+    r = buildVtep(n)
+    vtepMemo.set(n, r)
+  }
+  return r
+}
+
+function buildVtep(n: NodeInput): VtepResult {
   const bgpAddr = n.spec.bgp?.ipv4Address
   if (bgpAddr === undefined || bgpAddr === '') return { problem: `node ${n.id}: no ipv4Address` }
   const addr = parseAddrWithPrefix(bgpAddr)

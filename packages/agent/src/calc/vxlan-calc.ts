@@ -11,9 +11,9 @@
  * diff it against the kernel, so recomputing never causes kernel churn.
  */
 import { computeNatSets } from './nat-calc.js'
-import { computeRoutes } from './route-calc.js'
+import { computeRouteCandidates, targetRoutes, type RouteCandidates } from './route-calc.js'
 import { computeVteps } from './vtep-calc.js'
-import type { BlockInput, NodeInput, PoolInput, VxlanState } from './types.js'
+import type { BlockInput, NodeInput, PoolInput, RouteSpec, VxlanState } from './types.js'
 
 /** Everything the VXLAN calculation reads. */
 export interface VxlanCalcInput {
@@ -24,8 +24,23 @@ export interface VxlanCalcInput {
   readonly blocks: Iterable<BlockInput>
 }
 
+/**
+ * Results of an earlier run that are still valid. `candidates` must have been computed from the
+ * same pools and blocks (callers drop it when either changes); `routes` only preserves object
+ * identity of unchanged routes.
+ */
+export interface VxlanCalcCache {
+  readonly candidates?: RouteCandidates
+  readonly routes?: ReadonlyMap<string, RouteSpec>
+}
+
 /** Computes the desired VXLAN state of node `localNodeId`. */
-export function computeVxlanState(input: VxlanCalcInput): VxlanState {
+export function computeVxlanState(
+  input: VxlanCalcInput,
+  cache: VxlanCalcCache = {}
+): VxlanState & {
+  readonly candidates: RouteCandidates
+} {
   const vteps = computeVteps(input.nodes, input.localNodeId)
   const pools = [...input.pools]
   const fdb = new Map<string, string>()
@@ -34,20 +49,17 @@ export function computeVxlanState(input: VxlanCalcInput): VxlanState {
     fdb.set(v.mac, v.nodeIp)
     arp.set(v.tunnelIp, v.mac)
   }
-  const routes = computeRoutes({
-    local: vteps.local,
-    localNodeId: input.localNodeId,
-    vteps: vteps.remotes,
-    pools,
-    blocks: input.blocks,
-  })
+  const candidates =
+    cache.candidates ?? computeRouteCandidates(input.localNodeId, pools, input.blocks)
+  const routes = targetRoutes(candidates.candidates, vteps.local, vteps.remotes, cache.routes)
   return {
     local: vteps.local,
     remotes: vteps.remotes,
     fdb,
     arp,
-    routes: routes.routes,
+    routes,
     nat: computeNatSets(pools),
-    problems: [...vteps.problems, ...routes.problems],
+    problems: [...vteps.problems, ...candidates.problems],
+    candidates,
   }
 }

@@ -43,6 +43,7 @@ export function isOwnedRoute(
 
 /** Equality of two kernel routes (all programmed fields). */
 export function sameRoute(a: KernelRoute, b: KernelRoute): boolean {
+  if (a === b) return true
   return (
     a.type === b.type &&
     a.gateway === b.gateway &&
@@ -64,11 +65,19 @@ export function desiredKernel(
   state: VxlanState,
   deviceName: string,
   parentName: string,
-  protocol: number
+  protocol: number,
+  cache?: WeakMap<RouteSpec, KernelRoute>
 ): DesiredKernel {
   const routes = new Map<string, KernelRoute>()
-  for (const [dst, r] of state.routes)
-    routes.set(dst, kernelRouteFor(r, deviceName, parentName, protocol))
+  for (const [dst, r] of state.routes) {
+    // The calc keeps unchanged RouteSpec objects, so the cache turns a 10k-route rebuild into lookups.
+    let k = cache?.get(r)
+    if (k === undefined) {
+      k = kernelRouteFor(r, deviceName, parentName, protocol)
+      cache?.set(r, k)
+    }
+    routes.set(dst, k)
+  }
   return { fdb: state.fdb, arp: state.arp, routes }
 }
 

@@ -13,6 +13,7 @@ import { assertNever, type Logger } from '@cattail/common'
 import { parseKey, type KVUpdate } from '@cattail/model'
 import { computeVxlanState } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
+import type { RouteCandidates } from '../calc/route-calc.js'
 import type { Manager } from './manager.js'
 import type { VxlanDriver } from './drivers/vxlan-driver.js'
 
@@ -110,6 +111,8 @@ export class VxlanManager implements Manager {
   readonly #fingerprints = new Map<string, string>()
   #dirty = true // the first cycle always hands over a (possibly empty) state
   #last: VxlanState | undefined
+  /** Route candidates of the current pools and blocks; dropped whenever either changes. */
+  #candidates: RouteCandidates | undefined
 
   /** @param localNodeName this node's (local, unprefixed) name */
   constructor(
@@ -178,6 +181,7 @@ export class VxlanManager implements Manager {
       this.#fingerprints.set(key, fp)
     }
     this.#dirty = true
+    if (m !== (this.#nodes as Map<string, unknown>)) this.#candidates = undefined
   }
 
   /** True when the next completeDeferredWork will recompute. */
@@ -187,12 +191,19 @@ export class VxlanManager implements Manager {
 
   completeDeferredWork(): void {
     if (!this.#dirty) return
-    const state = computeVxlanState({
-      localNodeId: this.localNodeName,
-      nodes: this.#nodes.values(),
-      pools: this.#pools.values(),
-      blocks: this.#blocks.values(),
-    })
+    const state = computeVxlanState(
+      {
+        localNodeId: this.localNodeName,
+        nodes: this.#nodes.values(),
+        pools: this.#pools.values(),
+        blocks: this.#blocks.values(),
+      },
+      {
+        ...(this.#candidates !== undefined && { candidates: this.#candidates }),
+        ...(this.#last !== undefined && { routes: this.#last.routes }),
+      }
+    )
+    this.#candidates = state.candidates
     if (state.problems.length > 0 && this.log.isLevelEnabled('debug')) {
       this.log.debug(
         { problems: state.problems.slice(0, 20), count: state.problems.length },

@@ -26,9 +26,9 @@
  * factor of two while carrying no native-abort risk.
  */
 import type { Logger } from '@cattail/common'
-import type { VxlanState, Vtep } from '../../calc/types.js'
+import type { RouteSpec, VxlanState, Vtep } from '../../calc/types.js'
 import { DataplaneApplyError, DataplaneNotReadyError } from '../../errors.js'
-import type { ApplyResult, KernelVxlanState, VxlanDataplaneConfig } from '../types.js'
+import type { ApplyResult, KernelRoute, KernelVxlanState, VxlanDataplaneConfig } from '../types.js'
 import { desiredKernel, diffVxlan, recordOps, renderBatches } from '../vxlan-diff.js'
 import { dumpKernelState } from './kernel-dump.js'
 import type { Iproute2 } from './iproute2.js'
@@ -73,6 +73,9 @@ export class KernelVxlanDriver implements VxlanDriver {
   #resyncPending = true
   #device: DeviceInfo | undefined
   #deviceFor: Vtep | undefined
+  /** RouteSpec → KernelRoute for the current device and parent names (reset when they change). */
+  #routeCache = new WeakMap<RouteSpec, KernelRoute>()
+  #routeCacheParent = ''
   readonly stats: VxlanDriverStats = {
     resyncs: 0,
     changes: 0,
@@ -121,8 +124,18 @@ export class KernelVxlanDriver implements VxlanDriver {
         )
         this.stats.resyncs++
       }
+      if (this.#routeCacheParent !== device.parentName) {
+        this.#routeCache = new WeakMap()
+        this.#routeCacheParent = device.parentName
+      }
       const diff = diffVxlan(
-        desiredKernel(want, this.cfg.deviceName, device.parentName, this.cfg.routeProtocol),
+        desiredKernel(
+          want,
+          this.cfg.deviceName,
+          device.parentName,
+          this.cfg.routeProtocol,
+          this.#routeCache
+        ),
         this.#actual
       )
       if (diff.conflicts.length > 0) {

@@ -1,0 +1,107 @@
+import { strict as assert } from 'node:assert'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { Command } from 'commander'
+import { ConfigError } from '@cattail/common'
+import { tempDir } from '@cattail/common/testing'
+import {
+  addAgentOptions,
+  applyAgentConfigFile,
+  parseAgentConfig,
+  type AgentConfig,
+} from './config.js'
+
+async function parse(argv: string[], env: Record<string, string> = {}): Promise<AgentConfig> {
+  const saved = { ...process.env }
+  for (const k of Object.keys(process.env))
+    if (k.startsWith('CATTAIL_AGENT_') || k === 'NODENAME') delete process.env[k]
+  Object.assign(process.env, env)
+  try {
+    const cmd = addAgentOptions(new Command('agent')).exitOverride()
+    cmd.parse(argv, { from: 'user' })
+    return parseAgentConfig(await applyAgentConfigFile(cmd, process.env))
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+    Object.assign(process.env, saved)
+  }
+}
+
+void describe('agent config', () => {
+  void it('defaults are Calico defaults', async () => {
+    const cfg = await parse(['--node-name', 'n1', '--cache-addresses', 'ws://127.0.0.1:5473'])
+    assert.equal(cfg.vxlan.deviceName, 'vxlan.calico')
+    assert.equal(cfg.vxlan.vni, 4096)
+    assert.equal(cfg.vxlan.port, 4789)
+    assert.equal(cfg.vxlan.mtu, 0)
+    assert.equal(cfg.vxlan.routeProtocol, 80)
+    assert.equal(cfg.resyncIntervalMs, 90_000)
+    assert.deepEqual(cfg.health, { enabled: true, host: '127.0.0.1', port: 9099 })
+    assert.equal(cfg.metrics.port, 9092)
+    assert.ok(Object.isFrozen(cfg) && Object.isFrozen(cfg.vxlan))
+  })
+
+  void it('precedence: default < file < env < flag, and NODENAME as a fallback', async () => {
+    const dir = await tempDir('ct-agent-cfg-')
+    try {
+      const file = join(dir.path, 'agent.yaml')
+      await writeFile(
+        file,
+        'nodeName: from-file\ncacheAddresses: [ws://file:1]\nvxlanVni: 10\nvxlanPort: 11\nrouteProtocol: 90\n'
+      )
+      const cfg = await parse(['--config-file', file, '--vxlan-port', '13'], {
+        CATTAIL_AGENT_VXLAN_PORT: '12',
+        CATTAIL_AGENT_VXLAN_VNI: '20',
+      })
+      assert.equal(cfg.nodeName, 'from-file')
+      assert.deepEqual(cfg.cacheAddresses, ['ws://file:1'])
+      assert.equal(cfg.vxlan.vni, 20) // env beats file
+      assert.equal(cfg.vxlan.port, 13) // flag beats env
+      assert.equal(cfg.vxlan.routeProtocol, 90) // file beats default
+      const viaEnv = await parse(['--cache-addresses', 'ws://a:1'], { NODENAME: 'k8s-node' })
+      assert.equal(viaEnv.nodeName, 'k8s-node')
+    } finally {
+      await dir.remove()
+    }
+  })
+
+  void it('one ConfigError lists every problem', async () => {
+    await assert.rejects(
+      parse([
+        '--vxlan-vni',
+        '0',
+        '--route-protocol',
+        '2',
+        '--cache-addresses',
+        'ftp://x:1',
+        '--tls-ca-file',
+        'ca.pem',
+      ]),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError)
+        const text = err.problems.join('\n')
+        for (const want of [
+          '--node-name',
+          '--vxlan-vni',
+          '--route-protocol',
+          'go together',
+          'must use ws://',
+        ]) {
+          assert.ok(text.includes(want), `missing ${want} in ${text}`)
+        }
+        return true
+      }
+    )
+  })
+
+  void it('rejects unknown config-file keys', async () => {
+    const dir = await tempDir('ct-agent-cfg-')
+    try {
+      const file = join(dir.path, 'agent.yaml')
+      await writeFile(file, 'nodeName: n\nbogus: 1\n')
+      await assert.rejects(parse(['--config-file', file]), /unknown key "bogus"/)
+    } finally {
+      await dir.remove()
+    }
+  })
+})

@@ -1,0 +1,78 @@
+import { strict as assert } from 'node:assert'
+import { describe, it } from 'node:test'
+import { createSilentLogger } from '@cattail/common'
+import { waitFor } from '@cattail/common/testing'
+import { agentCommand } from './command.js'
+import { parseAgentConfig, type AgentConfig } from './config.js'
+import { AgentDaemon } from './daemon.js'
+import { nodeUpdate } from './testing/calc-fixtures.js'
+import type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
+
+const cfg: AgentConfig = parseAgentConfig({
+  nodeName: 'me',
+  cacheAddresses: 'ws://127.0.0.1:1',
+  healthPort: '0',
+  metricsPort: '0',
+  metricsHost: '127.0.0.1',
+})
+
+void describe('agent daemon (no kernel access)', () => {
+  void it('serves liveness, readiness (with the reason) and metrics; holds the dataplane until in sync', async () => {
+    let sink: UpdateSink | undefined
+    const source: UpdateSource = { start: () => Promise.resolve(), stop: () => Promise.resolve() }
+    const daemon = new AgentDaemon(cfg, createSilentLogger(), (_c, s) => {
+      sink = s
+      return Promise.resolve(source)
+    })
+    await daemon.start()
+    try {
+      const get = async (port: number, path: string): Promise<[number, string]> => {
+        const r = await fetch(`http://127.0.0.1:${port}${path}`)
+        return [r.status, await r.text()]
+      }
+      assert.deepEqual(await get(daemon.healthPort, '/liveness'), [200, 'live\n'])
+      const [code, body] = await get(daemon.healthPort, '/readiness')
+      assert.equal(code, 503)
+      assert.match(body, /not in sync/)
+      assert.ok(sink)
+      // Updates without our own node: the dataplane waits and never touches the kernel.
+      sink.onUpdates([nodeUpdate('other', { ip: '198.18.0.2/24', tunnel: '198.19.2.1' })])
+      sink.onStatus('in-sync', true)
+      await waitFor(() => daemon.dataplane.loop.status === 'waiting')
+      assert.match((await get(daemon.healthPort, '/readiness'))[1], /dataplane waiting/)
+      sink.onStatus('in-sync', false) // disconnected: gate closes
+      assert.equal(daemon.inSync, false)
+      const [mcode, metrics] = await get(daemon.metricsPort, '/metrics')
+      assert.equal(mcode, 200)
+      for (const name of [
+        'cattail_agent_dataplane_resyncs_total',
+        'cattail_agent_dataplane_apply_errors_total',
+        'cattail_agent_dataplane_entries',
+        'cattail_agent_dataplane_apply_duration_seconds',
+        'cattail_agent_netlink_socket_recreations_total',
+      ]) {
+        assert.ok(metrics.includes(name), name)
+      }
+    } finally {
+      await daemon.stop()
+    }
+  })
+
+  void it('agentCommand parses flags and env into a config for its action', async () => {
+    let got: AgentConfig | undefined
+    const cmd = agentCommand({
+      run: (c) => {
+        got = c
+        return Promise.resolve()
+      },
+    }).exitOverride()
+    await cmd.parseAsync(
+      ['--node-name', 'n1', '--cache-addresses', 'ws://a:1,ws://b:2', '--vxlan-mtu', '1400'],
+      { from: 'user' }
+    )
+    assert.equal(got?.nodeName, 'n1')
+    assert.deepEqual(got?.cacheAddresses, ['ws://a:1', 'ws://b:2'])
+    assert.equal(got?.vxlan.mtu, 1400)
+    assert.ok(cmd.helpInformation().includes('--route-protocol'))
+  })
+})
