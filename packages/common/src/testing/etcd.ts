@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { freePort, tempDir, type TempDir } from './net.js'
-import { waitFor } from './wait.js'
+import { waitFor } from '../wait.js'
 
 /** A running test etcd. */
 export interface TestEtcd {

@@ -1,5 +1,5 @@
 /**
- * Test helpers for waiting on conditions. Tests never sleep: they wait on a condition with a timeout.
+ * Waiting on a condition with a timeout (tests never sleep; the demo waits on processes this way).
  */
 import { setTimeout as delay } from 'node:timers/promises'
 
