@@ -62,6 +62,9 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 const epochNow = (): number => performance.timeOrigin + performance.now()
+const progress = (msg: string): void => {
+  process.stderr.write(`[fanout] ${new Date().toISOString()} ${msg}\n`)
+}
 const HOST = '127.0.0.1'
 const CLUSTERS = 10
 const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker']
@@ -76,6 +79,7 @@ type ToLoad =
   | { id: number; cmd: 'verify'; port: number }
   | { id: number; cmd: 'close-ws' }
   | { id: number; cmd: 'raw'; port: number; clients: number; bytesPerClient: number }
+  | { id: number; cmd: 'exit' }
 
 interface Reply {
   id: number
@@ -99,6 +103,17 @@ function runLoad(): void {
         const start = epochNow()
         let done = 0
         const bytesAtSync: number[] = []
+        const watch = setInterval(() => {
+          if (done === m.clients) {
+            clearInterval(watch)
+            return
+          }
+          const bytes = clients.reduce((a, c) => a + c.bytesReceived, 0)
+          const closed = clients.filter((c) => c.closed).length
+          progress(
+            `load: ${done}/${m.clients} in sync, ${closed} closed, ${(bytes / 1048576).toFixed(0)} MiB received`
+          )
+        }, 5000)
         clients = Array.from(
           { length: m.clients },
           (_, i) =>
@@ -106,6 +121,10 @@ function runLoad(): void {
               { host: HOST, port: m.port, nodeName: `bench-${i}` },
               {
                 onInSync: (c) => {
+                  if (done === 0)
+                    progress(
+                      `load: first client in sync after ${Math.round(epochNow() - start)} ms`
+                    )
                   bytesAtSync.push(c.bytesReceived)
                   if (++done === m.clients) {
                     reply({ id: m.id, start, end: epochNow(), bytesAtSync })
@@ -169,6 +188,9 @@ function runLoad(): void {
         reply({ id: m.id })
         return
       }
+      case 'exit':
+        process.exit(0)
+        return
       case 'raw': {
         const start = epochNow()
         let done = 0
@@ -336,6 +358,9 @@ async function runMain(o: Options): Promise<void> {
   const rss1 = process.memoryUsage().rss
   const rssPerEndpoint = (rss1 - rss0) / o.endpoints
 
+  progress(
+    `loaded ${o.endpoints} endpoints in ${Math.round(loadMs)} ms; ${Math.round(rssPerEndpoint)} B RSS each`
+  )
   // 2. in-sync
   const server = new SyncServer(
     { ...DEFAULT_SYNC_SERVER_CONFIG, host: HOST, port: 0 },
@@ -362,11 +387,13 @@ async function runMain(o: Options): Promise<void> {
   const snapshotCompressed = (await metrics.snapshotCompressedBytes.get()).values[0]?.value ?? 0
   const snapshotRaw = (await metrics.snapshotRawBytes.get()).values[0]?.value ?? 0
 
+  progress(`${o.clients} clients in sync after ${Math.round(insyncMs)} ms`)
   // 3. verify
   const verify = await load.ask<Reply & { kvs: number }>({ cmd: 'verify', port: server.port })
   if (verify.kvs !== o.endpoints)
     throw new Error(`verify client holds ${verify.kvs} KVs, want ${o.endpoints}`)
 
+  progress('verified; churning')
   // 4. deltas at a fixed rate
   await load.ask({ cmd: 'measure' })
   const tickMs = 10
@@ -406,6 +433,7 @@ async function runMain(o: Options): Promise<void> {
   const bytesSent = (await metrics.bytesSent.get()).values[0]?.value ?? 0
   const stats = server.stats
 
+  progress(`deltas: p50 ${lat.p50.toFixed(1)} ms p99 ${lat.p99.toFixed(1)} ms; raw TCP next`)
   // 5. the raw TCP limit with the same bytes per client
   await load.ask({ cmd: 'close-ws' })
   const payload = Buffer.alloc(bytesPerClient, 0x5a)
@@ -424,7 +452,9 @@ async function runMain(o: Options): Promise<void> {
   })
   const rawMs = rawRes.end - rawRes.start
   raw.close()
-  child.kill()
+  const exited = once(child, 'exit')
+  child.send({ id: 0, cmd: 'exit' })
+  await exited
   await server.stop()
   cache.stop()
 
@@ -468,7 +498,11 @@ async function runMain(o: Options): Promise<void> {
       'p99 ≤ 100 ms',
     ],
     ['clients dropped / behind', `${lat.dropped} / ${lat.behind}`, '0 / 0'],
-    ['delta frames built once per crumb', `${stats.deltaFramesBuilt}`, ''],
+    [
+      'delta frames: per crumb / merged built / merged reused',
+      `${stats.deltaFramesBuilt} / ${stats.mergedFramesBuilt} / ${stats.mergedFramesReused}`,
+      '',
+    ],
     ['bytes sent (all phases)', `${(bytesSent / 1048576).toFixed(1)} MiB`, ''],
   ]
   const w0 = Math.max(...rows.map((r) => r[0].length))

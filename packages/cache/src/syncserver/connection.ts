@@ -35,7 +35,6 @@ import {
   FrameTooLargeError,
   chooseStartMode,
   decodeFrame,
-  encodeDeltas,
   encodeFrame,
   negotiate,
   type ClientHello,
@@ -392,19 +391,31 @@ export class Connection {
         if (kvs > 0) frame = frames.deltasOf(first)
       } else {
         // Behind: merge whole crumbs into one frame, up to the limits, ending at a status change.
-        const blobs = first.deltas.map((d) => d.blob)
+        // Clients at the same position share the merged frame (SharedFrames memo).
         let bytes = first.deltaBytes
         while (!this.#statusDiffers(end)) {
           const n = end.nextIfReady
           if (n === undefined) break
-          if (blobs.length + n.deltas.length > cfg.maxDeltaKvs) break
+          if (kvs + n.deltas.length > cfg.maxDeltaKvs) break
           if (bytes + n.deltaBytes > cfg.maxDeltaBytes) break
-          for (const d of n.deltas) blobs.push(d.blob)
+          kvs += n.deltas.length
           bytes += n.deltaBytes
           end = n
         }
-        kvs = blobs.length
-        if (kvs > 0) frame = encodeDeltas({ firstSeq: this.#sentSeq + 1, seq: end.seq }, blobs)
+        if (kvs > 0) {
+          const last = end
+          frame = frames.mergedOf(this.#sentSeq + 1, last, () => {
+            const blobs: Uint8Array[] = []
+            for (
+              let c: Breadcrumb | undefined = first;
+              c !== undefined;
+              c = c === last ? undefined : c.nextIfReady
+            ) {
+              for (const d of c.deltas) blobs.push(d.blob)
+            }
+            return blobs
+          })
+        }
       }
       if (frame !== undefined) {
         this.#send(frame)

@@ -76,6 +76,9 @@ export interface SyncServerStats {
   readonly snapshotsBuilt: number
   readonly snapshotsReused: number
   readonly deltaFramesBuilt: number
+  /** Merged (laggard) Deltas frames built and reused. */
+  readonly mergedFramesBuilt: number
+  readonly mergedFramesReused: number
   readonly handshakeTimeouts: number
   readonly tlsRejected: number
   /** Governor ticks so far (tests wait on it instead of sleeping). */
@@ -179,6 +182,8 @@ export class SyncServer implements Startable {
       snapshotsBuilt: this.#snapshots.built,
       snapshotsReused: this.#snapshots.reused,
       deltaFramesBuilt: this.#frames.deltaBuilds,
+      mergedFramesBuilt: this.#frames.mergedStats.built,
+      mergedFramesReused: this.#frames.mergedStats.reused,
       handshakeTimeouts: this.#handshakeTimeouts,
       tlsRejected: this.#tlsRejected,
       governorTicks: this.#ticks,

@@ -4,9 +4,9 @@
  * protocol to measure a fan-out server without the client becoming the bottleneck.
  *
  * # Implementation
- * - Frames are parsed in place from socket chunks. Payloads up to `keepBytes` are collected and
- *   decoded (hello, status, ping, GoAway, deltas); larger ones (snapshot chunks) are counted and
- *   skipped, so receiving costs about what a raw TCP reader costs.
+ * - Frames are parsed in place from socket chunks; only the first `keepBytes` of a payload are
+ *   copied. Snapshot chunks are counted and skipped, so receiving a snapshot costs about what a
+ *   raw TCP reader costs; control frames are decoded; Deltas frames are decoded as below.
  * - A Deltas frame is decoded only as far as its header and its **first** KV (the oldest in the
  *   frame): its value carries the send timestamp, so the measured latency is the frame's worst.
  * - Pings are answered; the client is "in sync" at the first Status 'in-sync' after its snapshot.
@@ -145,17 +145,25 @@ export class LeanClient {
         this.#opcode = (this.#hdr[0] as number) & 0x0f
         this.#len = len
         this.#left = len
-        this.#keep =
-          len <= (this.opts.keepBytes ?? 65536) ? Buffer.allocUnsafe(len) : Buffer.allocUnsafe(1)
+        this.#keep = undefined // allocated at the first payload byte, once the type is known
         this.#keepPos = 0
         this.#hdrLen = 0
         this.#hdrNeed = 2
         this.#state = 'payload'
-        if (len === 0) this.#deliver()
+        if (len === 0) {
+          this.#keep = Buffer.alloc(0)
+          this.#deliver()
+        }
         continue
       }
       const take = Math.min(this.#left, n - off)
-      const keep = this.#keep as Buffer
+      if (this.#keep === undefined) {
+        // Snapshot chunks keep only their type byte; other frames their head (enough for a
+        // Deltas header and its first KV) or all of them.
+        const size = chunk[off] === 0x03 ? 1 : Math.min(this.#len, this.opts.keepBytes ?? 65536)
+        this.#keep = Buffer.allocUnsafe(size)
+      }
+      const keep = this.#keep
       if (this.#keepPos < keep.length) {
         const copy = Math.min(take, keep.length - this.#keepPos)
         chunk.copy(keep, this.#keepPos, off, off + copy)
@@ -181,19 +189,26 @@ export class LeanClient {
       this.#snapshotSeen = true
       return
     }
-    if (keep.length < this.#len) return // an oversize frame of another type: not ours to decode
     if (type === 0x04) {
       this.deltaFrames++
       let header: { seq?: number } | undefined
       let firstKv: unknown
-      unpackr.unpackMultiple(keep.subarray(1), (v: unknown) => {
+      const each = (v: unknown): boolean => {
         if (header === undefined) {
           header = v as { seq?: number }
           return true
         }
         firstKv = v
         return false
-      })
+      }
+      // Decode from a small head only: msgpackr pre-scans strings over the whole buffer it gets.
+      try {
+        unpackr.unpackMultiple(keep.subarray(1, Math.min(keep.length, 1 + 4096)), each)
+      } catch {
+        header = undefined
+        firstKv = undefined
+        unpackr.unpackMultiple(keep.subarray(1), each)
+      }
       this.seq = header?.seq ?? this.seq
       const value = Array.isArray(firstKv)
         ? (firstKv[2] as { metadata?: { labels?: Record<string, string> } } | null)
@@ -202,6 +217,7 @@ export class LeanClient {
       this.events.onDeltas?.(this, this.seq, ts !== undefined ? Number(ts) : undefined)
       return
     }
+    if (keep.length < this.#len) return // an oversize frame of another type: not ours to decode
     const msg = decodeFrame(keep)
     switch (msg.type) {
       case 'server-hello':
