@@ -4,12 +4,14 @@
  * etcds (needs the `etcd` binary).
  */
 import { strict as assert } from 'node:assert'
+import { writeFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { Etcd3 } from 'etcd3'
-import { freePort, startTestEtcd, waitFor } from '@cattail/common/testing'
+import { freePort, startTestEtcd, tempDir, waitFor } from '@cattail/common/testing'
 import type {
   IPAMBlock,
   RemoteClusterConfiguration,
@@ -254,6 +256,39 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
       assert.deepEqual(m.rec.keysOf('broken'), expectedKeys('broken', false))
     } finally {
       await m.close()
+    }
+  })
+
+  void it('RCC connection fields without a Secret: a kubeconfig path, and k8sAPIEndpoint with token and CA file', async () => {
+    const dir = await tempDir('cattail-rcc-')
+    try {
+      const kubeconfigPath = await kc.api.writeKubeconfig(dir.path)
+      const caPath = join(dir.path, 'kb-ca.pem')
+      await writeFile(caPath, kb.api.caCert ?? '')
+      const m = await startMesh(({ putRcc }) => {
+        putRcc('bypath', { datastoreType: 'kubernetes', kubeconfig: kubeconfigPath })
+        putRcc('byendpoint', {
+          k8sAPIEndpoint: kb.api.url,
+          k8sAPIToken: kb.api.token,
+          k8sCAFile: caPath,
+          syncOptions: { overlayRoutingMode: 'Enabled' },
+        })
+      })
+      try {
+        await waitFor(() => m.rec.inSync, { timeoutMs: 20_000, what: 'mesh in-sync' })
+        await waitFor(
+          () =>
+            m.rec.remoteState('bypath') === 'InSync' &&
+            m.rec.remoteState('byendpoint') === 'InSync',
+          { timeoutMs: 10_000 }
+        )
+        assert.deepEqual(m.rec.keysOf('bypath'), expectedKeys('bypath', false))
+        assert.deepEqual(m.rec.keysOf('byendpoint'), expectedKeys('byendpoint', true))
+      } finally {
+        await m.close()
+      }
+    } finally {
+      await dir.remove()
     }
   })
 
