@@ -10,20 +10,25 @@
  *
  * Implementation:
  * ```
- *  selector ──labelRestrictions()──► best restriction ─┬─ label ∈ {v1,v2}  → selByValue[label][v]
- *                                                      ├─ has(label) only  → selByLabel[label]
+ *  selector ──labelRestrictions()──► best restriction ─┬─ label ∈ {v1,v2}  → byValue[label][v]
+ *                                                      ├─ has(label) only  → byLabel[label]
  *                                                      ├─ none             → unindexed
- *  selector ──labelNames()──► byRef[label] for each label it reads
  *                                                      └─ contradictory    → never matches
+ *  selector ──labelNames()──► readers[label] (grouped again by the filing above)
  *  item ──effective labels──► itemsByValue[label][value]
  * ```
  * - A new or changed selector evaluates only its candidate items: the items filed under its
  *   (label, value)s, or under its label, or all items when it is unindexed.
- * - An item label change with changed keys D can only change selectors that read a key in D
- *   (`Selector.labelNames()`). Two complete views find them: every reader of D (`byRef`), or the
- *   buckets of the item's old and new labels filtered to readers of D (plus unindexed readers of
- *   D). The index walks whichever is smaller: a `version` change has few readers, an `app` change
- *   few bucket entries. `all()` reads nothing and is never re-evaluated on a label change.
+ * - A new or deleted item evaluates only the selectors in the buckets of its labels plus the
+ *   unindexed ones.
+ * - An item label change with changed keys D can only change selectors that read a key in D. The
+ *   reader group of each key in D yields, with one lookup per filing label, exactly the readers
+ *   whose filing admits the old or the new labels. Each is then skipped without evaluation when
+ *   every changed label it reads kept its presence and moved between values it never compares
+ *   with (`version` v1 → v2 cannot affect `version != "v3"`); only the rest are evaluated on the
+ *   old and new labels. `all()` reads nothing and is never touched by a label change.
+ * - Own-label changes patch the item's label maps in place; the old side is read through a
+ *   small view of the previous values. Unchanged updates allocate nothing and report nothing.
  * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
  * - A parent change recomputes the effective labels of that parent's items only (each item
  *   caches its merged inherited labels).
@@ -36,7 +41,8 @@
  * presence restriction on the label held by the fewest items.
  *
  * Why not evaluate every selector on every change: with 10,000 selectors that is ~10,000 evaluations
- * per endpoint label change; the buckets reduce it to the handful that can be affected.
+ * per endpoint label change; the reader groups reduce it to the handful that can be affected
+ * (`npm run bench -- selector` measures both).
  *
  * Callbacks must not throw and must not call back into the index (that throws
  * `LabelIndexReentrancyError`).
@@ -50,6 +56,7 @@ import {
   inheritLabels,
   diffOwnLabels,
   sameList,
+  NO_LABELS,
   PreviousLabels,
   type ItemRec,
 } from './item-labels.js'
@@ -98,6 +105,25 @@ export class LabelIndex {
   readonly #itemsByParent = new SetMap<string, ItemRec>()
   #stamp = 0
   #busy = false
+  // The change being reported by #applyChange, read by #visit (one closure for the index's life).
+  readonly #change: {
+    stamp: number
+    item: ItemRec | undefined
+    oldLabels: LabelLookup
+    newLabels: LabelLookup
+    changed: readonly string[]
+  } = { stamp: 0, item: undefined, oldLabels: NO_LABELS, newLabels: NO_LABELS, changed: [] }
+  readonly #visit = (sel: SelectorRec): void => {
+    const c = this.#change
+    if (sel.stamp === c.stamp || c.item === undefined) return
+    sel.stamp = c.stamp
+    if (!mayChange(sel, c.changed, c.oldLabels, c.newLabels)) return
+    const was = admits(sel, c.oldLabels) && sel.root.evaluate(c.oldLabels)
+    const now = admits(sel, c.newLabels) && sel.root.evaluate(c.newLabels)
+    if (was === now) return
+    if (now) this.#cb.onMatchStarted(sel.id, c.item.id)
+    else this.#cb.onMatchStopped(sel.id, c.item.id)
+  }
 
   constructor(callbacks: LabelIndexCallbacks) {
     this.#cb = callbacks
@@ -105,7 +131,8 @@ export class LabelIndex {
 
   /** Adds or replaces selector `id`. Replacing with an equal selector (same canonical form) is a no-op. */
   updateSelector(id: string, selector: Selector): void {
-    this.#guard(() => {
+    this.#enter()
+    try {
       const old = this.#selectors.get(id)
       if (old !== undefined && old.selector.equals(selector)) return
       if (old !== undefined) this.#unfileSelector(old)
@@ -132,19 +159,24 @@ export class LabelIndex {
         if (rec.root.evaluate(item.labels) && !(old?.root.evaluate(item.labels) ?? false))
           this.#cb.onMatchStarted(id, item.id)
       })
-    })
+    } finally {
+      this.#busy = false
+    }
   }
 
   /** Removes selector `id` (reporting every match as stopped); unknown ids are ignored. */
   deleteSelector(id: string): void {
-    this.#guard(() => {
+    this.#enter()
+    try {
       const old = this.#selectors.get(id)
       if (old === undefined) return
       this.#unfileSelector(old)
       this.#forEachCandidateItem(old, (item) => {
         if (old.root.evaluate(item.labels)) this.#cb.onMatchStopped(id, item.id)
       })
-    })
+    } finally {
+      this.#busy = false
+    }
   }
 
   /**
@@ -153,7 +185,8 @@ export class LabelIndex {
    * contribute nothing until {@link updateParent} names them.
    */
   updateItem(id: string, labels: Labels, parentIds: readonly string[] = []): void {
-    this.#guard(() => {
+    this.#enter()
+    try {
       const rec = this.#items.get(id)
       if (rec === undefined) {
         const parents = [...parentIds]
@@ -182,12 +215,15 @@ export class LabelIndex {
       // nothing changed (the common resync case).
       const ownChanged = diffOwnLabels(rec.own, labels)
       if (ownChanged !== undefined) this.#relabelKeys(rec, ownChanged, labels)
-    })
+    } finally {
+      this.#busy = false
+    }
   }
 
   /** Removes item `id` (reporting every match as stopped); unknown ids are ignored. */
   deleteItem(id: string): void {
-    this.#guard(() => {
+    this.#enter()
+    try {
       const rec = this.#items.get(id)
       if (rec === undefined) return
       this.#items.delete(id)
@@ -196,23 +232,31 @@ export class LabelIndex {
       this.#buckets.forEachCandidate(rec.labels, (sel) => {
         if (sel.root.evaluate(rec.labels)) this.#cb.onMatchStopped(sel.id, id)
       })
-    })
+    } finally {
+      this.#busy = false
+    }
   }
 
   /** Adds or replaces the labels of parent `id`; only the items listing it are re-evaluated. */
   updateParent(id: string, labels: Labels): void {
-    this.#guard(() => {
+    this.#enter()
+    try {
       this.#parents.set(id, toLabelMap(labels))
       this.#reinherit(this.#itemsByParent.get(id))
-    })
+    } finally {
+      this.#busy = false
+    }
   }
 
   /** Removes parent `id`; its items keep listing it but inherit nothing from it. */
   deleteParent(id: string): void {
-    this.#guard(() => {
+    this.#enter()
+    try {
       if (!this.#parents.delete(id)) return
       this.#reinherit(this.#itemsByParent.get(id))
-    })
+    } finally {
+      this.#busy = false
+    }
   }
 
   /**
@@ -260,14 +304,10 @@ export class LabelIndex {
     }
   }
 
-  #guard(fn: () => void): void {
+  // Callers reset #busy in a finally block.
+  #enter(): void {
     if (this.#busy) throw new LabelIndexReentrancyError()
     this.#busy = true
-    try {
-      fn()
-    } finally {
-      this.#busy = false
-    }
   }
 
   #inheritedLabels(parentIds: readonly string[]): ReadonlyMap<string, string> {
@@ -337,18 +377,16 @@ export class LabelIndex {
 
     // Only selectors reading a changed label can change, and only those whose filing admits the old
     // or the new labels can match either: the reader groups give exactly those.
-    const stamp = ++this.#stamp
-    const visit = (sel: SelectorRec): void => {
-      if (sel.stamp === stamp) return
-      sel.stamp = stamp
-      if (!mayChange(sel, changed, oldLabels, newLabels)) return
-      const was = admits(sel, oldLabels) && sel.root.evaluate(oldLabels)
-      const now = admits(sel, newLabels) && sel.root.evaluate(newLabels)
-      if (was === now) return
-      if (now) this.#cb.onMatchStarted(sel.id, item.id)
-      else this.#cb.onMatchStopped(sel.id, item.id)
-    }
-    for (const l of changed) this.#buckets.forEachReader(l, oldLabels, newLabels, visit)
+    const v = this.#change
+    v.stamp = ++this.#stamp
+    v.item = item
+    v.oldLabels = oldLabels
+    v.newLabels = newLabels
+    v.changed = changed
+    for (const l of changed) this.#buckets.forEachReader(l, oldLabels, newLabels, this.#visit)
+    // Do not retain the item or its labels until the next change.
+    v.item = undefined
+    v.oldLabels = v.newLabels = NO_LABELS
   }
 
   // Every item that `sel` may match; each at most once.
