@@ -148,9 +148,13 @@ export class MeshSyncer implements Syncer {
       }
     )
     this.#local = local
-    signal?.addEventListener('abort', () => {
-      this.stop().catch((err: unknown) => this.#log.error({ err }, 'stop on abort failed'))
-    })
+    signal?.addEventListener(
+      'abort',
+      () => {
+        this.stop().catch((err: unknown) => this.#log.error({ err }, 'stop on abort failed'))
+      },
+      { once: true }
+    )
     await local.start(signal)
   }
 
