@@ -105,7 +105,7 @@ class PrefixMap<T> {
   set(c: Cidr4, v: T): void {
     let m = this.#byLen.get(c.len)
     if (m === undefined) {
-      this.#byLen.set(c.len, (m = new Map()))
+      this.#byLen.set(c.len, (m = new Map<number, T>()))
       this.#lens = [...this.#byLen.keys()].sort((a, b) => b - a) // longest first
     }
     m.set(c.addr, v)

@@ -78,7 +78,7 @@ export interface VtepsResult {
   /** This node's VTEP, if complete. */
   readonly local: Vtep | undefined
   /** Every other VTEP that survived conflict resolution, by node id. */
-  readonly remotes: ReadonlyMap<string, Vtep>
+  readonly remotes: Map<string, Vtep>
   readonly problems: readonly string[]
 }
 
@@ -94,16 +94,31 @@ export function computeVteps(nodes: Iterable<NodeInput>, localNodeId: string): V
     if ('problem' in r) problems.push(r.problem)
     else all.push(r.vtep)
   }
-  all.sort((a, b) => {
-    if (a.node === localNodeId && a.cluster === undefined) return -1
-    if (b.node === localNodeId && b.cluster === undefined) return 1
+  // Conflicts are resolved greedily in rank order, but only VTEPs that share a MAC or tunnel IP
+  // with another one can lose; everything else is accepted without sorting (O(n), not O(n log n)).
+  const macCount = new Map<string, number>()
+  const tunnelCount = new Map<string, number>()
+  for (const v of all) {
+    macCount.set(v.mac, (macCount.get(v.mac) ?? 0) + 1)
+    tunnelCount.set(v.tunnelIp, (tunnelCount.get(v.tunnelIp) ?? 0) + 1)
+  }
+  const isLocal = (v: Vtep): boolean => v.node === localNodeId && v.cluster === undefined
+  let local: Vtep | undefined
+  const remotes = new Map<string, Vtep>()
+  const contested: Vtep[] = []
+  for (const v of all) {
+    if (macCount.get(v.mac) !== 1 || tunnelCount.get(v.tunnelIp) !== 1) contested.push(v)
+    else if (isLocal(v)) local = v
+    else remotes.set(v.node, v)
+  }
+  contested.sort((a, b) => {
+    if (isLocal(a)) return -1
+    if (isLocal(b)) return 1
     return compareClusters(a.cluster, b.cluster) || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)
   })
   const macs = new Map<string, string>()
   const tunnels = new Map<string, string>()
-  let local: Vtep | undefined
-  const remotes = new Map<string, Vtep>()
-  for (const v of all) {
+  for (const v of contested) {
     const macOwner = macs.get(v.mac)
     const tunnelOwner = tunnels.get(v.tunnelIp)
     if (macOwner !== undefined) {
@@ -116,7 +131,7 @@ export function computeVteps(nodes: Iterable<NodeInput>, localNodeId: string): V
     }
     macs.set(v.mac, v.node)
     tunnels.set(v.tunnelIp, v.node)
-    if (v.cluster === undefined && v.node === localNodeId) local = v
+    if (isLocal(v)) local = v
     else remotes.set(v.node, v)
   }
   return { local, remotes, problems }

@@ -13,7 +13,8 @@
 import { computeNatSets } from './nat-calc.js'
 import { computeRouteCandidates, targetRoutes, type RouteCandidates } from './route-calc.js'
 import { computeVteps } from './vtep-calc.js'
-import type { BlockInput, NodeInput, PoolInput, RouteSpec, VxlanState } from './types.js'
+import type { BlockInput, NodeInput, PoolInput, RouteSpec } from './types.js'
+import type { PatchableVxlanState } from './vxlan-patch.js'
 
 /** Everything the VXLAN calculation reads. */
 export interface VxlanCalcInput {
@@ -38,9 +39,7 @@ export interface VxlanCalcCache {
 export function computeVxlanState(
   input: VxlanCalcInput,
   cache: VxlanCalcCache = {}
-): VxlanState & {
-  readonly candidates: RouteCandidates
-} {
+): PatchableVxlanState {
   const vteps = computeVteps(input.nodes, input.localNodeId)
   const pools = [...input.pools]
   const fdb = new Map<string, string>()
@@ -61,5 +60,6 @@ export function computeVxlanState(
     nat: computeNatSets(pools),
     problems: [...vteps.problems, ...candidates.problems],
     candidates,
+    vtepConflicts: vteps.problems.some((p) => p.includes('already used by')),
   }
 }

@@ -92,6 +92,13 @@ void describe('vxlan dataplane in network namespaces', { skip }, () => {
   before(async () => {
     await addNetns(NS_A)
     await addNetns(NS_B)
+    // No IPv6 in these namespaces: link-local DAD finishing seconds after a device appears would
+    // show up in the kernel-change monitor without being a change of ours.
+    for (const ns of [NS_A, NS_B]) {
+      for (const k of ['all', 'default']) {
+        await sh('ip', 'netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.disable_ipv6=1`)
+      }
+    }
     await sh(
       'ip',
       '-n',
@@ -124,10 +131,12 @@ void describe('vxlan dataplane in network namespaces', { skip }, () => {
   })
 
   after(async () => {
-    await agentA?.kill()
-    await agentB?.kill()
-    await delNetns(NS_A)
-    await delNetns(NS_B)
+    try {
+      await Promise.all([agentA?.kill(), agentB?.kill()])
+    } finally {
+      await delNetns(NS_A)
+      await delNetns(NS_B)
+    }
   })
 
   void it('programs device, FDB, ARP and routes from KVUpdates and TCP crosses the VXLAN (root, netns)', async () => {

@@ -196,3 +196,49 @@ export function renderBatches(
   }
   return { ip, bridge }
 }
+
+/**
+ * Like {@link diffVxlan}, but only for the given keys (the calc's fast path reports them); every
+ * other entry is known to be unchanged. Same op order and foreign-route rule.
+ */
+export function diffVxlanKeys(
+  want: {
+    readonly fdb: ReadonlyMap<string, string>
+    readonly arp: ReadonlyMap<string, string>
+    readonly route: (dst: string) => KernelRoute | undefined
+  },
+  actual: KernelVxlanState,
+  keys: {
+    readonly fdb: ReadonlySet<string>
+    readonly arp: ReadonlySet<string>
+    readonly routes: ReadonlySet<string>
+  }
+): VxlanDiff {
+  const wantRoutes = new Map<string, KernelRoute>()
+  const haveRoutes = new Map<string, KernelRoute>()
+  const foreign = new Set<string>()
+  for (const dst of keys.routes) {
+    const w = want.route(dst)
+    if (w !== undefined) wantRoutes.set(dst, w)
+    const h = actual.routes.get(dst)
+    if (h !== undefined) haveRoutes.set(dst, h)
+    if (actual.foreignRoutes.has(dst)) foreign.add(dst)
+  }
+  const pick = (m: ReadonlyMap<string, string>, ks: ReadonlySet<string>): Map<string, string> => {
+    const out = new Map<string, string>()
+    for (const k of ks) {
+      const v = m.get(k)
+      if (v !== undefined) out.set(k, v)
+    }
+    return out
+  }
+  return diffVxlan(
+    { fdb: pick(want.fdb, keys.fdb), arp: pick(want.arp, keys.arp), routes: wantRoutes },
+    {
+      fdb: pick(actual.fdb, keys.fdb),
+      arp: pick(actual.arp, keys.arp),
+      routes: haveRoutes,
+      foreignRoutes: foreign,
+    }
+  )
+}

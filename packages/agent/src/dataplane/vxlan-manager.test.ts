@@ -73,12 +73,12 @@ void describe('vxlan manager', () => {
 
   void it('removing a remote node withdraws exactly its FDB, ARP and routes', () => {
     const { mgr, driver } = fed(snapshot)
-    const before = driver.desired!
+    const fdbBefore = driver.desired!.fdb.size // the state object is patched in place
     mgr.onUpdate(deleteUpdate('b/Node/n1'))
     mgr.completeDeferredWork()
     const after = driver.desired!
     assert.deepEqual([...after.routes.keys()].sort(), ['198.19.0.0/26', '198.19.2.0/26'])
-    assert.equal(after.fdb.size, before.fdb.size - 1)
+    assert.equal(after.fdb.size, fdbBefore - 1)
     assert.equal(after.arp.has('198.19.64.1'), false)
     assert.equal(after.arp.has('198.19.2.1'), true)
   })
@@ -118,5 +118,30 @@ void describe('vxlan manager', () => {
     for (const u of [...snapshot, ...bad]) mgr.onUpdate(u)
     mgr.completeDeferredWork()
     assert.equal(driver.desired!.routes.size, 3)
+  })
+
+  void it('the remote-node fast path yields exactly the full computation, with changed keys', () => {
+    const { mgr, driver } = fed(snapshot)
+    const more = [
+      nodeUpdate('n2', { ip: '198.18.0.9/24', tunnel: '198.19.2.1' }, '5'), // node IP moves
+      deleteUpdate('b/Node/n1', '6'),
+      nodeUpdate('n1', { cluster: 'b', ip: '198.18.1.1/24', tunnel: '198.19.64.1' }, '7'), // back
+      nodeUpdate('n3', { ip: '198.18.0.3/24' }, '8'), // incomplete: no VTEP
+    ]
+    for (const u of more) {
+      mgr.onUpdate(u)
+      mgr.completeDeferredWork()
+      assert.ok(driver.changed !== undefined, `fast path for ${u.key}`)
+    }
+    const fresh = fed([...snapshot, ...more]).driver.desired!
+    const got = driver.desired!
+    assert.deepEqual(new Map([...got.routes].sort()), new Map([...fresh.routes].sort()))
+    assert.deepEqual(new Map([...got.fdb].sort()), new Map([...fresh.fdb].sort()))
+    assert.deepEqual(new Map([...got.arp].sort()), new Map([...fresh.arp].sort()))
+    assert.deepEqual(new Map([...got.remotes].sort()), new Map([...fresh.remotes].sort()))
+    // A conflict (n4 takes b/n1's tunnel IP) falls back to the full computation.
+    mgr.onUpdate(nodeUpdate('n4', { ip: '198.18.0.4/24', tunnel: '198.19.64.1' }, '9'))
+    mgr.completeDeferredWork()
+    assert.equal(driver.changed, undefined)
   })
 })

@@ -14,6 +14,7 @@ import { parseKey, type KVUpdate } from '@cattail/model'
 import { computeVxlanState } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
 import type { RouteCandidates } from '../calc/route-calc.js'
+import { patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
 import type { Manager } from './manager.js'
 import type { VxlanDriver } from './drivers/vxlan-driver.js'
 
@@ -110,9 +111,13 @@ export class VxlanManager implements Manager {
   readonly #blocks = new Map<string, BlockInput>()
   readonly #fingerprints = new Map<string, string>()
   #dirty = true // the first cycle always hands over a (possibly empty) state
-  #last: VxlanState | undefined
+  #last: PatchableVxlanState | undefined
   /** Route candidates of the current pools and blocks; dropped whenever either changes. */
   #candidates: RouteCandidates | undefined
+  /** Node changes since the last hand-over (id → input; undefined = deleted). */
+  readonly #changedNodes = new Map<string, NodeInput | undefined>()
+  /** A pool or block changed: the fast path cannot be used. */
+  #fullNeeded = true
 
   /** @param localNodeName this node's (local, unprefixed) name */
   constructor(
@@ -135,7 +140,7 @@ export class VxlanManager implements Manager {
     switch (key.kind) {
       case 'Node':
         stored = u.value === undefined ? undefined : projectNode(id, key.name, cluster, u.value)
-        this.#put(this.#nodes, u.key, stored)
+        if (this.#put(this.#nodes, u.key, stored)) this.#changedNodes.set(id, stored)
         break
       case 'IPPool':
         stored = u.value === undefined ? undefined : projectPool(u.key, cluster, u.value)
@@ -170,9 +175,9 @@ export class VxlanManager implements Manager {
     m: Map<string, T>,
     key: string,
     v: T | undefined
-  ): void {
+  ): boolean {
     const fp = v === undefined ? undefined : JSON.stringify(v)
-    if (fp === this.#fingerprints.get(key)) return // no change the calc could see
+    if (fp === this.#fingerprints.get(key)) return false // no change the calc could see
     if (v === undefined || fp === undefined) {
       m.delete(key)
       this.#fingerprints.delete(key)
@@ -181,7 +186,11 @@ export class VxlanManager implements Manager {
       this.#fingerprints.set(key, fp)
     }
     this.#dirty = true
-    if (m !== (this.#nodes as Map<string, unknown>)) this.#candidates = undefined
+    if (m !== (this.#nodes as Map<string, unknown>)) {
+      this.#candidates = undefined
+      this.#fullNeeded = true
+    }
+    return true
   }
 
   /** True when the next completeDeferredWork will recompute. */
@@ -191,6 +200,17 @@ export class VxlanManager implements Manager {
 
   completeDeferredWork(): void {
     if (!this.#dirty) return
+    const last = this.#last
+    if (!this.#fullNeeded && last !== undefined && this.#changedNodes.size > 0) {
+      // Fast path: only remote nodes changed; patch the last state in O(changes).
+      const changed = patchRemoteNodes(last, this.#changedNodes, this.localNodeName)
+      if (changed !== undefined) {
+        this.#changedNodes.clear()
+        this.driver.setDesired(last, changed)
+        this.#dirty = false
+        return
+      }
+    }
     const state = computeVxlanState(
       {
         localNodeId: this.localNodeName,
@@ -211,6 +231,8 @@ export class VxlanManager implements Manager {
       )
     }
     this.#last = state
+    this.#changedNodes.clear()
+    this.#fullNeeded = false
     this.driver.setDesired(state)
     this.#dirty = false
   }

@@ -2,6 +2,7 @@
  * Hand-written fakes of the dataplane drivers (tests only).
  */
 import type { VxlanState } from '../calc/types.js'
+import type { ChangedKeys } from '../calc/vxlan-patch.js'
 import type { VxlanDriver } from '../dataplane/drivers/vxlan-driver.js'
 import type { ApplyResult } from '../dataplane/types.js'
 
@@ -13,9 +14,13 @@ export class FakeVxlanDriver implements VxlanDriver {
   resyncs = 0
   failNext: Error | undefined
 
-  setDesired(state: VxlanState): void {
+  /** Keys reported with the last setDesired (undefined = a full state). */
+  changed: ChangedKeys | undefined
+
+  setDesired(state: VxlanState, changed?: ChangedKeys): void {
     this.calls.push('setDesired')
     this.desired = state
+    this.changed = changed
   }
 
   markForResync(): void {

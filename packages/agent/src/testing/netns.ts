@@ -200,10 +200,13 @@ export class NetnsAgent {
     clearTimeout(t)
   }
 
-  /** Kills the harness immediately (simulates a crash). */
+  /** Kills the harness immediately (simulates a crash); never waits more than 5 s. */
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()))
+    const exited = new Promise<void>((r) => {
+      this.child.once('exit', () => r())
+      setTimeout(r, 5000).unref()
+    })
     this.child.kill('SIGKILL')
     await exited
   }

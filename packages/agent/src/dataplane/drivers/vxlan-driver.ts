@@ -29,7 +29,15 @@ import type { Logger } from '@cattail/common'
 import type { RouteSpec, VxlanState, Vtep } from '../../calc/types.js'
 import { DataplaneApplyError, DataplaneNotReadyError } from '../../errors.js'
 import type { ApplyResult, KernelRoute, KernelVxlanState, VxlanDataplaneConfig } from '../types.js'
-import { desiredKernel, diffVxlan, recordOps, renderBatches } from '../vxlan-diff.js'
+import {
+  desiredKernel,
+  diffVxlan,
+  diffVxlanKeys,
+  kernelRouteFor,
+  recordOps,
+  renderBatches,
+} from '../vxlan-diff.js'
+import type { ChangedKeys } from '../../calc/vxlan-patch.js'
 import { dumpKernelState } from './kernel-dump.js'
 import type { Iproute2 } from './iproute2.js'
 import type { NetlinkWriter } from './netlink-writer.js'
@@ -37,8 +45,12 @@ import { ensureVxlanDevice, type DeviceInfo } from './vxlan-device.js'
 
 /** The contract the VXLAN manager and the dataplane loop use (a fake implements it in tests). */
 export interface VxlanDriver {
-  /** Replaces the desired state (cheap; nothing is programmed until `apply`). */
-  setDesired(state: VxlanState): void
+  /**
+   * Replaces the desired state (cheap; nothing is programmed until `apply`). `changed` lists the
+   * only keys that differ from the previous state (the calc's fast path); without it everything
+   * is diffed.
+   */
+  setDesired(state: VxlanState, changed?: ChangedKeys): void
   /** Forgets what we believe the kernel holds; the next `apply` dumps and reconciles everything. */
   markForResync(): void
   /** Programs the difference. Throws DataplaneApplyError / DataplaneNotReadyError; the loop retries. */
@@ -76,6 +88,10 @@ export class KernelVxlanDriver implements VxlanDriver {
   /** RouteSpec → KernelRoute for the current device and parent names (reset when they change). */
   #routeCache = new WeakMap<RouteSpec, KernelRoute>()
   #routeCacheParent = ''
+  /** The next apply must diff everything (a full state arrived, or the last apply failed). */
+  #fullDiff = true
+  /** Keys changed since the last successful apply when only fast-path states arrived. */
+  #pending: { fdb: Set<string>; arp: Set<string>; routes: Set<string> } | undefined
   readonly stats: VxlanDriverStats = {
     resyncs: 0,
     changes: 0,
@@ -89,8 +105,17 @@ export class KernelVxlanDriver implements VxlanDriver {
     private readonly log: Logger
   ) {}
 
-  setDesired(state: VxlanState): void {
+  setDesired(state: VxlanState, changed?: ChangedKeys): void {
     this.#desired = state
+    if (changed === undefined) {
+      this.#fullDiff = true
+      this.#pending = undefined
+    } else if (!this.#fullDiff) {
+      const p = (this.#pending ??= { fdb: new Set(), arp: new Set(), routes: new Set() })
+      for (const k of changed.fdb) p.fdb.add(k)
+      for (const k of changed.arp) p.arp.add(k)
+      for (const k of changed.routes) p.routes.add(k)
+    }
   }
 
   markForResync(): void {
@@ -128,16 +153,39 @@ export class KernelVxlanDriver implements VxlanDriver {
         this.#routeCache = new WeakMap()
         this.#routeCacheParent = device.parentName
       }
-      const diff = diffVxlan(
-        desiredKernel(
-          want,
-          this.cfg.deviceName,
-          device.parentName,
-          this.cfg.routeProtocol,
-          this.#routeCache
-        ),
-        this.#actual
-      )
+      const toKernel = (r: RouteSpec): KernelRoute => {
+        let k = this.#routeCache.get(r)
+        if (k === undefined) {
+          k = kernelRouteFor(r, this.cfg.deviceName, device.parentName, this.cfg.routeProtocol)
+          this.#routeCache.set(r, k)
+        }
+        return k
+      }
+      const keyed = !this.#resyncPending && !this.#fullDiff
+      const diff = keyed
+        ? diffVxlanKeys(
+            {
+              fdb: want.fdb,
+              arp: want.arp,
+              route: (dst) => {
+                const r = want.routes.get(dst)
+                return r === undefined ? undefined : toKernel(r)
+              },
+            },
+            this.#actual,
+            this.#pending ?? { fdb: new Set(), arp: new Set(), routes: new Set() }
+          )
+        : diffVxlan(
+            desiredKernel(
+              want,
+              this.cfg.deviceName,
+              device.parentName,
+              this.cfg.routeProtocol,
+              this.#routeCache
+            ),
+            this.#actual
+          )
+      this.#fullDiff = true // until this apply succeeds
       if (diff.conflicts.length > 0) {
         this.log.warn(
           { conflicts: diff.conflicts.slice(0, 10), count: diff.conflicts.length },
@@ -173,6 +221,8 @@ export class KernelVxlanDriver implements VxlanDriver {
         changes += diff.ops.length
       }
       this.#resyncPending = false
+      this.#fullDiff = false
+      this.#pending = undefined
       this.stats.changes += changes
       this.stats.entries = {
         fdb: this.#actual.fdb.size,
