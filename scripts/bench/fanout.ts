@@ -386,6 +386,9 @@ async function runMain(o: Options): Promise<void> {
   const snapshotsBuilt = server.stats.snapshotsBuilt
   const snapshotCompressed = (await metrics.snapshotCompressedBytes.get()).values[0]?.value ?? 0
   const snapshotRaw = (await metrics.snapshotRawBytes.get()).values[0]?.value ?? 0
+  const buildSecs =
+    (await metrics.snapshotBuildSeconds.get()).values.find((v) => v.metricName?.endsWith('_sum'))
+      ?.value ?? 0
 
   progress(`${o.clients} clients in sync after ${Math.round(insyncMs)} ms`)
   // 3. verify
@@ -479,6 +482,11 @@ async function runMain(o: Options): Promise<void> {
     [
       'snapshot raw / compressed',
       `${(snapshotRaw / 1048576).toFixed(1)} MiB / ${(snapshotCompressed / 1048576).toFixed(1)} MiB`,
+      '',
+    ],
+    [
+      'snapshot build (encode once, deflate)',
+      `${Math.round(buildSecs * 1000)} ms (inside the in-sync time)`,
       '',
     ],
     ['bytes per client (snapshot)', `${(bytesPerClient / 1048576).toFixed(2)} MiB`, ''],

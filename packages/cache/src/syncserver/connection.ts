@@ -346,8 +346,8 @@ export class Connection {
     } else {
       const startedMs = this.ctx.nowMs()
       const snap = this.ctx.snapshots.acquire(neg.snapshotCompression)
-      const frames = await snap.frames
-      for (const f of frames) {
+      for (const pending of snap.frames) {
+        const f = await pending
         if (this.#state === 'closed') return
         this.#send(f)
         await this.#backpressure()
@@ -357,7 +357,7 @@ export class Connection {
         {
           seq: snap.crumb.seq,
           kvs: snap.crumb.kvCount,
-          chunks: frames.length,
+          chunks: snap.frames.length,
           ms: this.ctx.nowMs() - startedMs,
         },
         'snapshot sent'

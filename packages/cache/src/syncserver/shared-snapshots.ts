@@ -10,12 +10,13 @@
  * and then follows deltas from the snapshot's crumb. A slightly stale snapshot is therefore
  * correct: the deltas after its crumb are still linked from it.
  *
- * # Why not stream while building (Typha does)?
- * Chunks are compressed in parallel on the threadpool and a 100k-KV snapshot builds in tens of
- * ms; streaming partial output would add a multi-reader buffer for little gain.
+ * # Streaming while building
+ * Chunks are compressed in parallel on the zlib threadpool, one promise per chunk; a joiner
+ * sends each chunk as soon as it and its predecessors are ready, so the first bytes leave while
+ * the rest is still being compressed (Typha streams its multi-reader buffer the same way).
  */
 import type { SnapshotCompression } from '@cattail/syncproto'
-import { encodeSnapshotChunksAsync } from '@cattail/syncproto'
+import { encodeSnapshotChunkAsync, planSnapshotChunks } from '@cattail/syncproto'
 import type { Breadcrumb } from '../snapcache/breadcrumb.js'
 import type { SnapshotCache } from '../snapcache/snapshot-cache.js'
 import type { CacheMetrics } from '../metrics/cache-metrics.js'
@@ -25,8 +26,8 @@ export interface SharedSnapshot {
   /** The crumb the snapshot equals. */
   readonly crumb: Breadcrumb
   readonly compression: SnapshotCompression
-  /** Resolves to the frames to send, in order (the same Buffers for every client). */
-  readonly frames: Promise<readonly Buffer[]>
+  /** The frames to send, in order, each resolving once compressed (same Buffers for every client). */
+  readonly frames: readonly Promise<Buffer>[]
   /** When the build started, ms since the Unix epoch. */
   readonly startedAtMs: number
 }
@@ -76,25 +77,34 @@ export class SharedSnapshots {
     const snap = this.cache.snapshot()
     const blobs = snap.entries.map((e) => e.blob)
     const started = performance.now()
-    const frames = encodeSnapshotChunksAsync(blobs, {
-      seq: snap.crumb.seq,
+    const ranges = planSnapshotChunks(blobs, {
       maxChunkBytes: this.cfg.snapshotChunkBytes,
       maxChunkItems: this.cfg.snapshotChunkKvs,
-      compression,
-    }).then((out) => {
-      const m = this.metrics
-      if (m !== undefined) {
+    })
+    // Every chunk is compressed on the threadpool in parallel; a joiner sends chunk i as soon as
+    // chunks 0..i are ready, so sending overlaps the build (Typha streams its buffer likewise).
+    const frames = ranges.map(([s, e], index) =>
+      encodeSnapshotChunkAsync(
+        { seq: snap.crumb.seq, index, last: index === ranges.length - 1 },
+        blobs.slice(s, e),
+        compression
+      )
+    )
+    const built: SharedSnapshot = { crumb: snap.crumb, compression, frames, startedAtMs: now }
+    // Promise.all also marks every chunk's rejection as handled; joiners see it when they await.
+    Promise.all(frames).then(
+      (out) => {
+        const m = this.metrics
+        if (m === undefined) return
         m.snapshotBuildSeconds.observe((performance.now() - started) / 1000)
         m.snapshotRawBytes.set(blobs.reduce((n, b) => n + b.byteLength, 0))
         m.snapshotCompressedBytes.set(out.reduce((n, b) => n + b.byteLength, 0))
+      },
+      () => {
+        // A failed build must not be handed to later joiners (the joiners log the error).
+        if (this.#current.get(compression) === built) this.#current.delete(compression)
       }
-      return out
-    })
-    const built: SharedSnapshot = { crumb: snap.crumb, compression, frames, startedAtMs: now }
-    // A failed build must not be handed to later joiners.
-    void frames.catch(() => {
-      if (this.#current.get(compression) === built) this.#current.delete(compression)
-    })
+    )
     this.#current.set(compression, built)
     this.#built++
     this.metrics?.snapshotsBuilt.inc()
