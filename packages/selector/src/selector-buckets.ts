@@ -111,7 +111,7 @@ export class SelectorBuckets {
   add(rec: SelectorRec): void {
     for (const l of rec.refs) {
       let g = this.#readers.get(l)
-      if (g === undefined) this.#readers.set(l, (g = new ReaderGroup()))
+      if (g === undefined) this.#readers.set(l, (g = new ReaderGroup(l)))
       g.add(rec)
     }
     switch (rec.kind) {
@@ -185,11 +185,16 @@ export class SelectorBuckets {
 
 // The readers of one label, grouped by how each is filed.
 class ReaderGroup {
+  constructor(private readonly groupLabel: string) {}
   readonly #byValue = new LabelValueSets<SelectorRec>()
   readonly #valueLabels = new Map<string, number>() // filing label → reader count
   readonly #byLabel = new SetMap<string, SelectorRec>()
   readonly #labelLabels = new Map<string, number>()
   readonly #unindexed = new Set<SelectorRec>()
+  // The unindexed readers again, by each constant they compare this group's label with, and those
+  // that match it by substring (any value change may matter to them).
+  readonly #unindexedByConst = new SetMap<string, SelectorRec>()
+  readonly #unindexedSubstring = new Set<SelectorRec>()
   #size = 0
 
   add(rec: SelectorRec): void {
@@ -203,9 +208,13 @@ class ReaderGroup {
         this.#byLabel.add(rec.label, rec)
         bump(this.#labelLabels, rec.label, 1)
         break
-      case 'unindexed':
+      case 'unindexed': {
         this.#unindexed.add(rec)
+        const constants = rec.constants.get(this.groupLabel)
+        if (constants === null || constants === undefined) this.#unindexedSubstring.add(rec)
+        else for (const c of constants) this.#unindexedByConst.add(c, rec)
         break
+      }
       case 'never':
         break
     }
@@ -222,9 +231,13 @@ class ReaderGroup {
         this.#byLabel.delete(rec.label, rec)
         bump(this.#labelLabels, rec.label, -1)
         break
-      case 'unindexed':
+      case 'unindexed': {
         this.#unindexed.delete(rec)
+        const constants = rec.constants.get(this.groupLabel)
+        if (constants === null || constants === undefined) this.#unindexedSubstring.delete(rec)
+        else for (const c of constants) this.#unindexedByConst.delete(c, rec)
         break
+      }
       case 'never':
         break
     }
@@ -249,7 +262,17 @@ class ReaderGroup {
       if (oldLabels.get(fl) !== undefined || newLabels.get(fl) !== undefined)
         for (const sel of this.#byLabel.get(fl) ?? []) fn(sel)
     }
-    for (const sel of this.#unindexed) fn(sel)
+    // Unindexed readers: all of them when the label appears or disappears; otherwise only those
+    // comparing it with the old or the new value, or matching it by substring (see mayChange).
+    const ov = oldLabels.get(this.groupLabel)
+    const nv = newLabels.get(this.groupLabel)
+    if (ov === undefined || nv === undefined) {
+      if (ov !== nv) for (const sel of this.#unindexed) fn(sel)
+      return
+    }
+    for (const sel of this.#unindexedSubstring) fn(sel)
+    for (const sel of this.#unindexedByConst.get(ov) ?? []) fn(sel)
+    if (nv !== ov) for (const sel of this.#unindexedByConst.get(nv) ?? []) fn(sel)
   }
 }
 
