@@ -96,6 +96,22 @@ export class NetlinkWriter {
     this.hooks.onReset(err)
   }
 
+  /**
+   * Test hook: makes the current socket (opened if needed) emit `err` exactly as the addon does
+   * on ENOBUFS/EBADF, so the real 'error' listener path runs.
+   */
+  injectSocketError(err: Error): void {
+    this.#socket().socket.emit(
+      'error',
+      Object.assign(err, {
+        name: 'ErrnoException' as const,
+        syscall: 'recvmsg',
+        errno: 105,
+        code: 'ENOBUFS',
+      })
+    )
+  }
+
   /** Closes the socket (pending requests fail). */
   close(): void {
     if (this.#sock === undefined) return
