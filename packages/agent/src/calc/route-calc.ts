@@ -158,6 +158,31 @@ class ClaimIndex {
   }
 }
 
+/** Per-block facts that depend on the block alone (memoised per BlockInput object). */
+interface PreparedBlock {
+  readonly cidr: Cidr4
+  readonly dst: string
+  readonly host: string | undefined
+}
+const prepared = new WeakMap<BlockInput, PreparedBlock | null>()
+
+/**
+ * Parses a block once per input object (undefined for IPv6/malformed). Callers may invoke it as
+ * updates arrive so that a later full computation finds the work done.
+ */
+export function prepareBlock(b: BlockInput): PreparedBlock | undefined {
+  let p = prepared.get(b)
+  if (p === undefined) {
+    const cidr = parseCidr4(b.spec.cidr)
+    p =
+      cidr === undefined
+        ? null
+        : { cidr, dst: formatCidr4(cidr), host: affinityNode(b.spec.affinity, b.cluster) }
+    prepared.set(b, p)
+  }
+  return p ?? undefined
+}
+
 interface ParsedPool {
   readonly pool: PoolInput
   readonly cidr: Cidr4
@@ -208,9 +233,9 @@ export function computeRouteCandidates(
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0
     )
     for (const b of sorted) {
-      const cidr = parseCidr4(b.spec.cidr)
-      if (cidr === undefined) continue
-      const dst = formatCidr4(cidr)
+      const pb = prepareBlock(b)
+      if (pb === undefined) continue
+      const { cidr, dst, host } = pb
       if (cluster !== undefined && claimed.overlaps(cidr)) {
         problems.push(`block ${b.id}: ${dst} overlaps a higher-ranked cluster; dropped`)
         continue
@@ -226,7 +251,6 @@ export function computeRouteCandidates(
       ) {
         continue
       }
-      const host = affinityNode(b.spec.affinity, cluster)
       // Borrowed IPs first: their /32s sit on top of whatever the block itself gets.
       b.spec.allocations.forEach((attrIdx, i) => {
         if (attrIdx === null || i >= 2 ** (32 - cidr.len)) return

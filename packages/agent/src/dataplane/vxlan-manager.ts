@@ -13,7 +13,8 @@ import { assertNever, type Logger } from '@cattail/common'
 import { parseKey, type KVUpdate } from '@cattail/model'
 import { computeVxlanState } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
-import type { RouteCandidates } from '../calc/route-calc.js'
+import { prepareBlock, type RouteCandidates } from '../calc/route-calc.js'
+import { computeVtep } from '../calc/vtep-calc.js'
 import { patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
 import type { Manager } from './manager.js'
 import type { VxlanDriver } from './drivers/vxlan-driver.js'
@@ -140,7 +141,11 @@ export class VxlanManager implements Manager {
     switch (key.kind) {
       case 'Node':
         stored = u.value === undefined ? undefined : projectNode(id, key.name, cluster, u.value)
-        if (this.#put(this.#nodes, u.key, stored)) this.#changedNodes.set(id, stored)
+        if (this.#put(this.#nodes, u.key, stored)) {
+          this.#changedNodes.set(id, stored)
+          // Per-key work happens as updates arrive (memoised), leaving only global work for later.
+          if (stored !== undefined) computeVtep(stored)
+        }
         break
       case 'IPPool':
         stored = u.value === undefined ? undefined : projectPool(u.key, cluster, u.value)
@@ -152,7 +157,7 @@ export class VxlanManager implements Manager {
         stored = u.value === undefined ? undefined : projectBlock(u.key, cluster, u.value)
         if (u.value !== undefined && stored === undefined)
           this.log.warn({ key: u.key }, 'malformed ipam block ignored')
-        this.#put(this.#blocks, u.key, stored)
+        if (this.#put(this.#blocks, u.key, stored) && stored !== undefined) prepareBlock(stored)
         break
       case 'WorkloadEndpoint':
       case 'HostEndpoint':
