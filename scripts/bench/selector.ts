@@ -45,8 +45,8 @@ function parseArgs(argv: readonly string[]): Options {
 const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker']
 const ENVS = ['prod', 'staging', 'dev']
 const VERSIONS = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6']
-const OPTIONAL = Array.from({ length: 20 }, (_, i) => `feature.example.com/opt-${i}`)
-const APPS_PER_NAMESPACE = 10
+const OPTIONAL = Array.from({ length: 500 }, (_, i) => `feature.example.com/opt-${i}`)
+const APPS_PER_NAMESPACE = 20
 
 interface World {
   readonly namespaces: string[]
@@ -74,7 +74,7 @@ function makeWorld(prng: Prng, opts: Options): World {
       ['projectcalico.org/orchestrator', 'k8s'],
       ['projectcalico.org/serviceaccount', 'default'],
     ])
-    for (const opt of OPTIONAL) if (prng.chance(0.1)) labels.set(opt, 'true')
+    for (let k = prng.int(4); k > 0; k--) labels.set(prng.pick(OPTIONAL), 'true')
     if (prng.chance(0.05)) labels.set('canary', 'true')
     endpoints.push({
       id: `wep-${i}`,
@@ -88,11 +88,15 @@ function makeWorld(prng: Prng, opts: Options): World {
 
 type Shape = 'app' | 'app-in-tier' | 'has-env' | 'namespaced' | 'profile' | 'unindexed'
 
+// Distinct selectors: Felix keys selector ipsets by unique id, so identical texts would share one.
 function makeSelectors(prng: Prng, world: World, n: number): { text: string; shape: Shape }[] {
   const out: { text: string; shape: Shape }[] = []
+  const seen = new Set<string>()
   const nNs = world.namespaces.length
   const anyApp = (): string => prng.pick(world.appsOf(prng.int(nNs)))
-  for (let i = 0; i < n; i++) {
+  for (let attempt = 0; out.length < n; attempt++) {
+    if (attempt > n * 20) throw new Error(`cannot generate ${n} distinct selectors`)
+    const before = out.length
     const r = prng.int(100)
     if (r < 33) out.push({ shape: 'app', text: `app == "${anyApp()}"` })
     else if (r < 53) {
@@ -125,6 +129,9 @@ function makeSelectors(prng: Prng, world: World, n: number): { text: string; sha
       ])
       out.push({ shape: 'unindexed', text })
     }
+    const added = out[out.length - 1]!
+    if (out.length > before && seen.has(added.text)) out.pop()
+    else seen.add(added.text)
   }
   return out
 }
