@@ -69,4 +69,67 @@ export class Iproute2 {
     if (lines.length === 0) return
     await this.run(tool, ['-force', '-batch', '-'], lines.join('\n') + '\n', signal)
   }
+
+  /**
+   * Starts `tool -force -batch -` and returns a writer, so lines can be rendered and streamed in
+   * chunks while the tool is already programming the kernel (render and kernel work overlap).
+   * `end()` resolves when the tool exited 0 and rejects with CommandError otherwise.
+   */
+  openBatch(tool: 'ip' | 'bridge', signal?: AbortSignal): BatchWriter {
+    const argv =
+      this.netns === undefined
+        ? ['-force', '-batch', '-']
+        : ['-n', this.netns, '-force', '-batch', '-']
+    const child = spawn(tool, argv, {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      ...(signal && { signal }),
+    })
+    const err: Buffer[] = []
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.stdin.on('error', () => {
+      // EPIPE when the tool exits early; the exit code reports the failure.
+    })
+    const done = new Promise<void>((resolve, reject) => {
+      child.on('error', reject)
+      child.on('close', (code) => {
+        if (code === 0) resolve()
+        else
+          reject(
+            new CommandError(`${tool} -force -batch -`, code, Buffer.concat(err).toString('utf8'))
+          )
+      })
+    })
+    // Observed by end(); this handler only keeps an early failure from being unhandled meanwhile.
+    done.catch(() => undefined)
+    let lines = 0
+    return {
+      get lines() {
+        return lines
+      },
+      async write(chunk: readonly string[]): Promise<void> {
+        if (chunk.length === 0) return
+        lines += chunk.length
+        if (!child.stdin.write(chunk.join('\n') + '\n')) {
+          await new Promise<void>((resolve) => {
+            child.stdin.once('drain', resolve)
+            child.once('close', resolve)
+          })
+        }
+      },
+      async end(): Promise<void> {
+        child.stdin.end()
+        await done
+      },
+    }
+  }
+}
+
+/** A running `-batch -` process fed in chunks. */
+export interface BatchWriter {
+  /** Lines written so far. */
+  readonly lines: number
+  /** Writes lines, waiting for the pipe to drain when it is full. */
+  write(chunk: readonly string[]): Promise<void>
+  /** Closes stdin and waits for the tool; rejects if any line failed. */
+  end(): Promise<void>
 }

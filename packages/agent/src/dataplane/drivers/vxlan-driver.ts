@@ -57,6 +57,9 @@ export interface VxlanDriver {
   apply(signal?: AbortSignal): Promise<ApplyResult>
 }
 
+/** Ops rendered per chunk when streaming a batch. */
+const BATCH_CHUNK_OPS = 2000
+
 const emptyActual = (): KernelVxlanState => ({
   fdb: new Map(),
   arp: new Map(),
@@ -211,11 +214,18 @@ export class KernelVxlanDriver implements VxlanDriver {
           })
         } else {
           mode = 'batch'
-          const b = renderBatches(diff.ops, this.cfg.deviceName)
-          await Promise.all([
-            this.ip.batch('bridge', b.bridge, signal),
-            this.ip.batch('ip', b.ip, signal),
-          ])
+          // Both tools start at once; ops are rendered and streamed in chunks, so rendering
+          // overlaps with the kernel work instead of preceding it.
+          const bridge = this.ip.openBatch('bridge', signal)
+          const ipb = this.ip.openBatch('ip', signal)
+          try {
+            for (let i = 0; i < diff.ops.length; i += BATCH_CHUNK_OPS) {
+              const b = renderBatches(diff.ops.slice(i, i + BATCH_CHUNK_OPS), this.cfg.deviceName)
+              await Promise.all([bridge.write(b.bridge), ipb.write(b.ip)])
+            }
+          } finally {
+            await Promise.all([bridge.end(), ipb.end()])
+          }
         }
         recordOps(this.#actual, diff.ops)
         changes += diff.ops.length
