@@ -7,7 +7,9 @@
  *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
  */
 import { Command } from 'commander'
+import { agentCommand } from '@cattail/agent'
 import { cacheCommand } from '@cattail/cache'
+import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
 
 /** Version printed by `cattail --version`. */
@@ -24,7 +26,7 @@ export function buildProgram(): Command {
     )
     .version(CATTAIL_VERSION)
     .showHelpAfterError()
-  const subcommands = [cacheCommand(), statusCommand()]
+  const subcommands = [cacheCommand(), agentCommand(), statusCommand(), demoCommand()]
   for (const c of subcommands) program.addCommand(c.exitOverride())
   return program.exitOverride()
 }
