@@ -52,4 +52,28 @@ void describe('dataplane loop', () => {
       await loop.stop()
     }
   })
+
+  void it('resyncs periodically and holds everything while the gate is closed (fail-static)', async () => {
+    const driver = new FakeVxlanDriver()
+    const mgr = new VxlanManager('me', driver, log)
+    mgr.onUpdate(nodeUpdate('me', { ip: '198.18.0.1/24', tunnel: '198.19.0.1' }))
+    const loop = new DataplaneLoop({ ...cfg, resyncIntervalMs: 20 }, [mgr], driver, log)
+    await loop.start()
+    try {
+      loop.setGate(true)
+      await waitFor(() => driver.resyncs >= 3, { what: 'periodic resyncs' })
+      loop.setGate(false)
+      const applied = driver.applied
+      const calls = driver.calls.length
+      mgr.onUpdate(nodeUpdate('n2', { ip: '198.18.0.2/24', tunnel: '198.19.2.1' }))
+      loop.kick()
+      await new Promise<void>((r) => setImmediate(r)) // one turn for the loop to see the kick
+      assert.equal(driver.applied, applied)
+      assert.equal(driver.calls.length, calls) // no compute, no resync, no apply while closed
+      loop.setGate(true)
+      await waitFor(() => driver.desired?.remotes.has('n2') === true && driver.applied > applied)
+    } finally {
+      await loop.stop()
+    }
+  })
 })
