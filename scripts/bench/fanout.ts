@@ -41,6 +41,8 @@ interface Options {
   readonly clients: number
   readonly churnSeconds: number
   readonly changesPerSecond: number
+  /** Server high-water mark per client (ws.bufferedAmount), bytes. */
+  readonly highWaterBytes: number
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -58,6 +60,7 @@ function parseArgs(argv: readonly string[]): Options {
     clients: num('clients', quick ? 50 : 1_000),
     churnSeconds: num('churn-seconds', quick ? 2 : 10),
     changesPerSecond: num('rate', 500),
+    highWaterBytes: num('high-water-bytes', DEFAULT_SYNC_SERVER_CONFIG.highWaterBytes),
   }
 }
 
@@ -161,6 +164,7 @@ function runLoad(): void {
               count: samples.length,
               dropped,
               behind: clients.filter((c) => c.seq < m.seq).length,
+              frames: clients.reduce((a, c) => a + c.deltaFrames, 0),
             })
           }
         }, 5)
@@ -363,7 +367,7 @@ async function runMain(o: Options): Promise<void> {
   )
   // 2. in-sync
   const server = new SyncServer(
-    { ...DEFAULT_SYNC_SERVER_CONFIG, host: HOST, port: 0 },
+    { ...DEFAULT_SYNC_SERVER_CONFIG, host: HOST, port: 0, highWaterBytes: o.highWaterBytes },
     cache,
     log,
     { metrics }
@@ -436,6 +440,7 @@ async function runMain(o: Options): Promise<void> {
   const bytesSent = (await metrics.bytesSent.get()).values[0]?.value ?? 0
   const stats = server.stats
 
+  if (!Number.isFinite(lat.p50)) throw new Error(`no latency samples (${JSON.stringify(lat)})`)
   progress(`deltas: p50 ${lat.p50.toFixed(1)} ms p99 ${lat.p99.toFixed(1)} ms; raw TCP next`)
   // 5. the raw TCP limit with the same bytes per client
   await load.ask({ cmd: 'close-ws' })

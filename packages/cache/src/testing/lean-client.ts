@@ -16,7 +16,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
-import { Unpackr } from 'msgpackr'
 import {
   DEFAULT_SYNCER_TYPE,
   SUPPORTED_FEATURES,
@@ -24,8 +23,7 @@ import {
   decodeFrame,
   encodeFrame,
 } from '@cattail/syncproto'
-
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
+import { MsgpackPeek } from './msgpack-peek.js'
 
 /** What a lean client reports through its callbacks. */
 export interface LeanClientEvents {
@@ -43,7 +41,7 @@ export interface LeanClientOptions {
   readonly nodeName: string
   /** Label whose value is the send timestamp in ms (Deltas latency). @default 'ts' */
   readonly tsLabel?: string
-  /** Payloads up to this size are decoded. @default 65536 */
+  /** Bytes of a payload kept for decoding (Deltas: header + first KV). @default 8192 */
   readonly keepBytes?: number
 }
 
@@ -160,7 +158,7 @@ export class LeanClient {
       if (this.#keep === undefined) {
         // Snapshot chunks keep only their type byte; other frames their head (enough for a
         // Deltas header and its first KV) or all of them.
-        const size = chunk[off] === 0x03 ? 1 : Math.min(this.#len, this.opts.keepBytes ?? 65536)
+        const size = chunk[off] === 0x03 ? 1 : Math.min(this.#len, this.opts.keepBytes ?? 8192)
         this.#keep = Buffer.allocUnsafe(size)
       }
       const keep = this.#keep
@@ -191,29 +189,24 @@ export class LeanClient {
     }
     if (type === 0x04) {
       this.deltaFrames++
-      let header: { seq?: number } | undefined
-      let firstKv: unknown
-      const each = (v: unknown): boolean => {
-        if (header === undefined) {
-          header = v as { seq?: number }
-          return true
-        }
-        firstKv = v
-        return false
-      }
-      // Decode from a small head only: msgpackr pre-scans strings over the whole buffer it gets.
+      // Read the header's seq and the first KV's timestamp label in place (no full decode).
+      let ts: string | undefined
       try {
-        unpackr.unpackMultiple(keep.subarray(1, Math.min(keep.length, 1 + 4096)), each)
+        const p = new MsgpackPeek(keep, 1)
+        const headerStart = p.pos
+        if (p.find(p.mapLength(), 'seq')) this.seq = p.num()
+        p.pos = headerStart
+        p.skip()
+        if (p.pos < keep.length && p.arrayLength() >= 3) {
+          p.skip() // key
+          p.skip() // revision
+          if (p.find(p.mapLength(), 'metadata') && p.find(p.mapLength(), 'labels')) {
+            if (p.find(p.mapLength(), this.opts.tsLabel ?? 'ts')) ts = p.str()
+          }
+        }
       } catch {
-        header = undefined
-        firstKv = undefined
-        unpackr.unpackMultiple(keep.subarray(1), each)
+        // A first KV longer than the kept head, or without the label: no latency sample.
       }
-      this.seq = header?.seq ?? this.seq
-      const value = Array.isArray(firstKv)
-        ? (firstKv[2] as { metadata?: { labels?: Record<string, string> } } | null)
-        : null
-      const ts = value?.metadata?.labels?.[this.opts.tsLabel ?? 'ts']
       this.events.onDeltas?.(this, this.seq, ts !== undefined ? Number(ts) : undefined)
       return
     }
