@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises'
 import { createRootLogger, errorMessage, type Logger, type Startable } from '@cattail/common'
 import {
+  createMeshSyncer,
   createSyncer,
   type DatastoreConfig,
   type EtcdTls,
@@ -96,13 +97,27 @@ export async function datastoreConfigOf(cfg: CacheConfig): Promise<DatastoreConf
   }
 }
 
-/** The default {@link SyncerFactory}: the local datastore, restricted to {@link CACHE_KINDS}. */
-export const defaultSyncerFactory: SyncerFactory = async (cfg, callbacks, log) =>
-  createSyncer(
-    await datastoreConfigOf(cfg),
-    { kinds: CACHE_KINDS, log: log.child({ component: 'syncer' }) },
+/**
+ * The default {@link SyncerFactory}: the mesh syncer (the local datastore plus one connection per
+ * RemoteClusterConfiguration, remote keys prefixed `<rcc>/`, status KVs per remote), restricted to
+ * {@link CACHE_KINDS}; with `--remote-clusters false`, the local datastore alone.
+ */
+export const defaultSyncerFactory: SyncerFactory = async (cfg, callbacks, log) => {
+  const ds = await datastoreConfigOf(cfg)
+  const syncerLog = log.child({ component: 'syncer' })
+  if (!cfg.remotes.enabled)
+    return createSyncer(ds, { kinds: CACHE_KINDS, log: syncerLog }, callbacks)
+  return createMeshSyncer(
+    ds,
+    {
+      kinds: CACHE_KINDS,
+      log: syncerLog,
+      secretsNamespace: cfg.remotes.secretsNamespace,
+      remoteInSyncTimeoutMs: cfg.remotes.inSyncTimeoutMs,
+    },
     callbacks
   )
+}
 
 /** The whole cache daemon. */
 export class CacheDaemon implements Startable {
