@@ -4,3 +4,6 @@
  */
 export { buildProgram, CATTAIL_VERSION } from './program.js'
 export { collectStatus, formatStatus, statusCommand, type StatusReport } from './status.js'
+export { demoCommand, runDemo, type DemoOptions } from './demo/demo.js'
+export * from './demo/scenario.js'
+export * from './lab/index.js'

@@ -146,14 +146,15 @@ export const WEST: DemoCluster = cluster('west', 'w1', '198.18.0.1', 0, 'client'
 /** East: the remote cluster, on a real etcd. */
 export const EAST: DemoCluster = cluster('east', 'e1', '198.18.0.2', 64, 'server', 'server')
 
-/** West's RemoteClusterConfiguration for east (etcdv3, overlay routing on or off). */
-export function eastRcc(
+/** A RemoteClusterConfiguration named `name` for an etcdv3 remote at `etcdEndpoint`. */
+export function etcdRcc(
+  name: string,
   etcdEndpoint: string,
   overlay: 'Enabled' | 'Disabled'
 ): RemoteClusterConfiguration {
   return {
     kind: 'RemoteClusterConfiguration',
-    metadata: { name: 'east' },
+    metadata: { name },
     spec: {
       datastoreType: 'etcdv3',
       etcdEndpoints: etcdEndpoint,
@@ -161,3 +162,9 @@ export function eastRcc(
     },
   }
 }
+
+/** West's RemoteClusterConfiguration for east (etcdv3, overlay routing on or off). */
+export const eastRcc = (
+  etcdEndpoint: string,
+  overlay: 'Enabled' | 'Disabled'
+): RemoteClusterConfiguration => etcdRcc('east', etcdEndpoint, overlay)

@@ -125,6 +125,9 @@ export class NetLab {
       await run('ip', '-n', ctl, 'link', 'set', `port${i}`, 'master', 'br0', 'up')
       await run('ip', '-n', ns, 'addr', 'add', `${n.nodeIp}/16`, 'dev', 'eth0')
       await run('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
+      // a default route, as real nodes have: proxy ARP answers for 169.254.1.1 only when the node
+      // has a route to it through another interface
+      await run('ip', '-n', ns, 'route', 'add', 'default', 'via', LAB_CONTROL_IP, 'dev', 'eth0')
       await run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
       // pod: Calico's wiring (pod /32, default via 169.254.1.1 onlink, proxy ARP on the host side)
       await run(
