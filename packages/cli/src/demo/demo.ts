@@ -218,16 +218,17 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     for (const l of status.trimEnd().split('\n')) say(`     ${l}`)
 
     say(`6. kernel state west's agent programmed in ${w}:`)
-    for (const cmd of [
-      ['ip', '-d', '-br', 'link', 'show', 'vxlan.calico'],
-      ['ip', 'addr', 'show', 'dev', 'vxlan.calico'],
-      ['bridge', 'fdb', 'show', 'dev', 'vxlan.calico'],
-      ['ip', 'neigh', 'show', 'dev', 'vxlan.calico'],
-      ['ip', 'route', 'show', 'proto', '80'],
-    ]) {
+    const show: readonly [readonly string[], (l: string) => boolean][] = [
+      [['ip', '-d', 'link', 'show', 'vxlan.calico'], (l) => /vxlan id|link\/ether/.test(l)],
+      [['ip', '-4', 'addr', 'show', 'dev', 'vxlan.calico'], (l) => l.includes('inet ')],
+      [['bridge', 'fdb', 'show', 'dev', 'vxlan.calico'], () => true],
+      [['ip', 'neigh', 'show', 'dev', 'vxlan.calico'], () => true],
+      [['ip', 'route', 'show', 'proto', '80'], () => true],
+    ]
+    for (const [cmd, keep] of show) {
       const outp = (await lab.net.exec(w, ...cmd)).trim()
       say(`     $ ${cmd.join(' ')}`)
-      for (const l of outp.split('\n').filter((x) => x.trim() !== '' && !x.includes('inet6')))
+      for (const l of outp.split('\n').filter((x) => x.trim() !== '' && keep(x)))
         say(`       ${l.trim()}`)
     }
 
