@@ -18,6 +18,7 @@
  * change (a relist after reconnect emits only the differences). A bad object is reported through
  * `onFailure` (BadObjectError naming it) and treated as absent; everything else goes on.
  */
+import { setMaxListeners } from 'node:events'
 import type { Logger } from '@cattail/common'
 import { AlreadyStartedError } from '@cattail/common'
 import {
@@ -112,6 +113,8 @@ export class KubeSyncer implements Syncer {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
     const abort = new AbortController()
+    // one signal is shared by every reflector's concurrent requests (a listener each): no cap
+    setMaxListeners(0, abort.signal)
     this.#abort = abort
     const types = kubeResourcesFor(this.opts.kinds)
     this.#log.info({ resources: types }, 'starting kubernetes syncer')
