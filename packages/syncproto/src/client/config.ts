@@ -31,13 +31,28 @@ export interface SyncClientTlsConfig {
   readonly expectedServerURISAN?: string
 }
 
+/**
+ * A dynamic source of server URLs (e.g. a Kubernetes Service's ready endpoints), asked at the start
+ * of every round of attempts. The client keeps the returned order (put preferred servers first)
+ * and tries each address once per round. `signal` fires when the client stops.
+ */
+export type SyncAddressProvider = (signal: AbortSignal) => Promise<readonly string[]>
+
 /** Everything a SyncClient needs. */
 export interface SyncClientConfig {
   /**
    * Server URLs (`ws://host:5473` or `wss://…`). Tried in shuffled order; every address is tried
-   * once before any is retried.
+   * once before any is retried. With an `addressProvider` this is only the initial fallback list
+   * (used while the provider has not answered yet) and may be empty.
    */
   readonly addresses: readonly string[]
+  /**
+   * Asked for the addresses at the start of every round (when every known address was tried, and
+   * after a connection that got through the handshake ends). A provider error is logged and the
+   * last known list is used; an empty answer waits with the backoff and asks again; unusable
+   * URLs are logged and skipped. @default none (static `addresses`)
+   */
+  readonly addressProvider?: SyncAddressProvider
   /** This node's name, sent in the hello. */
   readonly nodeName: string
   /** Stream to ask for. @default 'mesh' */
@@ -98,25 +113,34 @@ export interface SyncClientCallbacks {
   onConnectionChange?(state: SyncConnectionState, address: string | undefined): void
 }
 
+/** Why `address` cannot be used with this TLS setting, or undefined when it can. */
+export function addressProblem(
+  address: string,
+  tls: SyncClientTlsConfig | undefined
+): string | undefined {
+  let url: URL | undefined
+  try {
+    url = new URL(address)
+  } catch {
+    return `${JSON.stringify(address)} is not a URL`
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    return `${address} must use ws:// or wss://`
+  if (url.protocol === 'wss:' && tls === undefined)
+    return `${address} is wss:// but no tls config is given`
+  if (url.protocol === 'ws:' && tls !== undefined)
+    return `${address} is ws:// but tls is configured (use wss://)`
+  return undefined
+}
+
 /** Checks a config; throws ConfigError listing every problem. */
 export function validateSyncClientConfig(cfg: SyncClientConfig): void {
   const problems: string[] = []
-  if (cfg.addresses.length === 0) problems.push('addresses: at least one server address is needed')
+  if (cfg.addresses.length === 0 && cfg.addressProvider === undefined)
+    problems.push('addresses: at least one server address (or an addressProvider) is needed')
   for (const a of cfg.addresses) {
-    let url: URL | undefined
-    try {
-      url = new URL(a)
-    } catch {
-      problems.push(`addresses: ${JSON.stringify(a)} is not a URL`)
-      continue
-    }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      problems.push(`addresses: ${a} must use ws:// or wss://`)
-    } else if (url.protocol === 'wss:' && cfg.tls === undefined) {
-      problems.push(`addresses: ${a} is wss:// but no tls config is given`)
-    } else if (url.protocol === 'ws:' && cfg.tls !== undefined) {
-      problems.push(`addresses: ${a} is ws:// but tls is configured (use wss://)`)
-    }
+    const problem = addressProblem(a, cfg.tls)
+    if (problem !== undefined) problems.push(`addresses: ${problem}`)
   }
   if (cfg.nodeName === '') problems.push('nodeName: must not be empty')
   for (const [k, v] of Object.entries({

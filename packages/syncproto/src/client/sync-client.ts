@@ -5,7 +5,8 @@
  * Overview
  * --------
  * ```
- *   start() ─▶ loop: address = rotation.next()          (shuffled; each once before any repeat)
+ *   start() ─▶ loop: [round done and a provider set?] addresses = addressProvider()
+ *                   address = rotation.next()          (shuffled; each once before any repeat)
  *                   runConnection(address)              (hello, snapshot|resume, deltas, pings)
  *                   handshake worked? backoff.reset()
  *                   wait GoAway.reconnectAfterMs ?? backoff.next()
@@ -15,11 +16,16 @@
  * carries `resume: {epoch, seq}`; a resuming server sends only deltas, otherwise the snapshot is
  * diffed against the held state, so an unchanged reconnect emits nothing.
  *
+ * Discovery: with `addressProvider` every round of attempts starts by asking it (Typha re-lists
+ * the EndpointSlices once the cached addresses are exhausted). The provider's order is kept;
+ * its errors fall back to the last known list; an empty list waits with the backoff.
+ *
  * Why not Typha's "new connection ⇒ status WaitForDatastore and a full resync downstream": the
  * agent must not churn its dataplane on every cache restart or rebalance, so the client hides
  * reconnects behind the diff and reports the connection separately (`onConnectionChange`).
  */
 import {
+  AbortedError,
   AlreadyStartedError,
   Backoff,
   errorMessage,
@@ -31,8 +37,10 @@ import type { KVUpdate } from '@cattail/model'
 import type { ResumePoint } from '../messages/types.js'
 import { AddressRotation } from './address-rotation.js'
 import {
+  addressProblem,
   validateSyncClientConfig,
   type SyncClientCallbacks,
+  type SyncAddressProvider,
   type SyncClientConfig,
   type SyncConnectionState,
 } from './config.js'
@@ -49,6 +57,8 @@ export class SyncClient implements Startable {
   #loop: Promise<void> | undefined
   #connection: SyncConnectionState = 'disconnected'
   #attempts = 0
+  /** The last list the provider gave (the static addresses until it answers). */
+  #known: readonly string[]
 
   /**
    * @param cfg complete config (spread DEFAULT_SYNC_CLIENT_CONFIG); throws ConfigError when invalid
@@ -65,6 +75,7 @@ export class SyncClient implements Startable {
     validateSyncClientConfig(cfg)
     this.#log = log.child({ component: 'syncclient', node: cfg.nodeName })
     this.#rotation = new AddressRotation(cfg.addresses, random)
+    this.#known = cfg.addresses
     this.#backoff = new Backoff(cfg.backoff, random)
   }
 
@@ -114,6 +125,17 @@ export class SyncClient implements Startable {
 
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      if (this.cfg.addressProvider !== undefined && this.#rotation.roundDone) {
+        const addresses = await this.#discover(this.cfg.addressProvider, signal)
+        if (signal.aborted) break
+        if (addresses.length === 0) {
+          const delayMs = this.#backoff.next()
+          this.#log.warn({ delayMs }, 'no sync server addresses; asking again')
+          if (!(await sleep(delayMs, signal))) break
+          continue
+        }
+        this.#rotation.startRound(addresses)
+      }
       const address = this.#rotation.next()
       this.#attempts++
       this.#setConnection('connecting', address)
@@ -130,7 +152,11 @@ export class SyncClient implements Startable {
       })
       if (signal.aborted) break
       this.#setConnection('disconnected', address)
-      if (outcome.handshakeDone) this.#backoff.reset()
+      if (outcome.handshakeDone) {
+        this.#backoff.reset()
+        // Typha forgets tried addresses after 5 min: a lost connection starts from a fresh list.
+        if (this.cfg.addressProvider !== undefined) this.#rotation.endRound()
+      }
       const delayMs = outcome.goAway?.reconnectAfterMs ?? this.#backoff.next()
       if (outcome.error !== undefined) {
         log.warn(
@@ -144,6 +170,28 @@ export class SyncClient implements Startable {
     }
   }
 
+  /** Asks the provider; on error (logged) returns the last known list. Drops unusable URLs. */
+  async #discover(provider: SyncAddressProvider, signal: AbortSignal): Promise<readonly string[]> {
+    try {
+      const found = await abortable(provider(signal), signal)
+      const usable = found.filter((a) => {
+        const problem = addressProblem(a, this.cfg.tls)
+        if (problem !== undefined)
+          this.#log.warn({ address: a, problem }, 'skipping unusable discovered address')
+        return problem === undefined
+      })
+      this.#log.debug({ addresses: usable }, 'sync server addresses discovered')
+      this.#known = usable
+    } catch (err) {
+      if (!signal.aborted)
+        this.#log.warn(
+          { err, error: errorMessage(err), addresses: this.#known },
+          'sync server address discovery failed; using the last known addresses'
+        )
+    }
+    return this.#known
+  }
+
   #setConnection(state: SyncConnectionState, address: string | undefined): void {
     if (state === this.#connection) return
     this.#connection = state
@@ -153,4 +201,14 @@ export class SyncClient implements Startable {
       this.#log.error({ err, callback: 'onConnectionChange' }, 'sync client callback failed')
     }
   }
+}
+
+/** `p`, or a rejection as soon as `signal` fires (a provider that ignores the signal cannot block stop()). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError('address provider'))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError('address provider'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
