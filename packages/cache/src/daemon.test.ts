@@ -69,7 +69,7 @@ void describe('cache daemon', () => {
       'cattail_cache_connections_shed_total 0',
       'cattail_cache_connections_dropped_lag_total 0',
       'cattail_cache_snapshots_built_total 1',
-      'cattail_cache_snapshots_reused_total 0',
+      'cattail_cache_snapshots_reused_total 1', // the snapshot pre-built at in-sync
       'cattail_cache_snapshot_raw_bytes',
       'cattail_cache_snapshot_compressed_bytes',
       'cattail_cache_snapshot_build_seconds_count 1',

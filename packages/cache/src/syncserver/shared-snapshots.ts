@@ -14,6 +14,14 @@
  * Chunks are compressed in parallel on the zlib threadpool, one promise per chunk; a joiner
  * sends each chunk as soon as it and its predecessors are ready, so the first bytes leave while
  * the rest is still being compressed (Typha streams its multi-reader buffer the same way).
+ *
+ * # Pre-building
+ * `prebuild()` starts a build without a joiner. The server calls it when the cache reaches
+ * in-sync (and at start if it already is): that is when a restarted cache's agents all
+ * reconnect, so the build overlaps their connection set-up instead of delaying every one of them.
+ * The pre-built snapshot is then served like any other (same crumb ⇒ reused, else fresh for
+ * `snapshotReuseMs`). Typha builds on the first joiner only; the cost of pre-building is one
+ * build per in-sync transition that nobody joins.
  */
 import type { SnapshotCompression } from '@cattail/syncproto'
 import { encodeSnapshotChunkAsync, planSnapshotChunks } from '@cattail/syncproto'
@@ -64,16 +72,32 @@ export class SharedSnapshots {
 
   /** The snapshot a joiner should get now: the current one if still fresh, else a new build. */
   acquire(compression: SnapshotCompression): SharedSnapshot {
-    const cur = this.#current.get(compression)
-    const now = this.nowMs()
-    if (
-      cur !== undefined &&
-      (cur.crumb === this.cache.latest || now - cur.startedAtMs < this.cfg.snapshotReuseMs)
-    ) {
+    const cur = this.#fresh(compression)
+    if (cur !== undefined) {
       this.#reused++
       this.metrics?.snapshotsReused.inc()
       return cur
     }
+    return this.#build(compression)
+  }
+
+  /**
+   * Starts building a snapshot of the newest crumb now, before any joiner asks, unless a fresh
+   * one exists (counted as built; the joiners that take it count as reuses).
+   */
+  prebuild(compression: SnapshotCompression): void {
+    if (this.#fresh(compression) === undefined) this.#build(compression)
+  }
+
+  #fresh(compression: SnapshotCompression): SharedSnapshot | undefined {
+    const cur = this.#current.get(compression)
+    if (cur === undefined) return undefined
+    if (cur.crumb === this.cache.latest) return cur
+    return this.nowMs() - cur.startedAtMs < this.cfg.snapshotReuseMs ? cur : undefined
+  }
+
+  #build(compression: SnapshotCompression): SharedSnapshot {
+    const now = this.nowMs()
     const snap = this.cache.snapshot()
     const blobs = snap.entries.map((e) => e.blob)
     const started = performance.now()

@@ -253,12 +253,14 @@ void describe('sync server (in-process, loopback)', () => {
         value: makeWep(`s${i}`),
       }))
     )
+    assert.equal(h.server.stats.snapshotsBuilt, 0, 'nothing is built before in-sync')
     h.syncer.setStatus('in-sync')
     await waitFor(() => h.cache.status === 'in-sync')
+    assert.equal(h.server.stats.snapshotsBuilt, 1, 'pre-built when the cache reaches in-sync')
     const clients = await Promise.all(Array.from({ length: 8 }, () => h.connect()))
     await waitFor(() => clients.every((c) => c.snapshotDone && c.kvs.size === 2500))
     assert.equal(h.server.stats.snapshotsBuilt, 1)
-    assert.equal(h.server.stats.snapshotsReused, 7)
+    assert.equal(h.server.stats.snapshotsReused, 8, 'every joiner took the pre-built snapshot')
     assert.ok(clients.every((c) => c.snapshotChunks === 3))
   })
 

@@ -8,7 +8,8 @@
  *  TCP/TLS accept ──▶ handshake timer (no valid hello in time ⇒ destroy; TLS handshake included)
  *        │ HTTP upgrade: client cert CN / URI SAN on the allow-list? else 403 + log
  *        ▼
- *  Connection ──▶ snapshot (SharedSnapshots: one compressed build per crumb, shared)
+ *  Connection ──▶ snapshot (SharedSnapshots: one compressed build per crumb, shared;
+ *                           pre-built when the cache reaches in-sync)
  *             ──▶ deltas   (SharedFrames: one frame per crumb for up-to-date clients)
  *  governor, every dropIntervalMs: limit = computeMaxConnections(nodes, replicas, …);
  *        over it ⇒ close ONE connection with GoAway 'shedding'
@@ -110,6 +111,7 @@ export class SyncServer implements Startable {
   #handshakeTimeouts = 0
   #tlsRejected = 0
   #ticks = 0
+  #unsubscribe: (() => void) | undefined
 
   constructor(
     private readonly cfg: SyncServerConfig,
@@ -254,6 +256,11 @@ export class SyncServer implements Startable {
     this.#abort = new AbortController()
     signal?.addEventListener('abort', () => void this.stop(), { once: true })
     this.#governor = setInterval(() => this.#govern(), this.cfg.dropIntervalMs)
+    // Agents (re)connect en masse when the cache becomes ready: have their snapshot under way.
+    this.#unsubscribe = this.cache.onStatusChange((s) => {
+      if (s === 'in-sync') this.#prebuild()
+    })
+    if (this.cache.status === 'in-sync') this.#prebuild()
     this.#health?.report(SYNC_SERVER_HEALTH_NAME, { live: true, ready: true, detail: 'listening' })
     this.#log.info(
       { host: this.cfg.host, port: this.port, tls: tls !== undefined, epoch: this.cache.epoch },
@@ -301,6 +308,8 @@ export class SyncServer implements Startable {
     this.#abort = undefined
     abort.abort()
     clearInterval(this.#governor)
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
     for (const c of [...this.#conns]) {
       c.close('stopped', { code: CLOSE_CODES.goingAway, goAway: false, terminate: true })
     }
@@ -317,6 +326,19 @@ export class SyncServer implements Startable {
     this.#wss = undefined
     this.#draining = false
     this.#log.info('sync server stopped')
+  }
+
+  /** Starts the snapshot build for the preferred compression ahead of the joiners. */
+  #prebuild(): void {
+    const compression = this.#ctx.caps.snapshotCompression[0]
+    if (compression === undefined) return
+    try {
+      this.#snapshots.prebuild(compression)
+      this.#log.debug({ seq: this.cache.latest.seq, compression }, 'snapshot pre-built')
+    } catch (err) {
+      // Joiners build on demand instead; this is a bug, so say it loudly.
+      this.#log.error({ err }, 'snapshot pre-build failed')
+    }
   }
 
   #armHandshakeTimer(sock: Socket): void {
