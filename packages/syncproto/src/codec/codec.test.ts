@@ -8,7 +8,7 @@ import type { Message } from '../messages/types.js'
 import { decodeFrame } from './decode.js'
 import { encodeDeltas } from './deltas.js'
 import { encodeFrame } from './encode.js'
-import { GOLDEN_FRAMES } from './golden-cases.js'
+import { GOLDEN_FRAMES, GOLDEN_FRAME_OPTIONS } from './golden-cases.js'
 import { encodeKv, encodeKvs } from './kv.js'
 import { packTransient } from './msgpack.js'
 import { encodeSnapshotChunks, encodeSnapshotChunksAsync, planSnapshotChunks } from './snapshot.js'
@@ -73,7 +73,19 @@ void describe('codec round trips', () => {
       const firstSeq = Math.floor(r() * 2 ** 40)
       const msg: Message = { type: 'deltas', firstSeq, seq: firstSeq + updates.length, updates }
       assert.deepEqual(decodeFrame(encodeFrame(msg)), msg)
+      assert.deepEqual(decodeFrame(encodeFrame(msg, { deltasCompression: 'deflate' })), msg)
     }
+  })
+
+  void it('a deflated deltas frame says so in its header and carries the same KVs', () => {
+    const r = rng(11)
+    const blobs = encodeKvs(Array.from({ length: 10 }, () => randKv(r)))
+    const plain = encodeDeltas({ firstSeq: 5, seq: 7 }, blobs)
+    const deflated = encodeDeltas({ firstSeq: 5, seq: 7 }, blobs, 'deflate')
+    assert.deepEqual(decodeFrame(deflated), decodeFrame(plain))
+    assert.equal(deflated[0], FRAME_TYPE.deltas)
+    assert.ok(deflated.includes(Buffer.from('compression')), 'header names the compression')
+    assert.ok(!plain.includes(Buffer.from('compression')), 'plain frames are unchanged')
   })
 
   void it('random snapshots survive chunking and deflate in order', async () => {
@@ -179,7 +191,7 @@ void describe('codec rejects bad frames with typed errors', () => {
 
   void it('every truncation of every golden frame is rejected', () => {
     for (const [name, msg] of Object.entries(GOLDEN_FRAMES)) {
-      const frame = encodeFrame(msg)
+      const frame = encodeFrame(msg, GOLDEN_FRAME_OPTIONS[name])
       for (let n = 1; n < frame.length; n++)
         assertDecodeFails(frame.subarray(0, n), `${name}[0:${n}]`)
     }
@@ -187,9 +199,10 @@ void describe('codec rejects bad frames with typed errors', () => {
 
   void it('random garbage and bit flips never escape as anything but codec errors', () => {
     const r = rng(6)
-    const frames = Object.values(GOLDEN_FRAMES).map((m) =>
-      encodeFrame(m, { snapshotCompression: 'deflate' })
-    )
+    const frames = Object.values(GOLDEN_FRAMES).flatMap((m) => [
+      encodeFrame(m, { snapshotCompression: 'deflate' }),
+      encodeFrame(m, { deltasCompression: 'deflate' }),
+    ])
     for (let i = 0; i < 5000; i++) {
       let buf: Buffer
       if (i % 2 === 0) {
@@ -384,6 +397,33 @@ void describe('codec limits', () => {
     assert.throws(
       () => decodeFrame(lying, { maxFrameBytes: 1_000_000, maxKvsPerFrame: 10 }),
       (e) => e instanceof ProtocolError && e.reason === 'bad-compression'
+    )
+  })
+
+  void it('a deflated deltas frame that lies about or exceeds its raw size is refused', () => {
+    const raw = Buffer.alloc(10_000_000) // 10 MB of zeros → ~10 KB deflated
+    const frame = (rawBytes: number): Buffer =>
+      Buffer.concat([
+        Buffer.from([FRAME_TYPE.deltas]),
+        packTransient({ firstSeq: 1, seq: 1, count: 1, compression: 'deflate', rawBytes }),
+        deflateRawSync(raw),
+      ])
+    const lim = { maxFrameBytes: 1_000_000, maxKvsPerFrame: 10 }
+    assert.throws(
+      () => decodeFrame(frame(raw.length), lim),
+      (e) => e instanceof FrameTooLargeError && e.what === 'raw-bytes'
+    )
+    assert.throws(
+      () => decodeFrame(frame(100), lim),
+      (e) => e instanceof ProtocolError && e.reason === 'bad-compression'
+    )
+    const unknown = Buffer.concat([
+      Buffer.from([FRAME_TYPE.deltas]),
+      packTransient({ firstSeq: 1, seq: 1, count: 0, compression: 'zstd', rawBytes: 0 }),
+    ])
+    assert.throws(
+      () => decodeFrame(unknown),
+      (e) => e instanceof ProtocolError
     )
   })
 

@@ -34,6 +34,7 @@ import {
   uintArray,
   type WireMap,
 } from './fields.js'
+import type { DeltasCompression } from './deltas.js'
 import { kvFromWire } from './kv.js'
 import { DEFAULT_CLIENT_DECODE_LIMITS, type DecodeLimits } from './limits.js'
 import { unpackEach, unpackOne } from './msgpack.js'
@@ -57,6 +58,7 @@ const GO_AWAY_REASONS: readonly GoAwayReason[] = [
   'other',
 ]
 const START_MODES: readonly StartMode[] = ['resume', 'snapshot']
+const DELTAS_COMPRESSION: readonly DeltasCompression[] = ['deflate', 'none']
 
 /**
  * Decodes one frame. Unknown type bytes give `{type: 'unknown'}` (the caller decides: clients
@@ -169,8 +171,10 @@ function decodeDeltas(body: Uint8Array, limits: DecodeLimits): DecodedFrame {
   let firstSeq = 0
   let seq = 0
   let count = 0
+  let compressed = false
+  let rawBytes = 0
   const updates: KVUpdate[] = []
-  unpackEach(body, 'bad-payload', (v, i) => {
+  const headerEnd = unpackEach(body, 'bad-payload', (v, i) => {
     if (i === 0) {
       const m = asMap(v, 'deltas header')
       firstSeq = uint(m, 'firstSeq')
@@ -181,6 +185,15 @@ function decodeDeltas(body: Uint8Array, limits: DecodeLimits): DecodedFrame {
       if (count > limits.maxKvsPerFrame) {
         throw new FrameTooLargeError('items', count, limits.maxKvsPerFrame)
       }
+      // Feature deltas-deflate: the rest is one raw-deflated KV run (absent = plain blobs).
+      if (m.compression !== undefined && m.compression !== null) {
+        compressed = oneOf(m, 'compression', DELTAS_COMPRESSION) === 'deflate'
+        rawBytes = uint(m, 'rawBytes')
+        if (rawBytes > limits.maxFrameBytes) {
+          throw new FrameTooLargeError('raw-bytes', rawBytes, limits.maxFrameBytes)
+        }
+        if (compressed) return false
+      }
       return true
     }
     if (i > count) throw new ProtocolError('bad-payload', `deltas: more than ${count} KVs`)
@@ -188,6 +201,23 @@ function decodeDeltas(body: Uint8Array, limits: DecodeLimits): DecodedFrame {
     return true
   })
   if (body.length === 0) throw new ProtocolError('bad-payload', 'deltas: empty payload')
+  if (compressed) {
+    const raw = inflate(body.subarray(headerEnd), rawBytes, 'deltas')
+    if (raw.length !== rawBytes) {
+      throw new ProtocolError(
+        'bad-compression',
+        `deltas: ${raw.length} bytes, header says ${rawBytes}`
+      )
+    }
+    if (raw.length > 0) {
+      unpackEach(raw, 'bad-kv', (v) => {
+        if (updates.length >= count)
+          throw new ProtocolError('bad-payload', `deltas: more than ${count} KVs`)
+        updates.push(kvFromWire(v, false))
+        return true
+      })
+    }
+  }
   if (updates.length !== count) {
     throw new ProtocolError(
       'bad-payload',
@@ -241,11 +271,11 @@ function decodeSnapshotChunk(body: Uint8Array, limits: DecodeLimits): DecodedFra
   return { type: 'snapshot-chunk', seq, index, last, updates }
 }
 
-function inflate(data: Uint8Array, rawBytes: number): Buffer {
+function inflate(data: Uint8Array, rawBytes: number, what = 'snapshot-chunk'): Buffer {
   try {
     // maxOutputLength stops a deflate bomb at the size the header announced.
     return inflateRawSync(data, { maxOutputLength: Math.max(1, rawBytes) })
   } catch (err) {
-    throw new ProtocolError('bad-compression', 'snapshot-chunk: cannot inflate', { cause: err })
+    throw new ProtocolError('bad-compression', `${what}: cannot inflate`, { cause: err })
   }
 }

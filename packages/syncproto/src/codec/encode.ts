@@ -8,7 +8,7 @@
 import { assertNever } from '@cattail/common'
 import { FRAME_TYPE } from '../messages/frame-types.js'
 import type { Message, SnapshotCompression } from '../messages/types.js'
-import { encodeDeltas } from './deltas.js'
+import { encodeDeltas, type DeltasCompression } from './deltas.js'
 import { encodeKv } from './kv.js'
 import { packTransient } from './msgpack.js'
 import { encodeSnapshotChunk } from './snapshot.js'
@@ -17,6 +17,8 @@ import { encodeSnapshotChunk } from './snapshot.js'
 export interface EncodeFrameOptions {
   /** Compression for a 'snapshot-chunk' message. @default 'none' */
   readonly snapshotCompression?: SnapshotCompression
+  /** Compression for a 'deltas' message ('deflate' needs feature `deltas-deflate`). @default 'none' */
+  readonly deltasCompression?: DeltasCompression
 }
 
 /**
@@ -59,7 +61,8 @@ export function encodeFrame(msg: Message, opts: EncodeFrameOptions = {}): Buffer
     case 'deltas':
       return encodeDeltas(
         { firstSeq: msg.firstSeq, seq: msg.seq },
-        msg.updates.map((u) => encodeKv(u))
+        msg.updates.map((u) => encodeKv(u)),
+        opts.deltasCompression ?? 'none'
       )
     case 'status': {
       const remotes: Record<string, { status: string; error?: string }> = {}

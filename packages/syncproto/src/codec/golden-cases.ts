@@ -4,6 +4,7 @@
  */
 import type { KVUpdate } from '@cattail/model'
 import type { Message } from '../messages/types.js'
+import type { EncodeFrameOptions } from './encode.js'
 
 const wep: KVUpdate = {
   key: 'cluster-b/WorkloadEndpoint/default/node1-k8s-nginx-eth0',
@@ -78,6 +79,7 @@ export const GOLDEN_FRAMES: Readonly<Record<string, Message>> = {
   },
   'snapshot-chunk-empty': { type: 'snapshot-chunk', seq: 0, index: 0, last: true, updates: [] },
   deltas: { type: 'deltas', firstSeq: 43, seq: 45, updates: [node, deletion] },
+  'deltas-deflate': { type: 'deltas', firstSeq: 43, seq: 45, updates: [wep, node, deletion] },
   status: {
     type: 'status',
     status: 'in-sync',
@@ -95,4 +97,9 @@ export const GOLDEN_FRAMES: Readonly<Record<string, Message>> = {
     reconnectAfterMs: 1500,
   },
   'go-away-min': { type: 'go-away', reason: 'shutdown' },
+}
+
+/** Encode options of the cases that need them (the rest use the defaults). */
+export const GOLDEN_FRAME_OPTIONS: Readonly<Record<string, EncodeFrameOptions>> = {
+  'deltas-deflate': { deltasCompression: 'deflate' },
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { decodeFrame } from './decode.js'
 import { encodeFrame } from './encode.js'
-import { GOLDEN_FRAMES, GOLDEN_KVS } from './golden-cases.js'
+import { GOLDEN_FRAMES, GOLDEN_FRAME_OPTIONS, GOLDEN_KVS } from './golden-cases.js'
 import { encodeKv } from './kv.js'
 
 // Run with CATTAIL_UPDATE_GOLDEN=1 to rewrite the file after a deliberate, reviewed wire change.
@@ -18,7 +18,7 @@ interface GoldenFile {
 function current(): GoldenFile {
   const frames: Record<string, string> = {}
   for (const [name, msg] of Object.entries(GOLDEN_FRAMES))
-    frames[name] = encodeFrame(msg).toString('hex')
+    frames[name] = encodeFrame(msg, GOLDEN_FRAME_OPTIONS[name]).toString('hex')
   const kvs: Record<string, string> = {}
   for (const [name, kv] of Object.entries(GOLDEN_KVS)) kvs[name] = encodeKv(kv).toString('hex')
   return { frames, kvs }
@@ -37,7 +37,10 @@ void describe('golden wire bytes', () => {
 
   for (const [name, msg] of Object.entries(GOLDEN_FRAMES)) {
     void it(`${name} encodes to the checked-in bytes`, () => {
-      assert.equal(encodeFrame(msg).toString('hex'), golden.frames[name])
+      assert.equal(
+        encodeFrame(msg, GOLDEN_FRAME_OPTIONS[name]).toString('hex'),
+        golden.frames[name]
+      )
     })
     void it(`${name} checked-in bytes decode to the input`, () => {
       assert.deepEqual(decodeFrame(Buffer.from(golden.frames[name]!, 'hex')), msg)
@@ -61,6 +64,7 @@ void describe('golden wire bytes', () => {
       'snapshot-chunk': '03',
       'snapshot-chunk-empty': '03',
       deltas: '04',
+      'deltas-deflate': '04',
       status: '05',
       ping: '06',
       pong: '07',

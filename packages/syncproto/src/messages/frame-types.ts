@@ -8,7 +8,7 @@
  * | 0x01 | ClientHello    | C→S | msgpack map                                                  |
  * | 0x02 | ServerHello    | S→C | msgpack map                                                  |
  * | 0x03 | SnapshotChunk  | S→C | msgpack map {seq,index,last,count,compression,rawBytes} + KV run (compressed) |
- * | 0x04 | Deltas         | S→C | msgpack map {firstSeq,seq,count} + `count` KV blobs          |
+ * | 0x04 | Deltas         | S→C | msgpack map {firstSeq,seq,count} + `count` KV blobs; with feature `deltas-deflate` also {compression,rawBytes} + the blobs raw-deflated |
  * | 0x05 | Status         | S→C | msgpack map {status,remotes}                                 |
  * | 0x06 | Ping           | S→C | msgpack map {timestampMs}                                    |
  * | 0x07 | Pong           | C→S | msgpack map {pingTimestampMs,pongTimestampMs}                |

@@ -110,6 +110,11 @@ export const FEATURES = {
   resume: 'resume',
   /** The peer understands per-remote-cluster entries in Status frames. */
   remoteStatus: 'remote-status',
+  /**
+   * The peer understands Deltas frames whose KV run is raw-deflated (header fields `compression:
+   * 'deflate'` and `rawBytes`). A server sends them only to clients that list this feature.
+   */
+  deltasDeflate: 'deltas-deflate',
 } as const
 
 /** Every feature this build supports. */
