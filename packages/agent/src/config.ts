@@ -9,6 +9,10 @@
  * falls back to `NODENAME` (the DaemonSet's downward-API variable). Values are converted and checked
  * in one pass by {@link parseAgentConfig}, which throws a `ConfigError` listing every problem.
  * File keys are the options' camelCase names (`--cache-addresses` → `cacheAddresses`).
+ *
+ * Caches: `--cache-addresses` (static URLs) and/or `--cache-service` (a Service's EndpointSlices,
+ * read with `--kubeconfig` or the in-cluster service account); at least one is required, and with
+ * both the static URLs are tried first in every round.
  */
 import { readFile } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
@@ -35,13 +39,28 @@ export interface AgentTlsFiles {
   readonly serverURISAN: string | undefined
 }
 
+/** Cache discovery from a Kubernetes Service's EndpointSlices. */
+export interface AgentCacheServiceConfig {
+  readonly namespace: string
+  readonly name: string
+  /** Name of the cache port in the Service. @default 'cattail-cache' */
+  readonly portName: string
+  /** Kubeconfig file; undefined = the in-cluster service account. */
+  readonly kubeconfig: string | undefined
+}
+
 /** Everything `cattail agent` needs. */
 export interface AgentConfig {
   readonly logLevel: LevelWithSilent
   /** This node's name (required). */
   readonly nodeName: string
-  /** Cache addresses (`ws://…` or `wss://…`), tried in shuffled rounds. */
+  /**
+   * Static cache addresses (`ws://…` or `wss://…`), tried in shuffled rounds (first in every
+   * round when `cacheService` is set too). May be empty when `cacheService` is set.
+   */
   readonly cacheAddresses: readonly string[]
+  /** Discover caches from this Service's ready endpoints (`ws://`, or `wss://` with TLS). */
+  readonly cacheService: AgentCacheServiceConfig | undefined
   /** Mutual TLS towards the cache; required for wss:// addresses. */
   readonly tls: AgentTlsFiles | undefined
   readonly vxlan: VxlanDataplaneConfig
@@ -53,17 +72,24 @@ export interface AgentConfig {
   readonly metrics: HttpEndpointConfig
 }
 
-/** Defaults for everything but the node name and the cache addresses. */
-export const DEFAULT_AGENT_CONFIG: Omit<AgentConfig, 'nodeName' | 'cacheAddresses'> = Object.freeze(
-  {
-    logLevel: 'info' as const,
-    tls: undefined,
-    vxlan: DEFAULT_VXLAN_DATAPLANE_CONFIG,
-    resyncIntervalMs: DEFAULT_DATAPLANE_LOOP_CONFIG.resyncIntervalMs,
-    health: { enabled: true, host: '127.0.0.1', port: 9099 },
-    metrics: { enabled: true, host: '0.0.0.0', port: 9092 },
-  }
-)
+/** Defaults for everything but the node name and where the caches are. */
+export const DEFAULT_AGENT_CONFIG: Omit<
+  AgentConfig,
+  'nodeName' | 'cacheAddresses' | 'cacheService'
+> = Object.freeze({
+  logLevel: 'info' as const,
+  tls: undefined,
+  vxlan: DEFAULT_VXLAN_DATAPLANE_CONFIG,
+  resyncIntervalMs: DEFAULT_DATAPLANE_LOOP_CONFIG.resyncIntervalMs,
+  health: { enabled: true, host: '127.0.0.1', port: 9099 },
+  metrics: { enabled: true, host: '0.0.0.0', port: 9092 },
+})
+
+/** Default `--cache-port-name` (the port name in the cattail-cache Service). */
+export const DEFAULT_CACHE_PORT_NAME = 'cattail-cache'
+
+/** RFC 1123 label: namespaces, Service and port names. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
 type Kind = 'string' | 'int' | 'bool' | 'list'
 
@@ -101,6 +127,25 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     flag: '--cache-addresses <urls>',
     kind: 'list',
     help: 'comma-separated cache URLs (ws://host:5473 or wss://…)',
+  },
+  {
+    key: 'cacheService',
+    flag: '--cache-service <namespace/name>',
+    kind: 'string',
+    help: "discover caches from this Service's EndpointSlices (ready endpoints, same node first)",
+  },
+  {
+    key: 'cachePortName',
+    flag: '--cache-port-name <name>',
+    kind: 'string',
+    help: 'name of the cache port in --cache-service (else its only port)',
+    default: DEFAULT_CACHE_PORT_NAME,
+  },
+  {
+    key: 'kubeconfig',
+    flag: '--kubeconfig <path>',
+    kind: 'string',
+    help: 'kubeconfig for --cache-service (default: in-cluster service account)',
   },
   {
     key: 'tlsCaFile',
@@ -358,8 +403,23 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
   else if (nodeName.includes('/'))
     problems.push(`--node-name: ${JSON.stringify(nodeName)} must not contain "/"`)
   const cacheAddresses = (values.get('cacheAddresses') as string[] | undefined) ?? []
-  if (cacheAddresses.length === 0)
-    problems.push('--cache-addresses: at least one cache URL is required')
+  const cacheServiceText = str('cacheService')
+  const cachePortName = str('cachePortName') ?? DEFAULT_CACHE_PORT_NAME
+  const kubeconfig = str('kubeconfig')
+  if (cacheAddresses.length === 0 && cacheServiceText === undefined)
+    problems.push('--cache-addresses or --cache-service: at least one is required')
+  const [ns, svc, ...rest] = (cacheServiceText ?? '').split('/')
+  if (
+    cacheServiceText !== undefined &&
+    (rest.length > 0 || !DNS_LABEL.test(ns ?? '') || !DNS_LABEL.test(svc ?? ''))
+  )
+    problems.push(
+      `--cache-service: ${JSON.stringify(cacheServiceText)} must be <namespace>/<name> (DNS labels)`
+    )
+  if (!DNS_LABEL.test(cachePortName))
+    problems.push(`--cache-port-name: ${JSON.stringify(cachePortName)} is not a valid port name`)
+  if (kubeconfig !== undefined && cacheServiceText === undefined)
+    problems.push('--kubeconfig: only used with --cache-service')
   let anyWss = false
   for (const a of cacheAddresses) {
     let u: URL | undefined
@@ -409,6 +469,15 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
     logLevel: (str('logLevel') ?? D.logLevel) as LevelWithSilent,
     nodeName: nodeName as string,
     cacheAddresses,
+    cacheService:
+      cacheServiceText === undefined
+        ? undefined
+        : {
+            namespace: ns as string,
+            name: svc as string,
+            portName: cachePortName,
+            kubeconfig,
+          },
     tls:
       tlsGiven === 3
         ? {
@@ -457,6 +526,7 @@ export function agentConfigLogFields(cfg: AgentConfig): Record<string, unknown> 
   return {
     nodeName: cfg.nodeName,
     cacheAddresses: cfg.cacheAddresses,
+    cacheService: cfg.cacheService,
     tls:
       cfg.tls === undefined
         ? false

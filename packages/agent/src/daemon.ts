@@ -83,6 +83,15 @@ export class AgentDaemon implements Startable {
     if (this.#started) throw new AlreadyStartedError('agent')
     this.#started = true
     this.#log.info(agentConfigLogFields(this.cfg), 'agent starting')
+    // The source first: bad TLS files or kubeconfig fail the start before anything listens.
+    let source: UpdateSource
+    try {
+      source = await this.sourceFactory(this.cfg, this.#sink(), this.#log)
+    } catch (err) {
+      this.#started = false
+      throw err
+    }
+    this.#source = source
     if (this.cfg.health.enabled) {
       const h = await startHealthServer(
         {
@@ -108,7 +117,12 @@ export class AgentDaemon implements Startable {
       this.metricsPort = m.port
     }
     await this.dataplane.start(signal)
-    const sink: UpdateSink = {
+    await source.start(signal)
+    this.#log.info({ healthPort: this.healthPort, metricsPort: this.metricsPort }, 'agent started')
+  }
+
+  #sink(): UpdateSink {
+    return {
       onUpdates: (updates: readonly KVUpdate[]) => {
         this.metrics.syncUpdates.inc(updates.length)
         this.dataplane.onUpdates(updates)
@@ -128,9 +142,6 @@ export class AgentDaemon implements Startable {
         this.dataplane.loop.setGate(now)
       },
     }
-    this.#source = await this.sourceFactory(this.cfg, sink, this.#log)
-    await this.#source.start(signal)
-    this.#log.info({ healthPort: this.healthPort, metricsPort: this.metricsPort }, 'agent started')
   }
 
   /** Stops the source, the loop and the servers. The kernel keeps its state (fail-static). */

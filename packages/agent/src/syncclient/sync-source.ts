@@ -7,6 +7,10 @@
  * closes the dataplane gate then, so nothing is withdrawn while the cache is unreachable. On
  * reconnect the client resumes from its last seq (or diffs a fresh snapshot against what it
  * holds), so only real changes reach the dataplane: an unchanged reconnect changes nothing.
+ *
+ * With `--cache-service` the client's `addressProvider` lists the Service's EndpointSlices at the
+ * start of every round of attempts (see cache-discovery.ts); static `--cache-addresses` come
+ * first in each round and are the fallback until the first list succeeds.
  */
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '@cattail/common'
@@ -17,9 +21,17 @@ import {
   type SyncConnectionState,
 } from '@cattail/syncproto'
 import type { AgentConfig } from '../config.js'
+import {
+  CacheDiscovery,
+  DEFAULT_CACHE_DISCOVERY_CONFIG,
+  loadDiscoveryKubeConfig,
+} from './cache-discovery.js'
 import type { UpdateSink, UpdateSource } from './update-source.js'
 
-/** Builds the SyncClient-backed update source (reads the TLS files now). */
+/**
+ * Builds the SyncClient-backed update source. Reads the TLS files and loads the kubeconfig now,
+ * so a bad file fails the start (ConfigError for the kubeconfig).
+ */
 export async function createSyncSource(
   cfg: AgentConfig,
   sink: UpdateSink,
@@ -36,12 +48,34 @@ export async function createSyncSource(
           ...(cfg.tls.serverCN !== undefined && { expectedServerCN: cfg.tls.serverCN }),
           ...(cfg.tls.serverURISAN !== undefined && { expectedServerURISAN: cfg.tls.serverURISAN }),
         }
+  const svc = cfg.cacheService
+  const discovery =
+    svc === undefined
+      ? undefined
+      : new CacheDiscovery(
+          {
+            ...DEFAULT_CACHE_DISCOVERY_CONFIG,
+            namespace: svc.namespace,
+            service: svc.name,
+            portName: svc.portName,
+            nodeName: cfg.nodeName,
+            scheme: tls === undefined ? 'ws' : 'wss',
+          },
+          loadDiscoveryKubeConfig(svc.kubeconfig),
+          log
+        )
   let status: SyncStatus = 'wait-for-ready'
   let connected = false
   const client = new SyncClient(
     {
       ...DEFAULT_SYNC_CLIENT_CONFIG,
       addresses: cfg.cacheAddresses,
+      ...(discovery !== undefined && {
+        addressProvider: async (signal: AbortSignal) => [
+          ...cfg.cacheAddresses,
+          ...(await discovery.addresses(signal)),
+        ],
+      }),
       nodeName: cfg.nodeName,
       ...(tls !== undefined && { tls }),
     },
