@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { waitFor } from '@cattail/common'
-import { etcdKeyFor, etcdValueFor } from '@cattail/datastore'
 import { cattailArgv, EAST, etcdRcc, LAB_CONTROL_IP, MeshLab, WEST } from '@cattail/cli'
-import type { Resource } from '@cattail/model'
 
 const isRoot = process.getuid?.() === 0
 const ETCD = { west: 'http://127.0.0.1:2379', east: 'http://127.0.0.1:2479' }
@@ -26,49 +24,8 @@ describe(
     let lab: MeshLab
     let work: string
 
-    const startEtcd = (name: 'west' | 'east'): void => {
-      const client = ETCD[name]
-      const peer = client.replace(/(\d+)$/, (p) => String(Number(p) + 1))
-      lab.start(`etcd-${name}`, lab.net.controlNs, [
-        'etcd',
-        '--name',
-        name,
-        '--data-dir',
-        join(work, `etcd-${name}`),
-        '--listen-client-urls',
-        client,
-        '--advertise-client-urls',
-        client,
-        '--listen-peer-urls',
-        peer,
-        '--initial-advertise-peer-urls',
-        peer,
-        '--initial-cluster',
-        `${name}=${peer}`,
-        '--log-level',
-        'error',
-      ])
-    }
-    const etcdHealthy = (name: 'west' | 'east'): Promise<boolean> =>
-      lab.net
-        .exec(lab.net.controlNs, 'etcdctl', '--endpoints', ETCD[name], 'endpoint', 'health')
-        .then(
-          () => true,
-          () => false
-        )
-    const put = async (name: 'west' | 'east', rs: readonly Resource[]): Promise<void> => {
-      for (const r of rs) {
-        await lab.net.exec(
-          lab.net.controlNs,
-          'etcdctl',
-          '--endpoints',
-          ETCD[name],
-          'put',
-          etcdKeyFor(r),
-          etcdValueFor(r)
-        )
-      }
-    }
+    const startEtcd = (name: 'west' | 'east'): Promise<void> =>
+      lab.startEtcd(`etcd-${name}`, ETCD[name], join(work, `etcd-${name}`))
     const status = (name: 'west' | 'east'): Promise<string> =>
       lab.net
         .exec(
@@ -106,14 +63,9 @@ describe(
     before(async () => {
       work = await mkdtemp(join(tmpdir(), 'cattail-e2e-'))
       lab = await MeshLab.create(`cte${process.pid % 100000}`, [WEST.lab, EAST.lab])
-      startEtcd('west')
-      startEtcd('east')
-      await waitFor(async () => (await etcdHealthy('west')) && (await etcdHealthy('east')), {
-        timeoutMs: 30_000,
-        what: 'both etcds',
-      })
-      await put('west', [...WEST.resources, etcdRcc('east', ETCD.east, 'Enabled')])
-      await put('east', [...EAST.resources, etcdRcc('west', ETCD.west, 'Enabled')])
+      await Promise.all([startEtcd('west'), startEtcd('east')])
+      await lab.etcdPut(ETCD.west, [...WEST.resources, etcdRcc('east', ETCD.east, 'Enabled')])
+      await lab.etcdPut(ETCD.east, [...EAST.resources, etcdRcc('west', ETCD.west, 'Enabled')])
       const common = [
         '--log-level',
         'info',
@@ -180,7 +132,7 @@ describe(
           const out = await status('west')
           return /east\s+InSync/.test(out) && out.includes('sync status: in-sync') ? out : undefined
         },
-        { timeoutMs: 30_000, what: 'west cache status' }
+        { timeoutMs: 60_000, what: 'west cache status' }
       )
       assert.match(s, /east\s+.*WorkloadEndpoint=1/)
     })
@@ -196,7 +148,7 @@ describe(
             const r = await lab.net.exec(ns, 'ip', 'route', 'show', there.blockCidr)
             return r.includes('vxlan.calico') ? r : undefined
           },
-          { timeoutMs: 30_000, what: `${here.name} route to ${there.blockCidr}` }
+          { timeoutMs: 60_000, what: `${here.name} route to ${there.blockCidr}` }
         )
         assert.match(
           route,
@@ -215,7 +167,7 @@ describe(
     it('a dead remote datastore is reported ConnectionFailed, the routes stay, and it recovers', async () => {
       await lab.stop('etcd-east')
       await waitFor(async () => /east\s+ConnectionFailed/.test(await status('west')), {
-        timeoutMs: 45_000,
+        timeoutMs: 60_000,
         what: 'east ConnectionFailed at west',
       })
       const route = await lab.net.exec(
@@ -230,9 +182,9 @@ describe(
         /vxlan\.calico/,
         'fail-static: the route to east survives east being unreachable'
       )
-      startEtcd('east')
+      await startEtcd('east')
       await waitFor(async () => /east\s+InSync/.test(await status('west')), {
-        timeoutMs: 45_000,
+        timeoutMs: 60_000,
         what: 'east InSync again at west',
       })
       assert.equal(await tcpRoundTrip(WEST, EAST, 7003), `echo hi from ${WEST.lab.podIp}`)

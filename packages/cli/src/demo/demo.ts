@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { waitFor } from '@cattail/common'
-import { etcdKeyFor, etcdValueFor, toManifest } from '@cattail/datastore'
+import { toManifest } from '@cattail/datastore'
 import type { Resource } from '@cattail/model'
 import { cattailArgv, LAB_CONTROL_IP, MeshLab } from '../lab/index.js'
 import { EAST, WEST, eastRcc } from './scenario.js'
@@ -76,39 +76,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     )
 
     // east: a real etcd in the control namespace, holding east's objects in Calico's layout
-    lab.start('etcd', ctl, [
-      'etcd',
-      '--name',
-      'east',
-      '--data-dir',
-      join(work, 'etcd'),
-      '--listen-client-urls',
-      ETCD,
-      '--advertise-client-urls',
-      ETCD,
-      '--listen-peer-urls',
-      'http://127.0.0.1:2380',
-      '--initial-advertise-peer-urls',
-      'http://127.0.0.1:2380',
-      '--initial-cluster',
-      'east=http://127.0.0.1:2380',
-      '--log-level',
-      'error',
-    ])
-    await waitFor(
-      () =>
-        lab.net.exec(ctl, 'etcdctl', '--endpoints', ETCD, 'endpoint', 'health').then(
-          () => true,
-          () => false
-        ),
-      {
-        timeoutMs: 20_000,
-        what: 'etcd to become healthy',
-      }
-    )
-    for (const r of EAST.resources) {
-      await lab.net.exec(ctl, 'etcdctl', '--endpoints', ETCD, 'put', etcdKeyFor(r), etcdValueFor(r))
-    }
+    await lab.startEtcd('etcd', ETCD, join(work, 'etcd'))
+    await lab.etcdPut(ETCD, EAST.resources)
     say(
       `2. cluster east: etcd at ${ETCD} with node ${EAST.node}, pool ${EAST.poolCidr}, block ${EAST.blockCidr}, pod ${EAST.podName} ${EAST.lab.podIp}`
     )
@@ -188,7 +157,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       async () =>
         (await lab.net.exec(w, 'ip', 'route', 'show', EAST.blockCidr)).includes('vxlan.calico'),
       {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: `west's agent to route ${EAST.blockCidr}`,
       }
     )
@@ -200,7 +169,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
             .catch(() => '')
         ).includes(EAST.tunnelIp),
       {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: "east's agent to create its VXLAN device",
       }
     )
@@ -256,7 +225,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       async () =>
         !(await lab.net.exec(w, 'ip', 'route', 'show', EAST.blockCidr)).includes('vxlan.calico'),
       {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: `west's agent to withdraw ${EAST.blockCidr}`,
       }
     )

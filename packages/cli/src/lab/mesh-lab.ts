@@ -9,6 +9,8 @@ import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from '@cattail/common'
+import { etcdKeyFor, etcdValueFor } from '@cattail/datastore'
+import type { Resource } from '@cattail/model'
 import { NetLab, type LabNodeSpec } from './netlab.js'
 
 /** A process started in the lab, with its captured output. */
@@ -61,6 +63,59 @@ export class MeshLab {
     return this.start(name, ns, [...cattailArgv(), ...args])
   }
 
+  /**
+   * Starts a real etcd named `name` in the control namespace, serving `clientUrl` (a loopback URL
+   * inside that namespace; the peer port is the client port + 1), with its data in `dataDir`, and
+   * waits until it is healthy. Calling it again after `stop(name)` restarts it on the same data.
+   */
+  async startEtcd(name: string, clientUrl: string, dataDir: string): Promise<void> {
+    const peer = clientUrl.replace(/(\d+)$/, (p) => String(Number(p) + 1))
+    this.start(name, this.net.controlNs, [
+      'etcd',
+      '--name',
+      name,
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      clientUrl,
+      '--advertise-client-urls',
+      clientUrl,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `${name}=${peer}`,
+      '--log-level',
+      'error',
+    ])
+    await waitFor(
+      () =>
+        this.net
+          .exec(this.net.controlNs, 'etcdctl', '--endpoints', clientUrl, 'endpoint', 'health')
+          .then(
+            () => true,
+            () => false
+          ),
+      { timeoutMs: 30_000, intervalMs: 100, what: `etcd ${name} to become healthy` }
+    )
+  }
+
+  /** Writes resources into the etcd at `clientUrl` in Calico's layout (with etcdctl). */
+  async etcdPut(clientUrl: string, resources: readonly Resource[]): Promise<void> {
+    for (const r of resources) {
+      await this.net.exec(
+        this.net.controlNs,
+        'etcdctl',
+        '--endpoints',
+        clientUrl,
+        'put',
+        etcdKeyFor(r),
+        etcdValueFor(r)
+      )
+    }
+  }
+
   /** Stops one process (SIGTERM) and forgets it. */
   async stop(name: string): Promise<void> {
     const p = this.processes.get(name)
@@ -73,7 +128,7 @@ export class MeshLab {
    * Waits until process `name` has printed a line containing `text` (after the first `skip`
    * lines) and returns that line. Fails early if the process exits.
    */
-  async waitForLog(name: string, text: string, timeoutMs = 30_000, skip = 0): Promise<string> {
+  async waitForLog(name: string, text: string, timeoutMs = 60_000, skip = 0): Promise<string> {
     const p = this.processes.get(name)
     if (p === undefined) throw new Error(`no process ${name}`)
     try {
