@@ -11,18 +11,8 @@ export class CacheStoppedError extends MeshError {
   }
 }
 
-/** A server listener (sync, health or metrics) could not bind its address. */
-export class ListenError extends MeshError {
-  readonly code = 'ERR_LISTEN'
-  constructor(
-    readonly what: string,
-    readonly host: string,
-    readonly port: number,
-    cause: unknown
-  ) {
-    super(`${what}: cannot listen on ${host}:${port}`, { cause })
-  }
-}
+/** A server listener (sync, health or metrics) could not bind its address (shared class). */
+export { ListenError } from '@cattail/common'
 
 /** A TLS file named in the configuration could not be read. */
 export class TlsFileError extends MeshError {
