@@ -12,7 +12,8 @@
  *   gets each crumb's shared Deltas frame (built once for all clients); a client that lags gets
  *   crumbs merged into one frame of at most `maxDeltaKvs` KVs / `maxDeltaBytes` bytes, so it
  *   catches up with fewer, larger writes. A status change always ends a frame, followed by a
- *   Status frame, so the client never learns "in sync" before it holds the data.
+ *   Status frame, so the client never learns "in sync" before it holds the data. Clients that
+ *   negotiated `deltas-deflate` get the compressed variant of the same shared frames.
  * - Backpressure: after each write, if `ws.bufferedAmount` is above `highWaterBytes` the loop
  *   waits until the socket has flushed what was queued; nothing more is queued meanwhile. The
  *   client's position is the crumb last handed to the socket.
@@ -32,6 +33,7 @@ import type { SyncStatus } from '@cattail/model'
 import {
   CLOSE_CODES,
   ENCODING_MSGPACK,
+  FEATURES,
   FrameTooLargeError,
   chooseStartMode,
   decodeFrame,
@@ -39,6 +41,7 @@ import {
   negotiate,
   type ClientHello,
   type CloseCode,
+  type DeltasCompression,
   type GoAwayReason,
   type ServerCapabilities,
 } from '@cattail/syncproto'
@@ -103,6 +106,8 @@ export class Connection {
   #drainSinceMs: number | undefined
   #bytesSent = 0
   #mode: 'resume' | 'snapshot' | undefined
+  /** Deltas encoding this client accepts (feature `deltas-deflate`). */
+  #deltasCompression: DeltasCompression = 'none'
 
   constructor(
     private readonly ctx: ConnectionContext,
@@ -311,6 +316,7 @@ export class Connection {
       return
     }
     this.ctx.onHello(this.socket)
+    if (neg.features.includes(FEATURES.deltasDeflate)) this.#deltasCompression = 'deflate'
     this.#log = this.#log.child({ node: hello.nodeName })
     let mode = chooseStartMode(hello.resume, neg.features, {
       epoch: cache.epoch,
@@ -387,7 +393,7 @@ export class Connection {
       let kvs = first.deltas.length
       if (this.#sentSeq === first.seq - 1 && lagMs < cfg.minBatchingAgeMs) {
         // Up to date: the crumb's own frame, built once and shared by every such client.
-        if (kvs > 0) frame = frames.deltasOf(first)
+        if (kvs > 0) frame = frames.deltasOf(first, this.#deltasCompression)
       } else {
         // Behind: merge whole crumbs into one frame, up to the limits, ending at a status change.
         // Clients at the same position share the merged frame (SharedFrames memo).
@@ -403,7 +409,7 @@ export class Connection {
         }
         if (kvs > 0) {
           const last = end
-          frame = frames.mergedOf(this.#sentSeq + 1, last, () => {
+          frame = frames.mergedOf(this.#sentSeq + 1, last, bytes, this.#deltasCompression, () => {
             const blobs: Uint8Array[] = []
             for (
               let c: Breadcrumb | undefined = first;

@@ -3,15 +3,29 @@
  * (weakly, so they go away with the crumb): a crumb's own Deltas frame (up-to-date clients), its
  * Status frame, and merged Deltas frames covering `[firstSeq, end.seq]` (lagging clients at the
  * same position, which is common: clients that fell behind together catch up together).
+ *
+ * Deltas frames come in two encodings, memoised separately: plain, and raw-deflated for clients
+ * that negotiated feature `deltas-deflate` (compressed **once** per frame, whatever the number
+ * of clients). Frames whose KVs total less than {@link DELTAS_DEFLATE_MIN_BYTES} stay plain for
+ * everyone: deflate would not pay for its header there.
  */
-import { encodeDeltas, encodeFrame, type RemoteStatusEntry } from '@cattail/syncproto'
+import {
+  encodeDeltas,
+  encodeFrame,
+  type DeltasCompression,
+  type RemoteStatusEntry,
+} from '@cattail/syncproto'
 import type { Breadcrumb } from '../snapcache/breadcrumb.js'
+
+/** KV bytes below which a Deltas frame is sent plain even to `deltas-deflate` clients. */
+export const DELTAS_DEFLATE_MIN_BYTES = 256
 
 /** Per-crumb frame memo. */
 export class SharedFrames {
   readonly #deltas = new WeakMap<Breadcrumb, Buffer>()
+  readonly #deflated = new WeakMap<Breadcrumb, Buffer>()
   readonly #status = new WeakMap<Breadcrumb, Buffer>()
-  readonly #merged = new WeakMap<Breadcrumb, Map<number, Buffer>>()
+  readonly #merged = new WeakMap<Breadcrumb, Map<string, Buffer>>()
   #deltaBuilds = 0
   #mergedBuilds = 0
   #mergedReuses = 0
@@ -28,34 +42,46 @@ export class SharedFrames {
 
   /**
    * The Deltas frame covering every crumb with a seq in `[firstSeq, end.seq]`, whose deltas
-   * `collect()` returns in order (called only when the frame is not memoised yet).
+   * `collect()` returns in order (called only when the frame is not memoised yet); `bytes` is
+   * their total size, `compression` what the client accepts.
    */
-  mergedOf(firstSeq: number, end: Breadcrumb, collect: () => readonly Uint8Array[]): Buffer {
+  mergedOf(
+    firstSeq: number,
+    end: Breadcrumb,
+    bytes: number,
+    compression: DeltasCompression,
+    collect: () => readonly Uint8Array[]
+  ): Buffer {
+    const how = effective(compression, bytes)
+    const memoKey = `${how}:${firstSeq}`
     let byFirst = this.#merged.get(end)
-    let f = byFirst?.get(firstSeq)
+    let f = byFirst?.get(memoKey)
     if (f !== undefined) {
       this.#mergedReuses++
       return f
     }
-    f = encodeDeltas({ firstSeq, seq: end.seq }, collect())
+    f = encodeDeltas({ firstSeq, seq: end.seq }, collect(), how)
     if (byFirst === undefined) {
       byFirst = new Map()
       this.#merged.set(end, byFirst)
     }
-    byFirst.set(firstSeq, f)
+    byFirst.set(memoKey, f)
     this.#mergedBuilds++
     return f
   }
 
-  /** The Deltas frame of exactly `crumb` (`firstSeq = seq = crumb.seq`). */
-  deltasOf(crumb: Breadcrumb): Buffer {
-    let f = this.#deltas.get(crumb)
+  /** The Deltas frame of exactly `crumb` (`firstSeq = seq = crumb.seq`), as `compression` allows. */
+  deltasOf(crumb: Breadcrumb, compression: DeltasCompression = 'none'): Buffer {
+    const how = effective(compression, crumb.deltaBytes)
+    const memo = how === 'deflate' ? this.#deflated : this.#deltas
+    let f = memo.get(crumb)
     if (f === undefined) {
       f = encodeDeltas(
         { firstSeq: crumb.seq, seq: crumb.seq },
-        crumb.deltas.map((d) => d.blob)
+        crumb.deltas.map((d) => d.blob),
+        how
       )
-      this.#deltas.set(crumb, f)
+      memo.set(crumb, f)
       this.#deltaBuilds++
     }
     return f
@@ -72,4 +98,8 @@ export class SharedFrames {
     }
     return f
   }
+}
+
+function effective(accepted: DeltasCompression, bytes: number): DeltasCompression {
+  return accepted === 'deflate' && bytes >= DELTAS_DEFLATE_MIN_BYTES ? 'deflate' : 'none'
 }

@@ -1,9 +1,16 @@
 import { strict as assert } from 'node:assert'
 import { after, describe, it } from 'node:test'
+import { randomBytes } from 'node:crypto'
 import { connect as tcpConnect } from 'node:net'
 import WebSocket from 'ws'
 import { waitFor } from '@cattail/common/testing'
-import { decodeFrame, encodeDeltas, encodeFrame } from '@cattail/syncproto'
+import {
+  FEATURES,
+  SUPPORTED_FEATURES,
+  decodeFrame,
+  encodeDeltas,
+  encodeFrame,
+} from '@cattail/syncproto'
 import { makeWep, startHarness, type Harness, type TestClient } from '../testing/index.js'
 
 /** True when the client holds exactly the cache's state. */
@@ -53,6 +60,37 @@ void describe('sync server (in-process, loopback)', () => {
     await waitFor(() => late.status === 'in-sync' && agrees(late, h) && agrees(early, h))
     assert.deepEqual([...late.kvs.keys()], ['WorkloadEndpoint/default/b'])
     assert.equal(early.error, undefined)
+  })
+
+  void it('sends deflated Deltas only to clients with deltas-deflate; old clients get plain ones', async () => {
+    const h = await start()
+    h.syncer.setStatus('in-sync')
+    const modern = await h.connect({ nodeName: 'modern' })
+    const old = await h.connect({
+      nodeName: 'old',
+      features: SUPPORTED_FEATURES.filter((f) => f !== FEATURES.deltasDeflate),
+    })
+    await waitFor(() => modern.status === 'in-sync' && old.status === 'in-sync')
+    for (let round = 0; round < 5; round++) {
+      h.syncer.send(
+        Array.from({ length: 8 }, (_, i) => ({
+          key: `WorkloadEndpoint/default/z${i}`,
+          value: makeWep(`z${i}`, { labels: { round: String(round) } }),
+        }))
+      )
+      h.cache.flush() // apply now, so agreement below means the clients got this round
+      await waitFor(() => agrees(modern, h) && agrees(old, h), { what: `round ${round}` })
+    }
+    // A tiny change (one deletion) stays plain for everyone: deflate would not pay.
+    h.syncer.send([{ key: 'WorkloadEndpoint/default/z0', value: undefined }])
+    h.cache.flush()
+    await waitFor(() => agrees(modern, h) && agrees(old, h), { what: 'deletion' })
+    assert.ok(modern.deltaFrames >= 6, `modern got ${modern.deltaFrames} frames`)
+    assert.equal(modern.deflatedDeltaFrames, modern.deltaFrames - 1, 'all but the tiny frame')
+    assert.ok(old.deltaFrames >= 6, `old got ${old.deltaFrames} frames`)
+    assert.equal(old.deflatedDeltaFrames, 0, 'an old client never sees a deflated frame')
+    assert.equal(modern.error, undefined)
+    assert.equal(old.error, undefined)
   })
 
   void it('many clients agree with the cache after churn', async () => {
@@ -142,7 +180,8 @@ void describe('sync server (in-process, loopback)', () => {
     const healthy = await h.connect()
     await waitFor(() => stalled.status === 'in-sync' && healthy.status === 'in-sync')
     stalled.pause()
-    const pad = 'x'.repeat(8 * 1024)
+    // Incompressible padding: deltas-deflate must not shrink the stall away.
+    const pad = (): string => randomBytes(6 * 1024).toString('base64')
     let i = 0
     await waitFor(
       () => {
@@ -150,7 +189,7 @@ void describe('sync server (in-process, loopback)', () => {
           const n = i++
           return {
             key: `WorkloadEndpoint/default/p${n % 500}`,
-            value: makeWep(`p${n % 500}`, { labels: { pad, n: String(n) } }),
+            value: makeWep(`p${n % 500}`, { labels: { pad: pad(), n: String(n) } }),
           }
         })
         h.syncer.send(batch)

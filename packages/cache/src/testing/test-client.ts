@@ -19,6 +19,7 @@ import {
   type SnapshotCompression,
   type StartMode,
 } from '@cattail/syncproto'
+import { MsgpackPeek } from './msgpack-peek.js'
 
 /** Options of {@link TestClient.connect}. */
 export interface TestClientOptions {
@@ -26,6 +27,8 @@ export interface TestClientOptions {
   readonly nodeName?: string
   readonly resume?: ResumePoint
   readonly snapshotCompression?: readonly SnapshotCompression[]
+  /** Features announced in the hello (an old client lacks some). @default SUPPORTED_FEATURES */
+  readonly features?: readonly string[]
   /** Answer pings. @default true */
   readonly autoPong?: boolean
   /** Send the hello on open. @default true */
@@ -49,6 +52,8 @@ export class TestClient {
   snapshotDone = false
   snapshotChunks = 0
   deltaFrames = 0
+  /** Deltas frames that arrived raw-deflated (feature `deltas-deflate`). */
+  deflatedDeltaFrames = 0
   deltaKvs = 0
   pings = 0
   bytesReceived = 0
@@ -99,7 +104,7 @@ export class TestClient {
       encodeFrame({
         type: 'client-hello',
         versions: SUPPORTED_PROTOCOL_VERSIONS,
-        features: SUPPORTED_FEATURES,
+        features: this.opts.features ?? SUPPORTED_FEATURES,
         nodeName: this.opts.nodeName ?? 'test-node',
         syncerType: DEFAULT_SYNCER_TYPE,
         clientVersion: 'test',
@@ -158,6 +163,7 @@ export class TestClient {
         }
         this.seq = msg.seq
         this.deltaFrames++
+        if (deltasHeaderCompression(data) === 'deflate') this.deflatedDeltaFrames++
         this.deltaKvs += msg.updates.length
         this.opts.onUpdates?.(msg.updates, 'deltas')
         break
@@ -186,4 +192,10 @@ export class TestClient {
         break
     }
   }
+}
+
+/** The `compression` field of a Deltas frame's header, if any (read in place). */
+function deltasHeaderCompression(frame: Buffer): string | undefined {
+  const p = new MsgpackPeek(frame, 1)
+  return p.find(p.mapLength(), 'compression') ? p.str() : undefined
 }
