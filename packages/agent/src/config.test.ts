@@ -94,6 +94,70 @@ void describe('agent config', () => {
     )
   })
 
+  void it('--cache-service (flag or env) alone, or with static addresses', async () => {
+    const svc = await parse(['--node-name', 'n1'], {
+      CATTAIL_AGENT_CACHE_SERVICE: 'cattail-system/cattail-cache',
+    })
+    assert.deepEqual(svc.cacheAddresses, [])
+    assert.deepEqual(svc.cacheService, {
+      namespace: 'cattail-system',
+      name: 'cattail-cache',
+      portName: 'cattail-cache',
+      kubeconfig: undefined,
+    })
+    const both = await parse([
+      '--node-name',
+      'n1',
+      '--cache-addresses',
+      'ws://a:1',
+      '--cache-service',
+      'ns/svc',
+      '--cache-port-name',
+      'sync',
+      '--kubeconfig',
+      '/etc/kube.yaml',
+    ])
+    assert.deepEqual(both.cacheAddresses, ['ws://a:1'])
+    assert.deepEqual(both.cacheService, {
+      namespace: 'ns',
+      name: 'svc',
+      portName: 'sync',
+      kubeconfig: '/etc/kube.yaml',
+    })
+    assert.equal(
+      (await parse(['--node-name', 'n1', '--cache-addresses', 'ws://a:1'])).cacheService,
+      undefined
+    )
+  })
+
+  void it('cache options are checked together', async () => {
+    const problems = async (argv: string[]): Promise<string> => {
+      try {
+        await parse(['--node-name', 'n1', ...argv])
+      } catch (err) {
+        assert.ok(err instanceof ConfigError)
+        return err.problems.join('\n')
+      }
+      assert.fail(`no ConfigError for ${argv.join(' ')}`)
+    }
+    assert.match(await problems([]), /--cache-addresses or --cache-service: at least one/)
+    assert.match(await problems(['--cache-service', 'justaname']), /<namespace>\/<name>/)
+    assert.match(await problems(['--cache-service', 'a/b/c']), /<namespace>\/<name>/)
+    assert.match(await problems(['--cache-service', 'Bad/name']), /<namespace>\/<name>/)
+    assert.match(
+      await problems(['--cache-service', 'ns/svc', '--cache-port-name', 'no_underscores']),
+      /--cache-port-name/
+    )
+    assert.match(
+      await problems(['--cache-addresses', 'ws://a:1', '--kubeconfig', 'k.yaml']),
+      /--kubeconfig: only used with --cache-service/
+    )
+    assert.match(
+      await problems(['--cache-service', 'ns/svc', '--cache-addresses', 'wss://a:1']),
+      /wss:\/\/ needs --tls-ca-file/
+    )
+  })
+
   void it('rejects unknown config-file keys', async () => {
     const dir = await tempDir('ct-agent-cfg-')
     try {
