@@ -9,6 +9,8 @@
  *   raw TCP reader costs; control frames are decoded; Deltas frames are decoded as below.
  * - A Deltas frame is decoded only as far as its header and its **first** KV (the oldest in the
  *   frame): its value carries the send timestamp, so the measured latency is the frame's worst.
+ *   The client announces `deltas-deflate`; a deflated frame is kept whole and its first KV read
+ *   through a {@link DeltasInflateMemo} shared by the process's clients (see deltas-peek.ts).
  * - Pings are answered; the client is "in sync" at the first Status 'in-sync' after its snapshot.
  *
  * Why not the `ws` client: it concatenates every message into one Buffer (a copy of the whole
@@ -23,7 +25,7 @@ import {
   decodeFrame,
   encodeFrame,
 } from '@cattail/syncproto'
-import { MsgpackPeek } from './msgpack-peek.js'
+import { DeltasInflateMemo, peekDeltas } from './deltas-peek.js'
 
 /** What a lean client reports through its callbacks. */
 export interface LeanClientEvents {
@@ -41,9 +43,14 @@ export interface LeanClientOptions {
   readonly nodeName: string
   /** Label whose value is the send timestamp in ms (Deltas latency). @default 'ts' */
   readonly tsLabel?: string
-  /** Bytes of a payload kept for decoding (Deltas: header + first KV). @default 8192 */
+  /** Bytes of a payload kept for decoding (plain Deltas: header + first KV). @default 8192 */
   readonly keepBytes?: number
+  /** Shared by every client of a load process (deflated Deltas). @default one per client */
+  readonly inflateMemo?: DeltasInflateMemo
 }
+
+/** Largest Deltas frame kept whole (a deflated frame is only readable whole), in bytes. */
+const MAX_DELTAS_KEEP_BYTES = 4 * 1024 * 1024
 
 type ParseState = 'http' | 'header' | 'payload'
 
@@ -69,11 +76,13 @@ export class LeanClient {
   #keep: Buffer | undefined
   #keepPos = 0
   #snapshotSeen = false
+  readonly #memo: DeltasInflateMemo
 
   constructor(
     private readonly opts: LeanClientOptions,
     private readonly events: LeanClientEvents = {}
   ) {
+    this.#memo = opts.inflateMemo ?? new DeltasInflateMemo(64)
     this.socket = connect(opts.port, opts.host)
     this.socket.setNoDelay(true)
     this.socket.on('connect', () => {
@@ -156,9 +165,16 @@ export class LeanClient {
       }
       const take = Math.min(this.#left, n - off)
       if (this.#keep === undefined) {
-        // Snapshot chunks keep only their type byte; other frames their head (enough for a
-        // Deltas header and its first KV) or all of them.
-        const size = chunk[off] === 0x03 ? 1 : Math.min(this.#len, this.opts.keepBytes ?? 8192)
+        // Snapshot chunks keep only their type byte; Deltas all of them (a deflated one is only
+        // readable whole); other frames their head or all of them.
+        const t = chunk[off]
+        const size =
+          t === 0x03
+            ? 1
+            : Math.min(
+                this.#len,
+                t === 0x04 ? MAX_DELTAS_KEEP_BYTES : (this.opts.keepBytes ?? 8192)
+              )
         this.#keep = Buffer.allocUnsafe(size)
       }
       const keep = this.#keep
@@ -189,25 +205,10 @@ export class LeanClient {
     }
     if (type === 0x04) {
       this.deltaFrames++
-      // Read the header's seq and the first KV's timestamp label in place (no full decode).
-      let ts: string | undefined
-      try {
-        const p = new MsgpackPeek(keep, 1)
-        const headerStart = p.pos
-        if (p.find(p.mapLength(), 'seq')) this.seq = p.num()
-        p.pos = headerStart
-        p.skip()
-        if (p.pos < keep.length && p.arrayLength() >= 3) {
-          p.skip() // key
-          p.skip() // revision
-          if (p.find(p.mapLength(), 'metadata') && p.find(p.mapLength(), 'labels')) {
-            if (p.find(p.mapLength(), this.opts.tsLabel ?? 'ts')) ts = p.str()
-          }
-        }
-      } catch {
-        // A first KV longer than the kept head, or without the label: no latency sample.
-      }
-      this.events.onDeltas?.(this, this.seq, ts !== undefined ? Number(ts) : undefined)
+      // Header seq and the first KV's timestamp label, without decoding the frame.
+      const d = peekDeltas(keep, keep.length === this.#len, this.opts.tsLabel ?? 'ts', this.#memo)
+      if (!Number.isNaN(d.seq)) this.seq = d.seq
+      this.events.onDeltas?.(this, this.seq, d.firstTs)
       return
     }
     if (keep.length < this.#len) return // an oversize frame of another type: not ours to decode
