@@ -26,10 +26,12 @@ export class SetMap<K, T> {
   }
 }
 
-/** `label → value → Set<T>`, with a member count per label. */
+/**
+ * `label → value → Set<T>`. No per-label member count is kept (it would cost two more map
+ * operations on every add and delete); {@link countForLabel} sums the value buckets instead.
+ */
 export class LabelValueSets<T> {
   readonly #byLabel = new Map<string, Map<string, Set<T>>>()
-  readonly #countByLabel = new Map<string, number>()
 
   /** The members filed under `label` = `value`. */
   get(label: string, value: string): ReadonlySet<T> | undefined {
@@ -41,9 +43,13 @@ export class LabelValueSets<T> {
     return this.#byLabel.get(label)
   }
 
-  /** How many (member, value) entries `label` holds. */
+  /** How many (member, value) entries `label` holds (sums its value buckets: O(values)). */
   countForLabel(label: string): number {
-    return this.#countByLabel.get(label) ?? 0
+    const values = this.#byLabel.get(label)
+    if (values === undefined) return 0
+    let n = 0
+    for (const set of values.values()) n += set.size
+    return n
   }
 
   add(label: string, value: string, member: T): void {
@@ -51,9 +57,7 @@ export class LabelValueSets<T> {
     if (values === undefined) this.#byLabel.set(label, (values = new Map<string, Set<T>>()))
     let set = values.get(value)
     if (set === undefined) values.set(value, (set = new Set()))
-    if (set.has(member)) return
     set.add(member)
-    this.#countByLabel.set(label, (this.#countByLabel.get(label) ?? 0) + 1)
   }
 
   delete(label: string, value: string, member: T): void {
@@ -62,8 +66,5 @@ export class LabelValueSets<T> {
     if (values === undefined || set === undefined || !set.delete(member)) return
     if (set.size === 0) values.delete(value)
     if (values.size === 0) this.#byLabel.delete(label)
-    const count = (this.#countByLabel.get(label) ?? 1) - 1
-    if (count === 0) this.#countByLabel.delete(label)
-    else this.#countByLabel.set(label, count)
   }
 }

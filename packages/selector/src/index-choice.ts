@@ -36,7 +36,6 @@ export function chooseIndex(
   itemsWithLabel: (label: string) => number
 ): IndexChoice {
   let byValue: Candidate | undefined
-  let byLabel: Candidate | undefined
   for (const [label, r] of restrictions) {
     if (!isSatisfiable(r)) return { kind: 'never', label: '', values: [] }
     const values = r.mustHaveOneOfValues
@@ -45,12 +44,16 @@ export function chooseIndex(
       for (const v of values) cost += itemsWithValue(label, v)
       const c = { label, values, cost }
       if (byValue === undefined || better(c, byValue)) byValue = c
-    } else if (r.mustBePresent) {
-      const c = { label, values: [], cost: itemsWithLabel(label) }
-      if (byLabel === undefined || better(c, byLabel)) byLabel = c
     }
   }
   if (byValue !== undefined) return { kind: 'value', label: byValue.label, values: byValue.values }
+  // Presence costs only when no value restriction exists (itemsWithLabel may be O(values)).
+  let byLabel: Candidate | undefined
+  for (const [label, r] of restrictions) {
+    if (r.mustHaveOneOfValues !== undefined || !r.mustBePresent) continue
+    const c = { label, values: [], cost: itemsWithLabel(label) }
+    if (byLabel === undefined || better(c, byLabel)) byLabel = c
+  }
   if (byLabel !== undefined) return { kind: 'label', label: byLabel.label, values: [] }
   return { kind: 'unindexed', label: '', values: [] }
 }

@@ -91,20 +91,39 @@ export function diffOwnLabels(
 }
 
 /**
- * A label lookup showing `base` as it was before the values of `keys` changed: `oldValues[i]` is
- * the previous value of `keys[i]` (undefined: absent). Lets the index evaluate selectors on the old
- * labels after patching the map in place, without copying it.
+ * A label lookup showing `base` as it was before the values of some keys changed: `oldValues[i]`
+ * is the previous value of `keys[i]` (undefined: absent). Lets the index evaluate selectors on the
+ * old labels after patching the map in place, without copying it. The index keeps one instance and
+ * refills it for every change ({@link reset}, {@link push}, {@link clear}), so a change allocates
+ * no view.
  */
 export class PreviousLabels {
-  constructor(
-    private readonly base: ReadonlyMap<string, string>,
-    private readonly keys: readonly string[],
-    private readonly oldValues: readonly (string | undefined)[]
-  ) {}
+  #base: ReadonlyMap<string, string> = NO_LABELS
+  /** The changed keys, in the order pushed. */
+  readonly keys: string[] = []
+  readonly #oldValues: (string | undefined)[] = []
+
+  /** Starts a new view over `base` with no changed keys. */
+  reset(base: ReadonlyMap<string, string>): void {
+    this.#base = base
+    this.keys.length = 0
+    this.#oldValues.length = 0
+  }
+
+  /** Records that `key` held `oldValue` (undefined: absent) before the change. */
+  push(key: string, oldValue: string | undefined): void {
+    this.keys.push(key)
+    this.#oldValues.push(oldValue)
+  }
+
+  /** Forgets the base map and the keys (so that nothing is retained between changes). */
+  clear(): void {
+    this.reset(NO_LABELS)
+  }
 
   get(key: string): string | undefined {
     const keys = this.keys
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.oldValues[i]
-    return this.base.get(key)
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.#oldValues[i]
+    return this.#base.get(key)
   }
 }

@@ -105,6 +105,8 @@ export class LabelIndex {
   readonly #itemsByParent = new SetMap<string, ItemRec>()
   #stamp = 0
   #busy = false
+  // The old-labels view of the change being applied by #relabelKeys (reused; see PreviousLabels).
+  readonly #previous = new PreviousLabels()
   // The change being reported by #applyChange, read by #visit (one closure for the index's life).
   readonly #change: {
     stamp: number
@@ -332,34 +334,29 @@ export class LabelIndex {
   }
 
   // As #relabel when only the own values of `keys` may have changed: patches the own and the
-  // effective label maps in place (no allocation besides small arrays) and evaluates the old side
-  // through a PreviousLabels view.
+  // effective label maps in place and evaluates the old side through the index's one
+  // PreviousLabels view (refilled per change: no allocation here).
   #relabelKeys(item: ItemRec, keys: readonly string[], labels: Labels): void {
     const effective = item.labels
-    const oldValues = keys.map((k) => effective.get(k))
+    const own = item.own
     const isMap = isLabelMap(labels)
-    for (const k of keys) {
-      const v = isMap ? labels.get(k) : Object.hasOwn(labels, k) ? labels[k] : undefined
-      if (v === undefined) item.own.delete(k)
-      else item.own.set(k, v)
-    }
-    const changed: string[] = []
-    const previous: (string | undefined)[] = []
+    const prev = this.#previous
+    prev.reset(effective)
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!
-      const v = item.own.get(k) ?? item.inherited.get(k)
-      if (effective !== item.own) {
-        if (v === undefined) effective.delete(k)
-        else effective.set(k, v)
+      const old = effective.get(k)
+      const v = isMap ? labels.get(k) : Object.hasOwn(labels, k) ? labels[k] : undefined
+      if (v === undefined) own.delete(k)
+      else own.set(k, v)
+      const nv = v ?? item.inherited.get(k)
+      if (effective !== own) {
+        if (nv === undefined) effective.delete(k)
+        else effective.set(k, nv)
       }
-      if (v !== oldValues[i]) {
-        changed.push(k)
-        previous.push(oldValues[i])
-      }
+      if (nv !== old) prev.push(k, old)
     }
-    if (changed.length > 0) {
-      this.#applyChange(item, new PreviousLabels(effective, changed, previous), effective, changed)
-    }
+    if (prev.keys.length > 0) this.#applyChange(item, prev, effective, prev.keys)
+    prev.clear()
   }
 
   #applyChange(
