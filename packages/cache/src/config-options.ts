@@ -294,6 +294,13 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: String(C.maxBatchSize),
   },
   {
+    key: 'batchWindowMs',
+    flag: '--batch-window-ms <ms>',
+    kind: 'int',
+    help: 'publish breadcrumbs at most this often while updates keep arriving (0 = every tick)',
+    default: String(C.batchWindowMs),
+  },
+  {
     key: 'retainBytes',
     flag: '--retain-bytes <bytes>',
     kind: 'int',

@@ -43,7 +43,7 @@ void describe('cache config', () => {
     dir = await tempDir('cattail-cache-cfg-')
     const file = join(dir.path, 'cache.yaml')
     await writeFile(file, 'port: 6001\npingIntervalMs: 2000\nmaxBatchSize: 50\nretainMs: 1234\n')
-    const cfg = await parse(['--config-file', file, '--port', '6003'], {
+    const cfg = await parse(['--config-file', file, '--port', '6003', '--batch-window-ms', '0'], {
       CATTAIL_CACHE_PORT: '6002',
       CATTAIL_CACHE_PING_INTERVAL_MS: '3000',
     })
@@ -51,6 +51,8 @@ void describe('cache config', () => {
     assert.equal(cfg.server.pingIntervalMs, 3000, 'env beats file')
     assert.equal(cfg.cache.maxBatchSize, 50, 'file beats default')
     assert.equal(cfg.cache.retainMs, 1234)
+    assert.equal(cfg.cache.batchWindowMs, 0, 'flag')
+    assert.equal(DEFAULT_CACHE_CONFIG.cache.batchWindowMs, 5)
     assert.equal(cfg.server.pongTimeoutMs, DEFAULT_CACHE_CONFIG.server.pongTimeoutMs, 'default')
     assert.equal(envName('pingIntervalMs'), 'CATTAIL_CACHE_PING_INTERVAL_MS')
   })

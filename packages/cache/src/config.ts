@@ -223,6 +223,7 @@ export function parseConfig(raw: RawOptions): CacheConfig {
     datastore,
     cache: {
       maxBatchSize: int('maxBatchSize'),
+      batchWindowMs: int('batchWindowMs'),
       retainBytes: int('retainBytes'),
       retainMs: int('retainMs'),
     },

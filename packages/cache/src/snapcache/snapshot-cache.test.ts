@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { AbortedError, createSilentLogger } from '@cattail/common'
+import { waitFor } from '@cattail/common/testing'
 import type { KVUpdate } from '@cattail/model'
 import { CacheMetrics } from '../metrics/cache-metrics.js'
 import { makeNode, makeRemoteStatus, makeWep } from '../testing/resources.js'
@@ -71,6 +72,34 @@ void describe('SnapshotCache', () => {
     cache.onUpdates([wep('a', '4', { app: 'changed' })])
     cache.flush()
     assert.equal(cache.latest.seq, seq + 1)
+  })
+
+  void it('publishes at most once per batch window while input keeps arriving', async () => {
+    let now = 1_000_000
+    const { cache } = newCache({ batchWindowMs: 40 }, () => now)
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
+    cache.onUpdates([wep('a')])
+    await tick()
+    assert.equal(cache.latest.seq, 2, 'input after a quiet window goes out on the next tick')
+    cache.onUpdates([wep('b')])
+    cache.onUpdates([wep('c')])
+    await tick()
+    assert.equal(cache.latest.seq, 2, 'input within the window waits for its end')
+    const start = cache.latest
+    await waitFor(() => cache.latest.seq === 3, { what: 'the window batch' })
+    assert.deepEqual(
+      start.nextIfReady?.deltas.map((d) => d.key),
+      ['WorkloadEndpoint/default/b', 'WorkloadEndpoint/default/c'],
+      'one crumb for the whole window'
+    )
+    now += 1000 // a quiet window later
+    cache.onUpdates([wep('d')])
+    await tick()
+    assert.equal(cache.latest.seq, 4)
+    cache.onUpdates([wep('e')])
+    cache.flush() // an explicit flush is never delayed (and cancels the pending timer)
+    assert.equal(cache.latest.seq, 5)
+    cache.stop()
   })
 
   void it('never drops deletions, even of unknown keys', () => {

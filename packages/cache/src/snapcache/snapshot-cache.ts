@@ -18,6 +18,10 @@
  * of a flushed batch only, so a client is never told "in sync" before it has the data.
  *
  * # Implementation
+ * - Batch window: after a publish, further input waits until `batchWindowMs` has passed and is
+ *   then published as one batch, so a stream of single watch events becomes at most one crumb
+ *   (one frame per client) per window instead of one per event; input after a quiet window is
+ *   published on the next tick, so isolated changes wait no longer than before.
  * - Each update is encoded **once** (`KvEncoder`, syncproto's `encodeKv`) on entry; the master
  *   map, the crumbs and every client frame share those bytes.
  * - An update whose encoded value equals the stored one (revision ignored) is dropped and counted
@@ -66,6 +70,12 @@ export const CACHE_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
 export interface SnapshotCacheConfig {
   /** Max deltas per breadcrumb. @default 100 */
   readonly maxBatchSize: number
+  /**
+   * Publish at most once per this many ms while input keeps arriving: input within the window
+   * after a publish waits for the window's end and goes out as one batch; input after a quiet
+   * window is published on the next tick. 0 = every tick. @default 5
+   */
+  readonly batchWindowMs: number
   /** Resume window: max encoded delta bytes held by retained crumbs. @default 64 MiB */
   readonly retainBytes: number
   /** Resume window: max age of a retained crumb, in ms. @default 600000 (10 min) */
@@ -75,6 +85,7 @@ export interface SnapshotCacheConfig {
 /** Defaults for {@link SnapshotCacheConfig}. */
 export const DEFAULT_SNAPSHOT_CACHE_CONFIG: SnapshotCacheConfig = {
   maxBatchSize: 100,
+  batchWindowMs: 5,
   retainBytes: 64 * 1024 * 1024,
   retainMs: 10 * 60_000,
 }
@@ -115,6 +126,9 @@ export class SnapshotCache implements SyncerCallbacks {
   #pending: KVUpdate[] = []
   #pendingStatus: SyncStatus
   #flushScheduled = false
+  #flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined
+  /** When the last crumb was published (cache clock), for the batch window. */
+  #lastPublishMs = -Infinity
   #localNodes = 0
   #stopped = false
   readonly #statusListeners = new Set<(s: SyncStatus) => void>()
@@ -241,6 +255,7 @@ export class SnapshotCache implements SyncerCallbacks {
   /** Applies pending input now (normally done on the next tick). */
   flush(): void {
     this.#flushScheduled = false
+    this.#clearFlushTimer()
     if (this.#stopped) return
     const pending = this.#pending
     this.#pending = []
@@ -286,6 +301,7 @@ export class SnapshotCache implements SyncerCallbacks {
     if (deltas.length === 0 && !statusChanged && !remotesChanged) return
 
     const before = this.#latest
+    this.#lastPublishMs = this.#nowMs()
     const size = this.cfg.maxBatchSize
     const chunks = Math.max(1, Math.ceil(deltas.length / size))
     for (let i = 0; i < chunks; i++) {
@@ -321,19 +337,34 @@ export class SnapshotCache implements SyncerCallbacks {
   stop(): void {
     this.#stopped = true
     this.#pending = []
+    this.#clearFlushTimer()
   }
 
+  /** Next tick, or the end of the batch window when the last publish was within it. */
   #schedule(): void {
     if (this.#flushScheduled) return
     this.#flushScheduled = true
-    setImmediate(() => {
+    const run = (): void => {
+      this.#flushTimer = undefined
       try {
         this.flush()
       } catch (err) {
         // A bug, not bad input (bad input is filtered above): fail loudly, keep the loop alive.
         this.#log.error({ err }, 'snapshot cache flush failed')
       }
-    })
+    }
+    const windowMs = this.cfg.batchWindowMs
+    const waitMs = windowMs - (this.#nowMs() - this.#lastPublishMs)
+    // waitMs > windowMs only if the clock stepped back: do not wait longer than one window.
+    this.#flushTimer = waitMs > 0 ? setTimeout(run, Math.min(waitMs, windowMs)) : setImmediate(run)
+  }
+
+  #clearFlushTimer(): void {
+    const t = this.#flushTimer
+    if (t === undefined) return
+    this.#flushTimer = undefined
+    if ('hasRef' in t && 'refresh' in t) clearTimeout(t)
+    else clearImmediate(t)
   }
 
   #retain(c: Breadcrumb): void {
