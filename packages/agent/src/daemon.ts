@@ -10,15 +10,19 @@
  * (hostNetwork DaemonSet). The calc is pure and synchronous; kernel work is async (child
  * processes for iproute2, one netlink socket for small changes).
  */
-import type { Server } from 'node:http'
-import type { Logger, Startable } from '@cattail/common'
-import { AlreadyStartedError } from '@cattail/common'
+import {
+  AlreadyStartedError,
+  HttpEndpoint,
+  metricsRoute,
+  type HttpAnswer,
+  type Logger,
+  type Startable,
+} from '@cattail/common'
 import type { KVUpdate, SyncStatus } from '@cattail/model'
 import { agentConfigLogFields, type AgentConfig } from './config.js'
 import { DEFAULT_DATAPLANE_LOOP_CONFIG } from './dataplane/dataplane-loop.js'
 import { createVxlanDataplane, type VxlanDataplane } from './dataplane/vxlan-dataplane.js'
-import { closeServer, startHealthServer } from './health.js'
-import { AgentMetrics, startMetricsServer } from './metrics.js'
+import { AgentMetrics } from './metrics.js'
 import { createSyncSource } from './syncclient/sync-source.js'
 import type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
 
@@ -35,7 +39,7 @@ export class AgentDaemon implements Startable {
   readonly dataplane: VxlanDataplane
   readonly #log: Logger
   #source: UpdateSource | undefined
-  #servers: Server[] = []
+  #servers: HttpEndpoint[] = []
   #started = false
   #status: SyncStatus = 'wait-for-ready'
   #connected = false
@@ -92,28 +96,40 @@ export class AgentDaemon implements Startable {
       throw err
     }
     this.#source = source
+    const health = (ok: boolean, detail: string): HttpAnswer => ({
+      status: ok ? 200 : 503,
+      contentType: 'text/plain',
+      body: detail + '\n',
+    })
     if (this.cfg.health.enabled) {
-      const h = await startHealthServer(
+      const h = new HttpEndpoint(
+        'health',
+        this.cfg.health,
         {
-          live: () =>
+          '/liveness': () =>
             this.dataplane.loop.alive
-              ? { ok: true, detail: 'live' }
-              : { ok: false, detail: 'dataplane loop crashed' },
-          ready: () => this.readiness(),
+              ? health(true, 'live')
+              : health(false, 'dataplane loop crashed'),
+          '/readiness': () => {
+            const r = this.readiness()
+            return health(r.ok, r.detail)
+          },
         },
-        this.cfg.health.host,
-        this.cfg.health.port
+        this.#log
       )
-      this.#servers.push(h.server)
+      await h.start()
+      this.#servers.push(h)
       this.healthPort = h.port
     }
     if (this.cfg.metrics.enabled) {
-      const m = await startMetricsServer(
-        this.metrics.registry,
-        this.cfg.metrics.host,
-        this.cfg.metrics.port
+      const m = new HttpEndpoint(
+        'metrics',
+        this.cfg.metrics,
+        { '/metrics': metricsRoute(this.metrics.registry) },
+        this.#log
       )
-      this.#servers.push(m.server)
+      await m.start()
+      this.#servers.push(m)
       this.metricsPort = m.port
     }
     await this.dataplane.start(signal)
@@ -150,7 +166,7 @@ export class AgentDaemon implements Startable {
     this.#started = false
     await this.#source?.stop()
     await this.dataplane.stop()
-    await Promise.all(this.#servers.map((s) => closeServer(s)))
+    await Promise.all(this.#servers.map((s) => s.stop()))
     this.#servers = []
     this.#log.info('agent stopped')
   }

@@ -2,8 +2,6 @@
  * Prometheus metrics of the agent (prom-client, own Registry) and the tiny HTTP server that
  * exposes them on their own port.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ApplyResult } from './dataplane/types.js'
 import type { VxlanDriverStats } from './dataplane/drivers/vxlan-driver.js'
@@ -68,27 +66,4 @@ export class AgentMetrics {
     this.entries.set({ type: 'arp' }, stats.entries.arp)
     this.entries.set({ type: 'route' }, stats.entries.routes)
   }
-}
-
-/** Serves `/metrics` from `registry`; resolves once listening. */
-export async function startMetricsServer(
-  registry: Registry,
-  host: string,
-  port: number
-): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end()
-      return
-    }
-    registry
-      .metrics()
-      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
-      .catch((err: unknown) => res.writeHead(500).end(String(err)))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve())
-  })
-  return { server, port: (server.address() as AddressInfo).port }
 }

@@ -1,0 +1,179 @@
+/** Every option of `cattail agent`: flag, env var, default and help text, in help order. */
+import { LOG_LEVELS, type OptionSpec } from '@cattail/common'
+import { DEFAULT_VXLAN_DATAPLANE_CONFIG } from './dataplane/types.js'
+import { DEFAULT_AGENT_CONFIG, DEFAULT_CACHE_PORT_NAME } from './config-types.js'
+
+const D = DEFAULT_AGENT_CONFIG
+const V = DEFAULT_VXLAN_DATAPLANE_CONFIG
+
+/** Every option of `cattail agent`, in help order. */
+export const AGENT_OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    kind: 'string',
+    help: 'log level',
+    default: D.logLevel,
+    choices: LOG_LEVELS,
+  },
+  {
+    key: 'nodeName',
+    flag: '--node-name <name>',
+    kind: 'string',
+    help: "this node's name (required; falls back to $NODENAME)",
+  },
+  {
+    key: 'cacheAddresses',
+    flag: '--cache-addresses <urls>',
+    kind: 'list',
+    help: 'comma-separated cache URLs (ws://host:5473 or wss://…)',
+  },
+  {
+    key: 'cacheService',
+    flag: '--cache-service <namespace/name>',
+    kind: 'string',
+    help: "discover caches from this Service's EndpointSlices (ready endpoints, same node first)",
+  },
+  {
+    key: 'cachePortName',
+    flag: '--cache-port-name <name>',
+    kind: 'string',
+    help: 'name of the cache port in --cache-service (else its only port)',
+    default: DEFAULT_CACHE_PORT_NAME,
+  },
+  {
+    key: 'kubeconfig',
+    flag: '--kubeconfig <path>',
+    kind: 'string',
+    help: 'kubeconfig for --cache-service (default: in-cluster service account)',
+  },
+  {
+    key: 'tlsCaFile',
+    flag: '--tls-ca-file <file>',
+    kind: 'string',
+    help: 'CA bundle that signs the cache certificate (mutual TLS)',
+  },
+  {
+    key: 'tlsCertFile',
+    flag: '--tls-cert-file <file>',
+    kind: 'string',
+    help: 'client certificate presented to the cache',
+  },
+  { key: 'tlsKeyFile', flag: '--tls-key-file <file>', kind: 'string', help: 'client private key' },
+  {
+    key: 'tlsServerName',
+    flag: '--tls-server-name <name>',
+    kind: 'string',
+    help: 'host name to verify instead of the address host',
+  },
+  {
+    key: 'tlsServerCn',
+    flag: '--tls-server-cn <cn>',
+    kind: 'string',
+    help: 'required CN of the cache certificate',
+  },
+  {
+    key: 'tlsServerUriSan',
+    flag: '--tls-server-uri-san <uri>',
+    kind: 'string',
+    help: 'required URI SAN of the cache certificate',
+  },
+  {
+    key: 'vxlanDevice',
+    flag: '--vxlan-device <name>',
+    kind: 'string',
+    help: 'name of the VXLAN device',
+    default: V.deviceName,
+  },
+  {
+    key: 'vxlanVni',
+    flag: '--vxlan-vni <vni>',
+    kind: 'int',
+    help: 'VXLAN network identifier',
+    default: String(V.vni),
+  },
+  {
+    key: 'vxlanPort',
+    flag: '--vxlan-port <port>',
+    kind: 'int',
+    help: 'VXLAN UDP port',
+    default: String(V.port),
+  },
+  {
+    key: 'vxlanMtu',
+    flag: '--vxlan-mtu <bytes>',
+    kind: 'int',
+    help: 'VXLAN device MTU (0 = parent MTU - 50)',
+    default: String(V.mtu),
+  },
+  {
+    key: 'routeProtocol',
+    flag: '--route-protocol <n>',
+    kind: 'int',
+    help: 'route protocol number marking our routes (1-255)',
+    default: String(V.routeProtocol),
+  },
+  {
+    key: 'resyncIntervalMs',
+    flag: '--resync-interval-ms <ms>',
+    kind: 'int',
+    help: 'full dataplane resync period (0 = only at start and after errors)',
+    default: String(D.resyncIntervalMs),
+  },
+  {
+    key: 'netlink',
+    flag: '--netlink <bool>',
+    kind: 'bool',
+    help: 'use netlink for small change sets (false = iproute2 only)',
+    default: String(V.useNetlink),
+  },
+  {
+    key: 'netlinkMaxOps',
+    flag: '--netlink-max-ops <n>',
+    kind: 'int',
+    help: 'larger change sets go through ip/bridge -batch',
+    default: String(V.netlinkMaxOps),
+  },
+  {
+    key: 'healthEnabled',
+    flag: '--health-enabled <bool>',
+    kind: 'bool',
+    help: 'serve /liveness and /readiness',
+    default: String(D.health.enabled),
+  },
+  {
+    key: 'healthHost',
+    flag: '--health-host <addr>',
+    kind: 'string',
+    help: 'health listen address',
+    default: D.health.host,
+  },
+  {
+    key: 'healthPort',
+    flag: '--health-port <port>',
+    kind: 'int',
+    help: 'health port',
+    default: String(D.health.port),
+  },
+  {
+    key: 'metricsEnabled',
+    flag: '--metrics-enabled <bool>',
+    kind: 'bool',
+    help: 'serve Prometheus /metrics',
+    default: String(D.metrics.enabled),
+  },
+  {
+    key: 'metricsHost',
+    flag: '--metrics-host <addr>',
+    kind: 'string',
+    help: 'metrics listen address',
+    default: D.metrics.host,
+  },
+  {
+    key: 'metricsPort',
+    flag: '--metrics-port <port>',
+    kind: 'int',
+    help: 'metrics port',
+    default: String(D.metrics.port),
+  },
+]
