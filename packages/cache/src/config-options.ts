@@ -1,24 +1,8 @@
 /** Every option of `cattail cache`: flag, env var, default and help text, in help order. */
-import { LOG_LEVELS } from '@cattail/common'
+import { LOG_LEVELS, type OptionSpec } from '@cattail/common'
 import { DEFAULT_SNAPSHOT_CACHE_CONFIG } from './snapcache/snapshot-cache.js'
 import { DEFAULT_SYNC_SERVER_CONFIG } from './syncserver/server-config.js'
 import { DEFAULT_CACHE_CONFIG } from './config-types.js'
-
-/** How an option's raw value is converted. */
-export type Kind = 'string' | 'int' | 'bool' | 'list'
-
-/** One option: flag, env var, default and help, plus how its raw value is converted. */
-export interface OptionSpec {
-  /** Commander attribute name = config-file key. */
-  readonly key: string
-  readonly flag: string
-  readonly kind: Kind
-  readonly help: string
-  readonly default?: string
-  readonly choices?: readonly string[]
-  /** Never logged (configLogFields). */
-  readonly secret?: boolean
-}
 
 const S = DEFAULT_SYNC_SERVER_CONFIG
 const C = DEFAULT_SNAPSHOT_CACHE_CONFIG

@@ -11,10 +11,17 @@
  *
  * File keys are the options' camelCase names (`--etcd-endpoints` → `etcdEndpoints`).
  */
-import { readFile } from 'node:fs/promises'
-import { Option, type Command } from 'commander'
-import { parse as parseYaml } from 'yaml'
-import { ConfigError, errorMessage } from '@cattail/common'
+import type { Command } from 'commander'
+import {
+  ConfigError,
+  addOptions,
+  applyConfigFile as applyFile,
+  deepFreeze,
+  envNameFor,
+  kebabCase as kebab,
+  readOptionValues,
+  type RawOptions,
+} from '@cattail/common'
 import type { LevelWithSilent } from 'pino'
 import { DEFAULT_SYNC_SERVER_CONFIG, type SyncServerConfig } from './syncserver/server-config.js'
 import { CACHE_OPTIONS } from './config-options.js'
@@ -26,119 +33,37 @@ import {
 
 const S = DEFAULT_SYNC_SERVER_CONFIG
 const D = DEFAULT_CACHE_CONFIG
+const ENV_PREFIX = 'CATTAIL_CACHE'
 
 export * from './config-types.js'
-export { CACHE_OPTIONS, type OptionSpec } from './config-options.js'
+export { CACHE_OPTIONS } from './config-options.js'
+export type { RawOptions } from '@cattail/common'
 
 /** `logLevel` → `CATTAIL_CACHE_LOG_LEVEL`. */
 export function envName(key: string): string {
-  return `CATTAIL_CACHE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+  return envNameFor(ENV_PREFIX, key)
 }
 
 /** Adds every cache option (with env var and default) and `--config-file` to `cmd`. */
 export function addCacheOptions(cmd: Command): Command {
-  cmd.addOption(
-    new Option(
-      '--config-file <file>',
-      'YAML file of option values (keys are camelCase option names)'
-    ).env(envName('configFile'))
-  )
-  for (const o of CACHE_OPTIONS) {
-    const opt = new Option(o.flag, o.help).env(envName(o.key))
-    if (o.default !== undefined) opt.default(o.default)
-    if (o.choices !== undefined) opt.choices(o.choices)
-    cmd.addOption(opt)
-  }
-  return cmd
+  return addOptions(cmd, CACHE_OPTIONS, ENV_PREFIX)
 }
-
-/** Raw option values after precedence was applied (strings, or YAML scalars from the file). */
-export type RawOptions = Readonly<Record<string, unknown>>
 
 /**
  * Reads `--config-file` (if any) and fills every option still at its default from it.
  * Unknown keys in the file are configuration errors.
  */
-export async function applyConfigFile(cmd: Command): Promise<RawOptions> {
-  const opts = cmd.opts<Record<string, unknown>>()
-  const file = opts['configFile']
-  if (typeof file !== 'string' || file === '') return opts
-  let doc: unknown
-  try {
-    doc = parseYaml(await readFile(file, 'utf8'))
-  } catch (err) {
-    throw new ConfigError([`--config-file ${file}: ${errorMessage(err)}`])
-  }
-  if (doc === null || doc === undefined) return cmd.opts()
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError([`--config-file ${file}: expected a map of option names to values`])
-  }
-  const known = new Map(CACHE_OPTIONS.map((o) => [o.key, o]))
-  const problems: string[] = []
-  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-    if (!known.has(k)) {
-      problems.push(`--config-file ${file}: unknown key ${JSON.stringify(k)}`)
-      continue
-    }
-    const source = cmd.getOptionValueSource(k)
-    if (source === undefined || source === 'default') {
-      cmd.setOptionValueWithSource(k, Array.isArray(v) ? v.map(String).join(',') : v, 'config')
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems)
-  return cmd.opts()
+export function applyConfigFile(cmd: Command): Promise<RawOptions> {
+  return applyFile(cmd, CACHE_OPTIONS)
 }
 
 /** Validates raw option values; returns a frozen config or throws a ConfigError listing every problem. */
 export function parseConfig(raw: RawOptions): CacheConfig {
-  const problems: string[] = []
-  const values = new Map<string, unknown>()
-  for (const o of CACHE_OPTIONS) {
-    const v = raw[o.key] ?? o.default
-    if (v === undefined || v === '') continue
-    const name = o.flag.split(' ')[0] as string
-    switch (o.kind) {
-      case 'string':
-        if (typeof v !== 'string' && typeof v !== 'number')
-          problems.push(`${name}: expected a string`)
-        else if (o.choices !== undefined && !o.choices.includes(String(v))) {
-          problems.push(`${name}: ${JSON.stringify(v)} is not one of ${o.choices.join(', ')}`)
-        } else values.set(o.key, String(v))
-        break
-      case 'int': {
-        const n =
-          typeof v === 'number'
-            ? v
-            : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)
-              ? Number(v)
-              : NaN
-        if (!Number.isSafeInteger(n) || n < 0)
-          problems.push(`${name}: expected a non-negative integer, got ${JSON.stringify(v)}`)
-        else values.set(o.key, n)
-        break
-      }
-      case 'bool': {
-        const s = scalarText(v).toLowerCase()
-        if (s === 'true' || s === '1' || s === 'yes') values.set(o.key, true)
-        else if (s === 'false' || s === '0' || s === 'no') values.set(o.key, false)
-        else problems.push(`${name}: expected true or false, got ${JSON.stringify(v)}`)
-        break
-      }
-      case 'list':
-        values.set(
-          o.key,
-          scalarText(v)
-            .split(',')
-            .map((s) => s.trim())
-            .filter((s) => s !== '')
-        )
-        break
-    }
-  }
-  const str = (k: string): string | undefined => values.get(k) as string | undefined
-  const int = (k: string): number => values.get(k) as number
-  const list = (k: string): string[] => (values.get(k) as string[] | undefined) ?? []
-  const bool = (k: string): boolean => values.get(k) as boolean
+  const { values, problems } = readOptionValues(CACHE_OPTIONS, raw)
+  const str = (k: string): string | undefined => values.str(k)
+  const int = (k: string): number => values.int(k)
+  const list = (k: string): string[] => values.list(k)
+  const bool = (k: string): boolean => values.bool(k)
 
   let datastore: CacheDatastoreConfig = DEFAULT_CACHE_CONFIG.datastore
   const dsType = str('datastoreType') ?? 'kubernetes'
@@ -309,21 +234,4 @@ export function configLogFields(cfg: CacheConfig): Record<string, unknown> {
     healthIntervalMs: cfg.healthIntervalMs,
     remotes: cfg.remotes,
   }
-}
-
-/** Text of a flag, env or YAML scalar value ('' for maps and lists, which are invalid here). */
-function scalarText(v: unknown): string {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : ''
-}
-
-function kebab(k: string): string {
-  return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o)
-    for (const v of Object.values(o)) deepFreeze(v)
-  }
-  return o
 }
