@@ -15,6 +15,13 @@
 import { inflateRawSync } from 'node:zlib'
 import { MsgpackPeek } from './msgpack-peek.js'
 
+const K_SEQ = Buffer.from('seq')
+const K_COMPRESSION = Buffer.from('compression')
+const K_RAW_BYTES = Buffer.from('rawBytes')
+const V_DEFLATE = Buffer.from('deflate')
+const K_METADATA = Buffer.from('metadata')
+const K_LABELS = Buffer.from('labels')
+
 /** What a Deltas frame's header and first KV say. */
 export interface DeltasPeek {
   /** Seq the client holds after the frame (NaN when the header could not be read). */
@@ -74,22 +81,34 @@ export function peekDeltas(
   memo: DeltasInflateMemo
 ): DeltasPeek {
   let seq = NaN
-  let compression: string | undefined
+  let deflated = false
   let rawBytes = 0
   const p = new MsgpackPeek(frame, 1)
   try {
     const n = p.mapLength()
     for (let i = 0; i < n; i++) {
-      const k = p.str()
-      if (k === 'seq') seq = p.num()
-      else if (k === 'compression') compression = p.str()
-      else if (k === 'rawBytes') rawBytes = p.num()
-      else p.skip()
+      // Keys are compared in place (no strings): this runs for every frame of every client.
+      const at = p.pos
+      if (p.strIs(K_SEQ)) {
+        seq = p.num()
+        continue
+      }
+      p.pos = at
+      if (p.strIs(K_COMPRESSION)) {
+        deflated = p.strIs(V_DEFLATE)
+        continue
+      }
+      p.pos = at
+      if (p.strIs(K_RAW_BYTES)) {
+        rawBytes = p.num()
+        continue
+      }
+      p.skip()
     }
   } catch {
     return { seq, firstTs: undefined }
   }
-  if (compression === 'deflate') {
+  if (deflated) {
     if (!complete) return { seq, firstTs: undefined }
     return { seq, firstTs: memo.firstTs(seq, frame.subarray(p.pos), rawBytes, label) }
   }
@@ -108,7 +127,7 @@ function firstKvTs(buf: Uint8Array, pos: number, label: string): number | undefi
   if (p.arrayLength() < 3) return undefined
   p.skip() // key
   p.skip() // revision
-  if (p.find(p.mapLength(), 'metadata') && p.find(p.mapLength(), 'labels')) {
+  if (p.find(p.mapLength(), K_METADATA) && p.find(p.mapLength(), K_LABELS)) {
     if (p.find(p.mapLength(), label)) return Number(p.str())
   }
   return undefined

@@ -16,6 +16,12 @@ void describe('MsgpackPeek', () => {
       encodeKv({ key: 'WorkloadEndpoint/default/b', value: undefined, revision: '10' }),
     ])
     assert.equal(decodeFrame(frame).type, 'deltas')
+    const h = new MsgpackPeek(frame, 1)
+    h.mapLength()
+    assert.equal(h.strIs(Buffer.from('firstSeX')), false, 'same length, other bytes')
+    h.skip()
+    assert.equal(h.strIs(Buffer.from('se')), false, 'other length')
+    assert.equal(h.num(), 4_000_000_000, 'strIs moved past the string either way')
     const p = new MsgpackPeek(frame, 1)
     assert.ok(p.find(p.mapLength(), 'seq'))
     assert.equal(p.num(), 4_000_000_000)

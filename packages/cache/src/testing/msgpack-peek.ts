@@ -62,6 +62,29 @@ export class MsgpackPeek {
     return s
   }
 
+  /**
+   * Reads a string and says whether it equals `want` (ASCII/UTF-8 bytes), comparing in place:
+   * no string is allocated, which matters when 1,000 simulated clients read every header.
+   */
+  strIs(want: Uint8Array): boolean {
+    const len = this.#strLen()
+    const start = this.pos
+    this.pos += len
+    if (len !== want.length) return false
+    const b = this.b
+    for (let i = 0; i < len; i++) if (b[start + i] !== want[i]) return false
+    return true
+  }
+
+  #strLen(): number {
+    const t = this.#u8()
+    if (t >= 0xa0 && t <= 0xbf) return t & 0x1f
+    if (t === 0xd9) return this.#uint(1)
+    if (t === 0xda) return this.#uint(2)
+    if (t === 0xdb) return this.#uint(4)
+    throw new TypeError(`msgpack: expected a string, got 0x${t.toString(16)}`)
+  }
+
   /** Reads a non-negative integer or a float64. */
   num(): number {
     const t = this.#u8()
@@ -76,9 +99,10 @@ export class MsgpackPeek {
   }
 
   /** In a map whose header was just read (`n` entries), positions at the value of `key`. */
-  find(n: number, key: string): boolean {
+  find(n: number, key: string | Uint8Array): boolean {
+    const want = typeof key === 'string' ? Buffer.from(key) : key
     for (let i = 0; i < n; i++) {
-      if (this.str() === key) return true
+      if (this.strIs(want)) return true
       this.skip()
     }
     return false
