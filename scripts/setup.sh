@@ -25,5 +25,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+bash scripts/patch-netlink.sh
 echo "setup: build (tsc -b)"
 npx tsc -b
