@@ -99,15 +99,20 @@ export function diffOwnLabels(
  */
 export class PreviousLabels {
   #base: ReadonlyMap<string, string> = NO_LABELS
-  /** The changed keys, in the order pushed. */
-  readonly keys: string[] = []
-  readonly #oldValues: (string | undefined)[] = []
+  /** The changed keys, in the order pushed (a fresh array per {@link reset}). */
+  keys: string[] = []
+  #oldValues: (string | undefined)[] = []
 
-  /** Starts a new view over `base` with no changed keys. */
+  /**
+   * Starts a new view over `base` with no changed keys. New arrays are cheaper than truncating
+   * (setting `length` is a runtime call) and nothing else holds the old ones.
+   */
   reset(base: ReadonlyMap<string, string>): void {
     this.#base = base
-    this.keys.length = 0
-    this.#oldValues.length = 0
+    if (this.keys.length > 0) {
+      this.keys = []
+      this.#oldValues = []
+    }
   }
 
   /** Records that `key` held `oldValue` (undefined: absent) before the change. */

@@ -23,10 +23,12 @@
  *   unindexed ones.
  * - An item label change with changed keys D can only change selectors that read a key in D. The
  *   reader group of each key in D yields, with one lookup per filing label, exactly the readers
- *   whose filing admits the old or the new labels. Each is then skipped without evaluation when
- *   every changed label it reads kept its presence and moved between values it never compares
- *   with (`version` v1 → v2 cannot affect `version != "v3"`); only the rest are evaluated on the
- *   old and new labels. `all()` reads nothing and is never touched by a label change.
+ *   whose filing admits the old or the new labels. A large selector (at least `SCREEN_MIN_LEAVES`
+ *   label tests) is then skipped without evaluation when every changed label it reads kept its
+ *   presence and moved between values it never compares with (`version` v1 → v2 cannot affect
+ *   `version != "v3"`); the rest are evaluated on the old and new labels (for small selectors two
+ *   evaluations cost less than the screen). `all()` reads nothing and is never touched by a label
+ *   change.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
  *   small view of the previous values. Unchanged updates allocate nothing and report nothing.
  * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
@@ -62,13 +64,7 @@ import {
 } from './item-labels.js'
 import { isLabelMap, toLabelMap, type Labels } from './labels.js'
 import type { LabelLookup } from './ast.js'
-import {
-  SelectorBuckets,
-  admits,
-  mayChange,
-  selectorRec,
-  type SelectorRec,
-} from './selector-buckets.js'
+import { SelectorBuckets, mayChange, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
 /** Receivers of match transitions; both are called synchronously from the updating method. */
@@ -119,9 +115,11 @@ export class LabelIndex {
     const c = this.#change
     if (sel.stamp === c.stamp || c.item === undefined) return
     sel.stamp = c.stamp
-    if (!mayChange(sel, c.changed, c.oldLabels, c.newLabels)) return
-    const was = admits(sel, c.oldLabels) && sel.root.evaluate(c.oldLabels)
-    const now = admits(sel, c.newLabels) && sel.root.evaluate(c.newLabels)
+    if (sel.screen && !mayChange(sel, c.changed, c.oldLabels, c.newLabels)) return
+    // No `admits` pre-check: the filing restriction is a necessary condition of the selector, and
+    // evaluating it directly reads less memory than testing the filing values first.
+    const was = sel.root.evaluate(c.oldLabels)
+    const now = sel.root.evaluate(c.newLabels)
     if (was === now) return
     if (now) this.#cb.onMatchStarted(sel.id, c.item.id)
     else this.#cb.onMatchStopped(sel.id, c.item.id)

@@ -16,7 +16,14 @@ import type { LabelLookup, SelectorNode } from './ast.js'
 import { LabelValueSets, SetMap } from './buckets.js'
 import type { IndexChoice, IndexKind } from './index-choice.js'
 import type { Selector } from './selector.js'
-import { labelConstants } from './ast-walk.js'
+import { labelConstants, labelLeafCount } from './ast-walk.js'
+
+/**
+ * Selectors with at most this many label-reading leaves are evaluated on a label change without
+ * the {@link mayChange} screen: two evaluations of a small tree read less memory than the screen's
+ * lookups in the constants map, and the screen rarely rejects the readers the index visits.
+ */
+export const SCREEN_MIN_LEAVES = 5
 
 /** A selector as the index keeps it. */
 export interface SelectorRec {
@@ -30,10 +37,10 @@ export interface SelectorRec {
   readonly label: string
   /** The index values for 'value'. */
   readonly values: readonly string[]
-  /** `values` as a set, for {@link admits}. */
-  readonly valueSet: ReadonlySet<string>
   /** Per read label, the constants it is compared with (null: substring matches); see mayChange. */
   readonly constants: ReadonlyMap<string, ReadonlySet<string> | null>
+  /** Whether a label change runs {@link mayChange} before evaluating (large trees only). */
+  readonly screen: boolean
   /** Visit marker: equal to the index's current stamp when already considered in this change. */
   stamp: number
 }
@@ -48,8 +55,8 @@ export function selectorRec(id: string, selector: Selector, choice: IndexChoice)
     kind: choice.kind,
     label: choice.label,
     values: choice.values,
-    valueSet: new Set(choice.values),
     constants: labelConstants(selector.root),
+    screen: labelLeafCount(selector.root) >= SCREEN_MIN_LEAVES,
     stamp: 0,
   }
 }
@@ -79,25 +86,6 @@ export function mayChange(
     if (constants.has(ov) || constants.has(nv)) return true
   }
   return false
-}
-
-/**
- * False when `labels` cannot satisfy the restriction `sel` is filed by, so evaluating it is
- * pointless; true otherwise (the selector may or may not match).
- */
-export function admits(sel: SelectorRec, labels: LabelLookup): boolean {
-  switch (sel.kind) {
-    case 'value': {
-      const v = labels.get(sel.label)
-      return v !== undefined && sel.valueSet.has(v)
-    }
-    case 'label':
-      return labels.get(sel.label) !== undefined
-    case 'unindexed':
-      return true
-    case 'never':
-      return false
-  }
 }
 
 /** Selector buckets; see the file comment. */
