@@ -136,7 +136,14 @@ export function labelLeafCount(node: SelectorNode): number {
       for (const op of node.operands) n += labelLeafCount(op)
       return n
     }
-    default:
+    case 'eq':
+    case 'ne':
+    case 'in':
+    case 'notIn':
+    case 'has':
+    case 'contains':
+    case 'startsWith':
+    case 'endsWith':
       return 1
   }
 }
