@@ -52,6 +52,7 @@ import type { CacheMetrics } from '../metrics/cache-metrics.js'
 import { effectivePongTimeoutMs, type SyncServerConfig } from './server-config.js'
 import type { SharedFrames } from './shared-frames.js'
 import type { SharedSnapshots } from './shared-snapshots.js'
+import type { WsFrames } from './ws-frame.js'
 
 /** Lifecycle of a connection. */
 export type ConnectionState = 'handshake' | 'snapshot' | 'streaming' | 'closed'
@@ -65,6 +66,8 @@ export interface ConnectionContext {
   readonly cache: SnapshotCache
   readonly snapshots: SharedSnapshots
   readonly frames: SharedFrames
+  /** Pre-framed WebSocket copies of shared payloads. */
+  readonly wsFrames: WsFrames
   readonly metrics: CacheMetrics | undefined
   readonly caps: ServerCapabilities
   readonly serverVersion: string
@@ -353,7 +356,7 @@ export class Connection {
       for (const pending of snap.frames) {
         const f = await pending
         if (this.#state === 'closed') return
-        this.#send(f)
+        this.#send(f, true)
         const full = this.#backpressure()
         if (full !== undefined) await full
       }
@@ -424,7 +427,7 @@ export class Connection {
         }
       }
       if (frame !== undefined) {
-        this.#send(frame)
+        this.#send(frame, true)
         this.#sentSeq = end.seq
         metrics?.kvsPerMessage.observe(kvs)
       }
@@ -441,7 +444,7 @@ export class Connection {
   }
 
   #sendStatus(c: Breadcrumb): void {
-    this.#send(this.ctx.frames.statusOf(c))
+    this.#send(this.ctx.frames.statusOf(c), true)
     this.#sentStatus = c.status
     this.#sentRemotes = c.remotes
   }
@@ -470,12 +473,17 @@ export class Connection {
     return true
   }
 
-  #send(buf: Buffer): void {
+  /**
+   * Queues one frame. A `shared` payload (the same Buffer for many clients: snapshot chunks,
+   * Deltas and Status frames) goes to the socket as one pre-framed Buffer built once for all
+   * clients (`ws-frame.ts`); per-client frames go through ws.
+   */
+  #send(buf: Buffer, shared = false): void {
     if (this.ws.readyState !== this.ws.OPEN) return
     const n = ++this.#sends
     this.#bytesSent += buf.length
     this.ctx.metrics?.bytesSent.inc(buf.length)
-    this.ws.send(buf, { binary: true }, () => {
+    const done = (): void => {
       // Callbacks run in send order, with or without an error (a failed socket closes the ws).
       this.#flushed = n
       const w = this.#flushWaiter
@@ -483,7 +491,9 @@ export class Connection {
         this.#flushWaiter = undefined
         w.resolve()
       }
-    })
+    }
+    if (shared) this.socket.write(this.ctx.wsFrames.of(buf), done)
+    else this.ws.send(buf, { binary: true }, done)
   }
 
   /**

@@ -50,6 +50,7 @@ import { computeMaxConnections, shutdownDropIntervalMs } from './connection-limi
 import type { SyncServerConfig } from './server-config.js'
 import { SharedFrames } from './shared-frames.js'
 import { SharedSnapshots } from './shared-snapshots.js'
+import { WsFrames } from './ws-frame.js'
 import { clientIdentity, isClientAllowed } from './tls-identity.js'
 
 /** Listen backlog (the kernel caps it at net.core.somaxconn). */
@@ -135,6 +136,7 @@ export class SyncServer implements Startable {
       cache,
       snapshots: this.#snapshots,
       frames: this.#frames,
+      wsFrames: new WsFrames(),
       metrics: opts.metrics,
       caps,
       serverVersion: opts.serverVersion ?? '0.1.0',
