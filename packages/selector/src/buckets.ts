@@ -52,6 +52,11 @@ export class LabelValueSets<T> {
     return n
   }
 
+  /** Drops every bucket of `label`. */
+  deleteLabel(label: string): void {
+    this.#byLabel.delete(label)
+  }
+
   add(label: string, value: string, member: T): void {
     let values = this.#byLabel.get(label)
     if (values === undefined) this.#byLabel.set(label, (values = new Map<string, Set<T>>()))

@@ -15,7 +15,7 @@
  *                                                      ├─ none             → unindexed
  *                                                      └─ contradictory    → never matches
  *  selector ──labelNames()──► readers[label] (grouped again by the filing above)
- *  item ──effective labels──► itemsByValue[label][value]
+ *  item ──effective labels──► itemsByValue[label][value]   (sets for filing labels, else counts)
  * ```
  * - A new or changed selector evaluates only its candidate items: the items filed under its
  *   (label, value)s, or under its label, or all items when it is unindexed.
@@ -49,7 +49,8 @@
  * Callbacks must not throw and must not call back into the index (that throws
  * `LabelIndexReentrancyError`).
  */
-import { LabelValueSets, SetMap } from './buckets.js'
+import { SetMap } from './buckets.js'
+import { ItemBuckets } from './item-buckets.js'
 import { LabelIndexReentrancyError } from './errors.js'
 import { chooseIndex, type IndexKind } from './index-choice.js'
 import {
@@ -96,7 +97,7 @@ export class LabelIndex {
   readonly #selectors = new Map<string, SelectorRec>()
   readonly #buckets = new SelectorBuckets()
   readonly #items = new Map<string, ItemRec>()
-  readonly #itemsByValue = new LabelValueSets<ItemRec>()
+  readonly #itemsByValue = new ItemBuckets((label) => this.#buckets.isFiled(label))
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
   readonly #itemsByParent = new SetMap<string, ItemRec>()
   #stamp = 0
@@ -141,11 +142,13 @@ export class LabelIndex {
         selector,
         chooseIndex(
           selector.labelRestrictions(),
-          (l, v) => this.#itemsByValue.get(l, v)?.size ?? 0,
+          (l, v) => this.#itemsByValue.count(l, v),
           (l) => this.#itemsByValue.countForLabel(l)
         )
       )
       this.#selectors.set(id, rec)
+      if (rec.kind === 'value' || rec.kind === 'label')
+        this.#itemsByValue.materialise(rec.label, this.#items.values())
       this.#buckets.add(rec)
       // Stops from the old selector's candidates, then starts from the new one's; each candidate
       // set holds an item at most once, so no pair is reported twice.
@@ -363,12 +366,7 @@ export class LabelIndex {
     newLabels: ReadonlyMap<string, string>,
     changed: readonly string[]
   ): void {
-    for (const l of changed) {
-      const ov = oldLabels.get(l)
-      const nv = newLabels.get(l)
-      if (ov !== undefined) this.#itemsByValue.delete(l, ov, item)
-      if (nv !== undefined) this.#itemsByValue.add(l, nv, item)
-    }
+    for (const l of changed) this.#itemsByValue.change(l, oldLabels.get(l), newLabels.get(l), item)
 
     // Only selectors reading a changed label can change, and only those whose filing admits the old
     // or the new labels can match either: the reader groups give exactly those.
