@@ -29,6 +29,8 @@
  *   `version != "v3"`); the rest are evaluated on the old and new labels (for small selectors two
  *   evaluations cost less than the screen). `all()` reads nothing and is never touched by a label
  *   change.
+ * - Item buckets keep item sets only for the labels some selector is filed under; the other
+ *   labels keep per-value counts (`item-buckets.ts`), so changing `version` touches no set.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
  *   small view of the previous values. Unchanged updates allocate nothing and report nothing.
  * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
@@ -117,8 +119,8 @@ export class LabelIndex {
     if (sel.stamp === c.stamp || c.item === undefined) return
     sel.stamp = c.stamp
     if (sel.screen && !mayChange(sel, c.changed, c.oldLabels, c.newLabels)) return
-    // No `admits` pre-check: the filing restriction is a necessary condition of the selector, and
-    // evaluating it directly reads less memory than testing the filing values first.
+    // No check of the filing values first: the filing restriction is a necessary condition of the
+    // selector, and evaluating it directly reads less memory.
     const was = sel.root.evaluate(c.oldLabels)
     const now = sel.root.evaluate(c.newLabels)
     if (was === now) return
