@@ -99,19 +99,26 @@ function runScenario(seed: number, steps: number): void {
       // Often a one-label change of an existing item, otherwise fresh labels and parents.
       let own: Map<string, string>
       let parents: string[]
+      let oneLabel: string | undefined // set when only this own label may have changed
       if (existing !== undefined && prng.chance(0.6)) {
         own = new Map(existing.own)
         const l = prng.pick(LABELS)
         if (prng.chance(0.3)) own.delete(l)
         else own.set(l, prng.pick(VALUES))
         parents = prng.chance(0.9) ? existing.parents : [prng.pick(parentIds)]
+        if (parents === existing.parents) oneLabel = l
       } else {
         own = randomLabels(prng, LABELS, VALUES, 0.4)
         parents = Array.from({ length: prng.int(4) }, () => prng.pick(parentIds))
       }
       model.items.set(id, { own, parents })
-      if (prng.chance(0.5)) index.updateItem(id, own, parents)
-      else index.updateItem(id, Object.fromEntries(own), parents)
+      // Every third one-label change goes through updateItemLabel (no extra PRNG draws, so the
+      // scenarios stay those of the seeds).
+      if (prng.chance(0.5)) {
+        if (oneLabel !== undefined && step % 3 === 0)
+          assert.ok(index.updateItemLabel(id, oneLabel, own.get(oneLabel)))
+        else index.updateItem(id, own, parents)
+      } else index.updateItem(id, Object.fromEntries(own), parents)
       what = `updateItem ${id}`
     } else if (op < 78) {
       const id = prng.pick(itemIds)

@@ -269,4 +269,33 @@ void describe('LabelIndex', () => {
     assert.deepEqual(r.take(), ['+v2|p1'])
     assert.equal(r.index.stats().valueIndexedSelectors, 2)
   })
+
+  void it('updateItemLabel changes one own label as updateItem would', () => {
+    const r = new Recorder()
+    r.index.updateParent('ns', { env: 'prod' })
+    r.index.updateSelector('web', sel('app == "web"'))
+    r.index.updateSelector('prod', sel('env == "prod" && !has(canary)'))
+    assert.equal(r.index.updateItemLabel('p', 'app', 'web'), false)
+    r.index.updateItem('p', { app: 'db' }, ['ns'])
+    assert.deepEqual(r.take(), ['+prod|p'])
+    assert.equal(r.index.updateItemLabel('p', 'app', 'web'), true)
+    assert.deepEqual(r.take(), ['+web|p'])
+    r.index.updateItemLabel('p', 'app', 'web')
+    r.index.updateItemLabel('p', 'missing', undefined)
+    assert.deepEqual(r.take(), [])
+    r.index.updateItemLabel('p', 'canary', 'true')
+    assert.deepEqual(r.take(), ['-prod|p'])
+    // An own label shadows the inherited one; removing it uncovers the parent's value again.
+    r.index.updateItemLabel('p', 'env', 'dev')
+    r.index.updateItemLabel('p', 'canary', undefined)
+    assert.deepEqual(r.take(), [])
+    r.index.updateItemLabel('p', 'env', undefined)
+    assert.deepEqual(r.take(), ['+prod|p'])
+    assert.deepEqual([...r.index.itemLabels('p')!].sort(), [
+      ['app', 'web'],
+      ['env', 'prod'],
+    ])
+    r.index.updateItem('p', { app: 'web' }, ['ns'])
+    assert.deepEqual(r.take(), [])
+  })
 })

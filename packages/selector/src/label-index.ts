@@ -225,6 +225,26 @@ export class LabelIndex {
     }
   }
 
+  /**
+   * Sets one own label of item `id` (`value` undefined: removes it), keeping its other labels and
+   * its parents: the same as {@link updateItem} with only that label changed, without diffing the
+   * whole label set. Returns false (and does nothing) when the item is unknown.
+   */
+  updateItemLabel(id: string, key: string, value: string | undefined): boolean {
+    this.#enter()
+    try {
+      const rec = this.#items.get(id)
+      if (rec === undefined) return false
+      if (rec.own.get(key) === value) return true
+      const one = new Map<string, string>()
+      if (value !== undefined) one.set(key, value)
+      this.#relabelKeys(rec, [key], one)
+      return true
+    } finally {
+      this.#busy = false
+    }
+  }
+
   /** Removes item `id` (reporting every match as stopped); unknown ids are ignored. */
   deleteItem(id: string): void {
     this.#enter()
