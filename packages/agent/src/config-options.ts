@@ -1,5 +1,5 @@
 /** Every option of `cattail agent`: flag, env var, default and help text, in help order. */
-import { LOG_LEVELS, type OptionSpec } from '@cattail/common'
+import { LOG_LEVELS, httpEndpointOptions, logLevelOption, type OptionSpec } from '@cattail/common'
 import { DEFAULT_VXLAN_DATAPLANE_CONFIG } from './dataplane/types.js'
 import { DEFAULT_AGENT_CONFIG, DEFAULT_CACHE_PORT_NAME } from './config-types.js'
 
@@ -8,14 +8,7 @@ const V = DEFAULT_VXLAN_DATAPLANE_CONFIG
 
 /** Every option of `cattail agent`, in help order. */
 export const AGENT_OPTIONS: readonly OptionSpec[] = [
-  {
-    key: 'logLevel',
-    flag: '--log-level <level>',
-    kind: 'string',
-    help: 'log level',
-    default: D.logLevel,
-    choices: LOG_LEVELS,
-  },
+  logLevelOption(D.logLevel, LOG_LEVELS),
   {
     key: 'nodeName',
     flag: '--node-name <name>',
@@ -134,46 +127,6 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'larger change sets go through ip/bridge -batch',
     default: String(V.netlinkMaxOps),
   },
-  {
-    key: 'healthEnabled',
-    flag: '--health-enabled <bool>',
-    kind: 'bool',
-    help: 'serve /liveness and /readiness',
-    default: String(D.health.enabled),
-  },
-  {
-    key: 'healthHost',
-    flag: '--health-host <addr>',
-    kind: 'string',
-    help: 'health listen address',
-    default: D.health.host,
-  },
-  {
-    key: 'healthPort',
-    flag: '--health-port <port>',
-    kind: 'int',
-    help: 'health port',
-    default: String(D.health.port),
-  },
-  {
-    key: 'metricsEnabled',
-    flag: '--metrics-enabled <bool>',
-    kind: 'bool',
-    help: 'serve Prometheus /metrics',
-    default: String(D.metrics.enabled),
-  },
-  {
-    key: 'metricsHost',
-    flag: '--metrics-host <addr>',
-    kind: 'string',
-    help: 'metrics listen address',
-    default: D.metrics.host,
-  },
-  {
-    key: 'metricsPort',
-    flag: '--metrics-port <port>',
-    kind: 'int',
-    help: 'metrics port',
-    default: String(D.metrics.port),
-  },
+  ...httpEndpointOptions('health', D.health),
+  ...httpEndpointOptions('metrics', D.metrics),
 ]

@@ -1,5 +1,5 @@
 /** Every option of `cattail cache`: flag, env var, default and help text, in help order. */
-import { LOG_LEVELS, type OptionSpec } from '@cattail/common'
+import { LOG_LEVELS, httpEndpointOptions, logLevelOption, type OptionSpec } from '@cattail/common'
 import { DEFAULT_SNAPSHOT_CACHE_CONFIG } from './snapcache/snapshot-cache.js'
 import { DEFAULT_SYNC_SERVER_CONFIG } from './syncserver/server-config.js'
 import { DEFAULT_CACHE_CONFIG } from './config-types.js'
@@ -10,14 +10,7 @@ const D = DEFAULT_CACHE_CONFIG
 
 /** Every option of `cattail cache`, in help order. */
 export const CACHE_OPTIONS: readonly OptionSpec[] = [
-  {
-    key: 'logLevel',
-    flag: '--log-level <level>',
-    kind: 'string',
-    help: 'log level',
-    default: D.logLevel,
-    choices: LOG_LEVELS,
-  },
+  logLevelOption(D.logLevel, LOG_LEVELS),
   {
     key: 'datastoreType',
     flag: '--datastore-type <type>',
@@ -298,27 +291,7 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     help: 'resume window age',
     default: String(C.retainMs),
   },
-  {
-    key: 'healthEnabled',
-    flag: '--health-enabled <bool>',
-    kind: 'bool',
-    help: 'serve /liveness and /readiness',
-    default: String(D.health.enabled),
-  },
-  {
-    key: 'healthHost',
-    flag: '--health-host <addr>',
-    kind: 'string',
-    help: 'health listen address',
-    default: D.health.host,
-  },
-  {
-    key: 'healthPort',
-    flag: '--health-port <port>',
-    kind: 'int',
-    help: 'health port',
-    default: String(D.health.port),
-  },
+  ...httpEndpointOptions('health', D.health),
   {
     key: 'healthIntervalMs',
     flag: '--health-interval-ms <ms>',
@@ -326,25 +299,5 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     help: 'health report interval',
     default: String(D.healthIntervalMs),
   },
-  {
-    key: 'metricsEnabled',
-    flag: '--metrics-enabled <bool>',
-    kind: 'bool',
-    help: 'serve Prometheus /metrics',
-    default: String(D.metrics.enabled),
-  },
-  {
-    key: 'metricsHost',
-    flag: '--metrics-host <addr>',
-    kind: 'string',
-    help: 'metrics listen address',
-    default: D.metrics.host,
-  },
-  {
-    key: 'metricsPort',
-    flag: '--metrics-port <port>',
-    kind: 'int',
-    help: 'metrics port',
-    default: String(D.metrics.port),
-  },
+  ...httpEndpointOptions('metrics', D.metrics),
 ]

@@ -186,3 +186,49 @@ export function deepFreeze<T>(o: T): T {
   }
   return o
 }
+
+/** `--log-level`, shared by every daemon. */
+export function logLevelOption(defaultLevel: string, choices: readonly string[]): OptionSpec {
+  return {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    kind: 'string',
+    help: 'log level',
+    default: defaultLevel,
+    choices,
+  }
+}
+
+/**
+ * `--<name>-enabled`, `--<name>-host` and `--<name>-port` of an HTTP endpoint (health, metrics),
+ * with the endpoint's defaults.
+ */
+export function httpEndpointOptions(
+  name: 'health' | 'metrics',
+  defaults: { readonly enabled: boolean; readonly host: string; readonly port: number }
+): OptionSpec[] {
+  const what = name === 'health' ? 'serve /liveness and /readiness' : 'serve Prometheus /metrics'
+  return [
+    {
+      key: `${name}Enabled`,
+      flag: `--${name}-enabled <bool>`,
+      kind: 'bool',
+      help: what,
+      default: String(defaults.enabled),
+    },
+    {
+      key: `${name}Host`,
+      flag: `--${name}-host <addr>`,
+      kind: 'string',
+      help: `${name} listen address`,
+      default: defaults.host,
+    },
+    {
+      key: `${name}Port`,
+      flag: `--${name}-port <port>`,
+      kind: 'int',
+      help: `${name} port`,
+      default: String(defaults.port),
+    },
+  ]
+}
