@@ -4,7 +4,8 @@
  * netns), compared with a plain `bridge -batch` + `ip -batch` of the same 3·N entries (FDB, ARP,
  * onlink routes) into another fresh netns: the tool limit. Then the latency of one incremental
  * VTEP change (a node's underlay IP moves: one FDB replace) is measured over `--changes` changes,
- * from sending the update to the agent reporting it programmed.
+ * from the agent (the in-netns child) receiving the update line to the kernel being programmed,
+ * timestamped inside the child; the round trip through the JSON-line pipes is printed beside it.
  *
  * Usage: npm run bench -- vxlan [--quick] [--vteps N] [--changes N]
  * Ends with ONE JSON line:
@@ -153,6 +154,7 @@ try {
 
   // Incremental: move one VTEP's underlay IP per change (one FDB replace each).
   const lat: number[] = []
+  const rtt: number[] = []
   const modes = new Map<string, number>()
   for (let k = 0; k < CHANGES; k++) {
     const i = (k * 7919) % N
@@ -168,8 +170,11 @@ try {
     const s = performance.now()
     agent.send({ type: 'updates', updates: [u] })
     const e = await done
-    lat.push(performance.now() - s)
+    rtt.push(performance.now() - s)
     if (e.type !== 'applied') throw new Error(`incremental change failed: ${e.message ?? ''}`)
+    if (e.sinceUpdateMs === undefined)
+      throw new Error(`applied without the update: ${JSON.stringify(e)}`)
+    lat.push(e.sinceUpdateMs)
     modes.set(e.mode ?? '?', (modes.get(e.mode ?? '?') ?? 0) + 1)
   }
 
@@ -184,6 +189,7 @@ try {
   console.log(
     `incremental change         p50 ${r2(pct(lat, 50))} ms, p99 ${r2(pct(lat, 99))} ms, modes ${JSON.stringify(Object.fromEntries(modes))}`
   )
+  console.log(`  incl. pipe round trip     p50 ${r2(pct(rtt, 50))} ms, p99 ${r2(pct(rtt, 99))} ms`)
   console.log(
     JSON.stringify({
       bench: 'vxlan',

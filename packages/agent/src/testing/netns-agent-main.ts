@@ -6,7 +6,7 @@
  * stdin (JSON lines):  {"type":"updates","updates":[KVUpdate…]} | {"type":"gate","open":true}
  *                      | {"type":"resync"} | {"type":"stop"}
  * stdout (JSON lines): {"type":"started"} | {"type":"ack",count} (updates delivered) | {"type":"applied", status, changes, mode, resynced,
- *                      durationMs, cycle} | {"type":"error","message"} | {"type":"stopped"}
+ *                      durationMs, sinceUpdateMs?, cycle} | {"type":"error","message"} | {"type":"stopped"}
  * argv: --node-name N [--netlink-max-ops N] [--use-netlink true|false] [--resync-interval-ms N]
  */
 import { createInterface } from 'node:readline'
@@ -32,6 +32,8 @@ const out = (o: object): void => {
 const level = values['log-level']
 const log = level === undefined ? createSilentLogger() : createRootLogger(level as 'debug', 'agent')
 let cycle = 0
+/** performance.now() at which the oldest update line not yet covered by a finished cycle arrived. */
+let pendingSince: number | undefined
 const dp = createVxlanDataplane({
   nodeName: values['node-name'] ?? 'node',
   vxlan: {
@@ -47,7 +49,14 @@ const dp = createVxlanDataplane({
   },
   log,
   hooks: {
-    onApplied: (r, durationMs) => out({ type: 'applied', ...r, durationMs, cycle: ++cycle }),
+    onApplied: (r, durationMs) => {
+      const now = performance.now()
+      // Only a cycle that started after the update arrived covers it.
+      const covered = pendingSince !== undefined && pendingSince <= now - durationMs
+      const sinceUpdateMs = covered ? now - (pendingSince ?? now) : undefined
+      if (covered) pendingSince = undefined
+      out({ type: 'applied', ...r, durationMs, sinceUpdateMs, cycle: ++cycle })
+    },
     onError: (err) => out({ type: 'error', message: errorMessage(err), cycle: ++cycle }),
   },
 })
@@ -55,6 +64,7 @@ await dp.start()
 out({ type: 'started' })
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
 for await (const line of rl) {
+  const receivedAt = performance.now()
   if (line.trim() === '') continue
   const msg = JSON.parse(line) as
     | { type: 'updates'; updates: KVUpdate[] }
@@ -62,6 +72,7 @@ for await (const line of rl) {
     | { type: 'resync' }
     | { type: 'stop' }
   if (msg.type === 'updates') {
+    pendingSince ??= receivedAt
     dp.onUpdates(msg.updates)
     out({ type: 'ack', count: msg.updates.length })
   } else if (msg.type === 'gate') dp.loop.setGate(msg.open)

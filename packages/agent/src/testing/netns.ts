@@ -65,6 +65,12 @@ export interface HarnessEvent {
   readonly mode?: 'none' | 'netlink' | 'batch'
   readonly resynced?: boolean
   readonly durationMs?: number
+  /**
+   * ms from the harness receiving the oldest update line this cycle covers to the cycle being
+   * programmed (measured inside the agent process: no IPC in the figure); absent when the cycle
+   * covered no newly received update.
+   */
+  readonly sinceUpdateMs?: number
   readonly cycle?: number
   readonly message?: string
   readonly netlinkRecreations?: number

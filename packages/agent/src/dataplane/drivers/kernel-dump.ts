@@ -104,17 +104,26 @@ export function parseFdb(dump: readonly BridgeFdbJson[]): Map<string, string> {
   return fdb
 }
 
-/** Dumps FDB, ARP and routes concurrently and returns our share of them. */
+/**
+ * Dumps FDB, ARP and routes concurrently and returns our share of them. With `deviceIsNew` (we
+ * just created the device, so nothing can be on it) only routes are dumped: stale routes of ours
+ * (by protocol) may still sit on other devices and must be found and deleted.
+ */
 export async function dumpKernelState(
   ip: Iproute2,
   deviceName: string,
   protocol: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  deviceIsNew = false
 ): Promise<KernelVxlanState> {
   const [routes, neigh, fdb] = await Promise.all([
     ip.json<IpRouteJson>('ip', ['-N', '-4', 'route', 'show', 'table', 'main'], signal),
-    ip.json<IpNeighJson>('ip', ['-4', 'neigh', 'show', 'dev', deviceName], signal),
-    ip.json<BridgeFdbJson>('bridge', ['fdb', 'show', 'dev', deviceName], signal),
+    deviceIsNew
+      ? ([] as IpNeighJson[])
+      : ip.json<IpNeighJson>('ip', ['-4', 'neigh', 'show', 'dev', deviceName], signal),
+    deviceIsNew
+      ? ([] as BridgeFdbJson[])
+      : ip.json<BridgeFdbJson>('bridge', ['fdb', 'show', 'dev', deviceName], signal),
   ])
   const r = parseRoutes(routes, deviceName, protocol)
   return { fdb: parseFdb(fdb), arp: parseArp(neigh), routes: r.owned, foreignRoutes: r.foreign }

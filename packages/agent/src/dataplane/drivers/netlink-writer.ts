@@ -47,6 +47,8 @@ export interface NetlinkWriterHooks {
 /** Applies ops through an rtnetlink socket. */
 export class NetlinkWriter {
   #sock: RtNetlinkSocket | undefined
+  /** The socket {@link warm} last ran on. */
+  #warmed: RtNetlinkSocket | undefined
   readonly #pending = new Set<(err: Error) => void>()
   #recreations = 0
 
@@ -110,6 +112,24 @@ export class NetlinkWriter {
         code: 'ENOBUFS',
       })
     )
+  }
+
+  /**
+   * Makes sure a socket is open and warmed up: the first request on a fresh socket (and the first
+   * run of the addon's request path) costs several ms, which would otherwise land on the first
+   * small change after a bulk program. Warming is one non-dump read (RTM_GETLINK for `ifindex`:
+   * a single reply, no multipart, no kernel change), once per socket. Failures are only logged:
+   * the next real request reports any real problem.
+   */
+  async warm(ifindex: number): Promise<void> {
+    const sock = this.#socket()
+    if (this.#warmed === sock) return
+    this.#warmed = sock
+    try {
+      await sock.getLink({ index: ifindex }, {}, { timeout: this.cfg.netlinkTimeoutMs })
+    } catch (err) {
+      this.log.debug({ err }, 'netlink warm-up request failed')
+    }
   }
 
   /** Closes the socket (pending requests fail). */
