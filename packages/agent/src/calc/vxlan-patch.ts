@@ -39,6 +39,16 @@ interface CandidateIndex {
   readonly perDst: Map<string, number>
 }
 const indexes = new WeakMap<RouteCandidates, CandidateIndex>()
+
+/**
+ * Builds (once per candidates object) the index {@link patchRemoteNodes} needs, O(candidates).
+ * Call it right after a full computation so the first fast-path change does not pay for it
+ * (≈10 ms at 10k blocks, measured as the incremental p99 otherwise).
+ */
+export function indexCandidates(c: RouteCandidates): void {
+  indexOf(c)
+}
+
 function indexOf(c: RouteCandidates): CandidateIndex {
   let ix = indexes.get(c)
   if (ix === undefined) {

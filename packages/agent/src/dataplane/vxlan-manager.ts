@@ -15,7 +15,7 @@ import { computeVxlanState } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
 import { prepareBlock, type RouteCandidates } from '../calc/route-calc.js'
 import { computeVtep } from '../calc/vtep-calc.js'
-import { patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
+import { indexCandidates, patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
 import type { Manager } from './manager.js'
 import type { VxlanDriver } from './drivers/vxlan-driver.js'
 
@@ -229,6 +229,8 @@ export class VxlanManager implements Manager {
       }
     )
     this.#candidates = state.candidates
+    // Index for the fast path now, as part of the full cycle, not in the first small change.
+    indexCandidates(state.candidates)
     if (state.problems.length > 0 && this.log.isLevelEnabled('debug')) {
       this.log.debug(
         { problems: state.problems.slice(0, 20), count: state.problems.length },

@@ -115,20 +115,30 @@ export class NetlinkWriter {
   }
 
   /**
-   * Makes sure a socket is open and warmed up: the first request on a fresh socket (and the first
-   * run of the addon's request path) costs several ms, which would otherwise land on the first
-   * small change after a bulk program. Warming is one non-dump read (RTM_GETLINK for `ifindex`:
-   * a single reply, no multipart, no kernel change), once per socket. Failures are only logged:
-   * the next real request reports any real problem.
+   * Makes sure a socket is open and warmed up: the first request on a fresh socket, and the first
+   * run of the addon's encoders for each message kind, cost several ms, which would otherwise
+   * land on the first small change after a bulk program. Warming is three non-dump reads, once per
+   * socket: RTM_GETLINK for `ifindex`, RTM_GETNEIGH for 0.0.0.0 on it and RTM_GETROUTE for
+   * 0.0.0.0 (single replies or ENOENT; no multipart, no kernel change). Failures are expected
+   * (ENOENT) or harmless and only logged at debug: the next real request reports real problems.
    */
   async warm(ifindex: number): Promise<void> {
     const sock = this.#socket()
     if (this.#warmed === sock) return
     this.#warmed = sock
-    try {
-      await sock.getLink({ index: ifindex }, {}, { timeout: this.cfg.netlinkTimeoutMs })
-    } catch (err) {
-      this.log.debug({ err }, 'netlink warm-up request failed')
+    const o = { timeout: this.cfg.netlinkTimeoutMs }
+    const any = ip4('0.0.0.0')
+    const reads: [string, () => Promise<unknown>][] = [
+      ['link', () => sock.getLink({ index: ifindex }, {}, o)],
+      ['neigh', () => sock.getNeighbor({ family: AF_INET, ifindex }, { dst: any }, o)],
+      ['route', () => sock.getRoute({ family: AF_INET }, { dst: any }, o)],
+    ]
+    for (const [what, read] of reads) {
+      try {
+        await read()
+      } catch (err) {
+        this.log.debug({ err, what }, 'netlink warm-up read failed')
+      }
     }
   }
 
