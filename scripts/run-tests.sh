@@ -11,5 +11,5 @@ if [ ${#files[@]} -eq 0 ]; then
   echo "no test files found under: ${roots[*]}" >&2
   exit 1
 fi
-exec node --conditions=source --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-4}" \
+exec node --conditions=source --import tsx --test --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-4}" \
   --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}"

@@ -227,28 +227,44 @@ export class NetnsMonitor {
     private readonly child: ChildProcess
   ) {}
 
-  /** Starts the monitor and waits until it provably receives events (a marker). */
-  static async start(ns: string): Promise<NetnsMonitor> {
+  /**
+   * Starts the monitor and waits until it provably receives events. `ip monitor` subscribes a
+   * moment after it is spawned, so a marker added before that is never seen: markers are retried
+   * until one shows up. On failure the monitor process is killed before rethrowing.
+   */
+  static async start(ns: string, attempts = 20): Promise<NetnsMonitor> {
     const child = spawn('ip', ['-n', ns, 'monitor', 'link', 'address', 'route', 'neigh'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     })
     const m = new NetnsMonitor(ns, child)
     createInterface({ input: child.stdout }).on('line', (l) => m.lines.push(l))
-    await m.mark()
-    return m
+    for (let i = 1; ; i++) {
+      try {
+        await m.mark(1000)
+        return m
+      } catch (err) {
+        if (i >= attempts || child.exitCode !== null) {
+          m.stop()
+          throw err
+        }
+      }
+    }
   }
 
   /** Adds and waits for a marker event (an address on lo); returns the line count before it. */
-  async mark(): Promise<number> {
+  async mark(timeoutMs = 20_000): Promise<number> {
     const before = this.lines.length
     const n = ++this.#markers
     const addr = `198.18.255.${n}/32`
     await sh('ip', '-n', this.ns, 'addr', 'add', addr, 'dev', 'lo')
-    await waitFor(() => this.lines.slice(before).some((l) => l.includes(`198.18.255.${n}/32`)), {
-      timeoutMs: 20_000,
-      what: 'monitor marker',
-    })
-    await sh('ip', '-n', this.ns, 'addr', 'del', addr, 'dev', 'lo')
+    try {
+      await waitFor(() => this.lines.slice(before).some((l) => l.includes(`198.18.255.${n}/32`)), {
+        timeoutMs,
+        what: 'monitor marker',
+      })
+    } finally {
+      await sh('ip', '-n', this.ns, 'addr', 'del', addr, 'dev', 'lo')
+    }
     const idx = this.lines.findIndex((l, i) => i >= before && l.includes(`198.18.255.${n}/32`))
     return idx
   }
