@@ -195,25 +195,7 @@ function fromSecret(secret: Secret | undefined, ref: SecretRef): RemoteConfigRes
     }
     return { ok: true, config: { type, kubeconfig: { kind: 'inline', contents: kubeconfig } } }
   }
-  const rawEps = str(data, 'etcdEndpoints', where)
-  if (rawEps === undefined) {
-    return { ok: false, reason: `${where}etcdEndpoints is missing (datastoreType etcdv3)` }
-  }
-  const tls: EtcdTls = {
-    ...optional('ca', str(data, 'etcdCACert', where)),
-    ...optional('cert', str(data, 'etcdCert', where)),
-    ...optional('key', str(data, 'etcdKey', where)),
-  }
-  return {
-    ok: true,
-    config: {
-      type,
-      endpoints: etcdEndpointsOf(rawEps, where),
-      ...optional('username', str(data, 'etcdUsername', where)),
-      ...optional('password', str(data, 'etcdPassword', where)),
-      ...(Object.keys(tls).length > 0 && { tls }),
-    },
-  }
+  return { ok: true, config: etcdConfigOf(data, where) }
 }
 
 function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
@@ -264,14 +246,6 @@ function fromSpec(spec: Fields): RemoteConfigResult {
       config: { type, kubeconfig, ...(Object.keys(overrides).length > 0 && { overrides }) },
     }
   }
-  const rawEps = str(spec, 'etcdEndpoints', where)
-  if (rawEps === undefined)
-    throw new Problem(`${where}etcdEndpoints is missing (datastoreType etcdv3)`)
-  const tls: EtcdTls = {
-    ...optional('ca', str(spec, 'etcdCACert', where)),
-    ...optional('cert', str(spec, 'etcdCert', where)),
-    ...optional('key', str(spec, 'etcdKey', where)),
-  }
   const files: EtcdTlsFiles = {
     ...optional('ca', str(spec, 'etcdCACertFile', where)),
     ...optional('cert', str(spec, 'etcdCertFile', where)),
@@ -279,14 +253,34 @@ function fromSpec(spec: Fields): RemoteConfigResult {
   }
   return {
     ok: true,
-    config: {
-      type,
-      endpoints: etcdEndpointsOf(rawEps, where),
-      ...optional('username', str(spec, 'etcdUsername', where)),
-      ...optional('password', str(spec, 'etcdPassword', where)),
-      ...(Object.keys(tls).length > 0 && { tls }),
-    },
+    config: etcdConfigOf(spec, where),
     ...(Object.keys(files).length > 0 && { etcdTlsFiles: files }),
+  }
+}
+
+/**
+ * The etcdv3 settings a Secret and RCC fields spell the same way: `etcdEndpoints`, inline TLS
+ * contents (`etcdCACert`, `etcdCert`, `etcdKey`), `etcdUsername`, `etcdPassword`.
+ */
+function etcdConfigOf(
+  rec: Readonly<Record<string, unknown>>,
+  where: string
+): Extract<DatastoreConfig, { type: 'etcdv3' }> {
+  const rawEps = str(rec, 'etcdEndpoints', where)
+  if (rawEps === undefined) {
+    throw new Problem(`${where}etcdEndpoints is missing (datastoreType etcdv3)`)
+  }
+  const tls: EtcdTls = {
+    ...optional('ca', str(rec, 'etcdCACert', where)),
+    ...optional('cert', str(rec, 'etcdCert', where)),
+    ...optional('key', str(rec, 'etcdKey', where)),
+  }
+  return {
+    type: 'etcdv3',
+    endpoints: etcdEndpointsOf(rawEps, where),
+    ...optional('username', str(rec, 'etcdUsername', where)),
+    ...optional('password', str(rec, 'etcdPassword', where)),
+    ...(Object.keys(tls).length > 0 && { tls }),
   }
 }
 
