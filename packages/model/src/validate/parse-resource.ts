@@ -5,7 +5,7 @@
  * ValidationError; never throws on bad input.
  */
 import type { ValidationError } from '../errors.js'
-import type { Resource } from '../resources.js'
+import type { Resource, ResourceKind } from '../resources.js'
 import {
   globalPolicySpec,
   hostEndpointSpec,
@@ -27,18 +27,11 @@ export const CALICO_API_VERSION = 'projectcalico.org/v3'
 /** `apiVersion` of Calico's CRDs in a Kubernetes datastore. */
 export const CALICO_CRD_API_VERSION = 'crd.projectcalico.org/v1'
 
-/** Calico kinds accepted by {@link parseResource}. */
-export type CalicoKind =
-  | 'WorkloadEndpoint'
-  | 'HostEndpoint'
-  | 'Profile'
-  | 'Node'
-  | 'IPPool'
-  | 'IPAMBlock'
-  | 'NetworkPolicy'
-  | 'GlobalNetworkPolicy'
-  | 'Tier'
-  | 'RemoteClusterConfiguration'
+/** Calico kinds accepted by {@link parseResource}: every stored kind except the Kubernetes ones. */
+export type CalicoKind = Exclude<
+  ResourceKind,
+  'RemoteClusterStatus' | 'Service' | 'Endpoints' | 'Secret'
+>
 
 /** Every Calico kind {@link parseResource} accepts. */
 export const CALICO_KINDS: readonly CalicoKind[] = [
