@@ -36,6 +36,7 @@ import {
   encodeCachedKv,
 } from '@cattail/cache'
 import { DeltasInflateMemo, LeanClient, TestClient } from '@cattail/cache/testing'
+import { isQuick, numberArg } from './args.js'
 
 interface Options {
   readonly quick: boolean
@@ -48,14 +49,8 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const quick = argv.includes('--quick')
-  const num = (name: string, dflt: number): number => {
-    const i = argv.indexOf(`--${name}`)
-    if (i < 0) return dflt
-    const v = Number(argv[i + 1])
-    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`)
-    return v
-  }
+  const quick = isQuick(argv)
+  const num = (name: string, dflt: number): number => numberArg(argv, name, dflt)
   return {
     quick,
     endpoints: num('endpoints', quick ? 5_000 : 100_000),

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 name="${1:-}"
 if [ -z "$name" ] || [ ! -f "scripts/bench/$name.ts" ]; then
   echo "usage: npm run bench -- <name> [--quick]" >&2
-  echo "benchmarks: $(ls scripts/bench/*.ts 2>/dev/null | grep -v '\.test\.ts$' | xargs -n1 basename 2>/dev/null | sed 's/\.ts$//' | tr '\n' ' ')" >&2
+  echo "benchmarks: $(grep -l "bench: '" scripts/bench/*.ts 2>/dev/null | grep -v '\.test\.ts$' | xargs -n1 basename | sed 's/\.ts$//' | tr '\n' ' ')" >&2
   exit 2
 fi
 shift

@@ -19,6 +19,7 @@
  */
 import { LabelIndex, parseSelector, type Selector } from '@cattail/selector'
 import { createPrng, type Prng } from '@cattail/selector/testing'
+import { isQuick, numberArg } from './args.js'
 
 interface Options {
   readonly quick: boolean
@@ -29,14 +30,8 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const quick = argv.includes('--quick')
-  const num = (name: string, dflt: number): number => {
-    const i = argv.indexOf(`--${name}`)
-    if (i < 0) return dflt
-    const v = Number(argv[i + 1])
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`)
-    return v
-  }
+  const quick = isQuick(argv)
+  const num = (name: string, dflt: number): number => numberArg(argv, name, dflt, true)
   return {
     quick,
     selectors: num('selectors', quick ? 1_000 : 10_000),
