@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck source=env.sh
+source scripts/env.sh
 exec node packages/cli/dist/main.js demo "$@"

@@ -4,6 +4,8 @@
 # Usage: scripts/run-tests.sh [path-filter...]   e.g. scripts/run-tests.sh packages/selector
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=env.sh
+source scripts/env.sh
 roots=("$@")
 [ ${#roots[@]} -eq 0 ] && roots=(packages e2e scripts)
 mapfile -t files < <(find "${roots[@]}" -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null | sort)
@@ -11,5 +13,6 @@ if [ ${#files[@]} -eq 0 ]; then
   echo "no test files found under: ${roots[*]}" >&2
   exit 1
 fi
+echo "node $(node --version) ($(command -v node))"
 exec node --conditions=source --import tsx --test --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-4}" \
   --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}"

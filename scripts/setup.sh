@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what cattail needs on a fresh Debian machine (run as root): Debian packages for the
-# real components the tests use, then the npm workspace, then a build. Idempotent and quiet when
-# everything is already there.
+# real components the tests use, the project's Node.js LTS (scripts/install-node.sh, into .node/
+# unless the machine's own node is on that line), then the npm workspace under that Node (native
+# addons built against its headers), the patched netlink addon, then a build. Idempotent and quiet
+# when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,9 +23,20 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+bash scripts/install-node.sh
+# shellcheck source=env.sh
+source scripts/env.sh
+cattail_node_ok node || {
+  echo "setup: node $(node --version) is first on PATH, expected Node $CATTAIL_NODE_MAJOR" >&2
+  exit 1
+}
+# npm ci again when the lock changed or node_modules was installed under another Node (native ABI)
+stamp=node_modules/.cattail-node-version
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+  [ "$(cat "$stamp" 2>/dev/null)" != "$(node --version)" ]; then
+  echo "setup: npm ci (node $(node --version), npm $(npm --version))"
+  npm_config_nodedir="${CATTAIL_NODEDIR:-}" npm ci --no-audit --no-fund --loglevel=error
+  node --version >"$stamp"
 fi
 bash scripts/patch-netlink.sh
 echo "setup: build (tsc -b)"

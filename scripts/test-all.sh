@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck source=env.sh
+source scripts/env.sh
 echo "lint: eslint + prettier"
 npm run --silent lint
 bash scripts/run-tests.sh

@@ -3,6 +3,8 @@
 # Each benchmark is scripts/bench/<name>.ts; it prints a table and ends with one JSON line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=../env.sh
+source scripts/env.sh
 name="${1:-}"
 if [ -z "$name" ] || [ ! -f "scripts/bench/$name.ts" ]; then
   echo "usage: npm run bench -- <name> [--quick]" >&2

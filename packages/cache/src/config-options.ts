@@ -78,6 +78,13 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: D.remotes.secretsNamespace,
   },
   {
+    key: 'allowRemoteKubeconfigExec',
+    flag: '--allow-remote-kubeconfig-exec <bool>',
+    kind: 'bool',
+    help: 'let remote kubeconfigs (RCC inline field or Secret) run exec credential plugins in the cache; path fields stay rejected',
+    default: String(D.remotes.allowKubeconfigExec),
+  },
+  {
     key: 'remoteInSyncTimeoutMs',
     flag: '--remote-in-sync-timeout-ms <ms>',
     kind: 'int',

@@ -59,6 +59,11 @@ export interface RemoteClustersConfig {
   readonly secretsNamespace: string
   /** Longest wait for start-up remotes before reporting in-sync, ms. @default 10000 */
   readonly inSyncTimeoutMs: number
+  /**
+   * Admit exec plugins in remote kubeconfigs (RCC inline field or Secret). Off by default: a
+   * remote's kubeconfig may not run a command in the cache. @default false
+   */
+  readonly allowKubeconfigExec: boolean
 }
 
 /** Defaults for {@link CacheConfig}. */
@@ -70,5 +75,10 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = Object.freeze({
   health: { enabled: true, host: '0.0.0.0', port: 9098 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9093 },
   healthIntervalMs: 10_000,
-  remotes: { enabled: true, secretsNamespace: 'calico-system', inSyncTimeoutMs: 10_000 },
+  remotes: {
+    enabled: true,
+    secretsNamespace: 'calico-system',
+    inSyncTimeoutMs: 10_000,
+    allowKubeconfigExec: false,
+  },
 })

@@ -65,7 +65,7 @@ export function parseConfig(raw: RawOptions): CacheConfig {
   const list = (k: string): string[] => values.list(k)
   const bool = (k: string): boolean => values.bool(k)
 
-  let datastore: CacheDatastoreConfig = DEFAULT_CACHE_CONFIG.datastore
+  let datastore: CacheDatastoreConfig
   const dsType = str('datastoreType') ?? 'kubernetes'
   switch (dsType) {
     case 'etcdv3': {
@@ -192,6 +192,7 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       enabled: bool('remoteClusters'),
       secretsNamespace: str('secretsNamespace') ?? D.remotes.secretsNamespace,
       inSyncTimeoutMs: int('remoteInSyncTimeoutMs'),
+      allowKubeconfigExec: bool('allowRemoteKubeconfigExec'),
     },
   }
   return deepFreeze(cfg)

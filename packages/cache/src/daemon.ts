@@ -114,6 +114,7 @@ export const defaultSyncerFactory: SyncerFactory = async (cfg, callbacks, log) =
       log: syncerLog,
       secretsNamespace: cfg.remotes.secretsNamespace,
       remoteInSyncTimeoutMs: cfg.remotes.inSyncTimeoutMs,
+      allowRemoteKubeconfigExec: cfg.remotes.allowKubeconfigExec,
     },
     callbacks
   )

@@ -11,6 +11,7 @@
  */
 import type { Logger, MeshError, Startable } from '@cattail/common'
 import type { KVUpdate, ResourceKind, SyncStatus } from '@cattail/model'
+import type { KubeconfigOverrides, KubeconfigSource } from '@cattail/kubeconfig'
 
 /** What a syncer tells its consumer. Callbacks must not throw; they run on the driver's loop. */
 export interface SyncerCallbacks {
@@ -35,11 +36,8 @@ export interface EtcdTls {
   readonly key?: string
 }
 
-/** How to reach a Kubernetes API server. Exactly one source of a kubeconfig. */
-export type KubeconfigSource =
-  | { readonly kind: 'path'; readonly path: string }
-  | { readonly kind: 'inline'; readonly contents: string }
-  | { readonly kind: 'in-cluster' }
+/** How to reach a Kubernetes API server (defined by the shared kubeconfig loader). */
+export type { KubeconfigSource }
 
 /** Connection settings for one datastore. */
 export type DatastoreConfig =
@@ -47,14 +45,7 @@ export type DatastoreConfig =
       readonly type: 'kubernetes'
       readonly kubeconfig: KubeconfigSource
       /** Overrides of single kubeconfig values (RCC `k8sAPIEndpoint` …). */
-      readonly overrides?: {
-        readonly server?: string
-        readonly caFile?: string
-        readonly certFile?: string
-        readonly keyFile?: string
-        readonly token?: string
-        readonly insecureSkipTLSVerify?: boolean
-      }
+      readonly overrides?: KubeconfigOverrides
     }
   | {
       readonly type: 'etcdv3'

@@ -14,17 +14,17 @@
  * Why not a watch (informer): the list is needed only when the agent (re)connects, which is rare;
  * one list per round costs less than a watch held open by every node against the API server.
  */
-import { readFileSync } from 'node:fs'
 import {
   ApiException,
   DiscoveryV1Api,
-  KubeConfig,
+  type KubeConfig,
   Observable,
   type ConfigurationOptions,
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node'
 import { ConfigError, MeshError, errorMessage, type Logger } from '@cattail/common'
+import { KubeconfigError, loadKubeConfig } from '@cattail/kubeconfig'
 import { cacheAddressesFromSlices } from './cache-endpoints.js'
 
 /** Where the caches are and how to reach them. */
@@ -60,49 +60,23 @@ export class CacheDiscoveryError extends MeshError {
 }
 
 /**
- * Loads the kubeconfig at `path` (undefined = the in-cluster service account) and checks that
- * it names a usable server. Throws a ConfigError naming `--kubeconfig`.
+ * Loads the kubeconfig at `path` (undefined = the in-cluster service account) through the shared
+ * loader (@cattail/kubeconfig) and checks that it names a usable server. Throws a ConfigError
+ * naming `--kubeconfig`.
  */
 export function loadDiscoveryKubeConfig(
   path: string | undefined,
   env: NodeJS.ProcessEnv = process.env
 ): KubeConfig {
   const what = path === undefined ? 'in-cluster config' : `--kubeconfig ${path}`
-  const kc = new KubeConfig()
   try {
-    if (path !== undefined) kc.loadFromFile(path)
-    else if (env['KUBERNETES_SERVICE_HOST'] === undefined)
-      throw new Error('KUBERNETES_SERVICE_HOST is not set (outside a cluster, pass --kubeconfig)')
-    else kc.loadFromCluster()
+    return loadKubeConfig(path === undefined ? { kind: 'in-cluster' } : { kind: 'path', path }, {
+      env,
+    })
   } catch (err) {
-    throw new ConfigError([`${what}: cannot load: ${errorMessage(err)}`])
+    const problem = err instanceof KubeconfigError ? err.problem : errorMessage(err)
+    throw new ConfigError([`${what}: ${problem}`])
   }
-  const cluster = kc.getCurrentCluster()
-  if (cluster === null) throw new ConfigError([`${what}: no current context with a cluster`])
-  let url: URL | undefined
-  try {
-    url = new URL(cluster.server)
-  } catch {
-    throw new ConfigError([`${what}: server ${JSON.stringify(cluster.server)} is not a URL`])
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new ConfigError([`${what}: server must be http(s), got ${url.protocol}`])
-  if (url.protocol === 'http:' && cluster.skipTLSVerify !== true)
-    throw new ConfigError([`${what}: a plain http server needs insecure-skip-tls-verify: true`])
-  const user = kc.getCurrentUser()
-  for (const [field, file] of [
-    ['certificate-authority', cluster.caFile],
-    ['client-certificate', user?.certFile],
-    ['client-key', user?.keyFile],
-  ] as const) {
-    if (file === undefined || file === '') continue
-    try {
-      readFileSync(file)
-    } catch (err) {
-      throw new ConfigError([`${what}: ${field} ${file} is not readable: ${errorMessage(err)}`])
-    }
-  }
-  return kc
 }
 
 /** Lists the cache Service's ready endpoints, ordered for this node. */
@@ -169,7 +143,7 @@ export class CacheDiscovery {
   }
 }
 
-/** Request options that attach `signal` to the request (client-node 1.4 middleware). */
+/** Request options that attach `signal` to the request (client-node 2.x middleware). */
 function withSignal(signal: AbortSignal): ConfigurationOptions {
   return {
     middleware: [

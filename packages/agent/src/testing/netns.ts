@@ -23,7 +23,7 @@ export async function sh(cmd: string, ...args: string[]): Promise<string> {
     return stdout
   } catch (err) {
     const e = err as { stderr?: string; message: string }
-    throw new Error(`${cmd} ${args.join(' ')}: ${e.stderr ?? e.message}`)
+    throw new Error(`${cmd} ${args.join(' ')}: ${e.stderr ?? e.message}`, { cause: err })
   }
 }
 

@@ -45,7 +45,9 @@ export async function run(cmd: string, ...args: string[]): Promise<string> {
     return stdout
   } catch (err) {
     const e = err as { stderr?: string; message: string }
-    throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`)
+    throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`, {
+      cause: err,
+    })
   }
 }
 

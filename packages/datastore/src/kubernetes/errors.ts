@@ -2,21 +2,10 @@
  * Errors of the kubernetes driver. Connection and object errors use the shared datastore errors
  * (`DatastoreConnectionError`, `BadObjectError`); these two are specific to this driver.
  */
-import { ConfigError, MeshError } from '@cattail/common'
+import { MeshError } from '@cattail/common'
 
-/**
- * The kubeconfig could not be loaded or is unusable (bad YAML, no current context or cluster,
- * missing server, unreadable CA/cert/key file, missing in-cluster environment). A configuration
- * problem, so it carries `ERR_CONFIG` (remote clusters report it as ConfigIncomplete); match on
- * `instanceof KubeconfigError` within the process.
- */
-export class KubeconfigError extends ConfigError {
-  /** @param problem - what is wrong, e.g. `no current context` */
-  constructor(problem: string, cause?: unknown) {
-    super([`kubeconfig: ${problem}`])
-    if (cause !== undefined) this.cause = cause
-  }
-}
+/** The kubeconfig could not be loaded or is unusable (defined by the shared kubeconfig loader). */
+export { KubeconfigError } from '@cattail/kubeconfig'
 
 /** An API request got a non-200 answer. `statusCode` is the HTTP status (410 = Expired). */
 export class KubeApiError extends MeshError {

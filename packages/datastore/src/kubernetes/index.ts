@@ -4,5 +4,5 @@
  */
 export { KubeSyncer, collectionPath } from './kube-syncer.js'
 export { DEFAULT_REFLECTOR_CONFIG, type ReflectorConfig } from './reflector.js'
-export { loadKubeConfig } from './kubeconfig.js'
+export { loadKubeConfig } from '@cattail/kubeconfig'
 export { KubeconfigError, KubeApiError } from './errors.js'

@@ -35,7 +35,7 @@ import { EmittedState } from '../dedupe.js'
 import { BadObjectError, DatastoreConnectionError } from '../errors.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { KubeApi } from './kube-api.js'
-import { loadKubeConfig } from './kubeconfig.js'
+import { loadKubeConfig } from '@cattail/kubeconfig'
 import {
   type ChangeType,
   DEFAULT_REFLECTOR_CONFIG,
@@ -108,7 +108,12 @@ export class KubeSyncer implements Syncer {
     if (this.#abort !== undefined) return Promise.reject(new AlreadyStartedError('kube-syncer'))
     let api: KubeApi
     try {
-      api = new KubeApi(loadKubeConfig(this.cfg), this.tuning.requestTimeoutMs)
+      api = new KubeApi(
+        loadKubeConfig(this.cfg.kubeconfig, {
+          ...(this.cfg.overrides !== undefined && { overrides: this.cfg.overrides }),
+        }),
+        this.tuning.requestTimeoutMs
+      )
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }

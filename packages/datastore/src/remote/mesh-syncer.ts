@@ -70,6 +70,11 @@ export interface MeshSyncerOptions extends SyncerOptions {
   /** Longest wait, after local in-sync, for start-up remotes before reporting in-sync. @default 10000 */
   readonly remoteInSyncTimeoutMs?: number
   /**
+   * Admit exec plugins in remote kubeconfigs (RCC inline field or Secret); everything else that
+   * runs a command or reads a local file stays rejected (ConfigIncomplete). @default false
+   */
+  readonly allowRemoteKubeconfigExec?: boolean
+  /**
    * A remote whose datastore has not answered at all this long after its syncer started is
    * reported `ConnectionFailed` (the driver keeps trying). @default 10000
    */
@@ -333,7 +338,9 @@ export class MeshSyncer implements Syncer {
       }
     }
     const secret = ref === undefined ? undefined : this.#secrets.get(`${ref.namespace}/${ref.name}`)
-    const res = remoteDatastoreConfig(rcc, secret, this.#secretsNs)
+    const res = remoteDatastoreConfig(rcc, secret, this.#secretsNs, {
+      allowKubeconfigExec: this.opts.allowRemoteKubeconfigExec === true,
+    })
     if (!res.ok) return { valid: false, reason: res.reason }
     const kinds = remoteKinds(overlayRoutingModeOf(rcc), this.opts.kinds)
     return {

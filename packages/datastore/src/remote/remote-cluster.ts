@@ -38,7 +38,7 @@ import {
 import type { KVUpdate, ResourceKind, SyncStatus } from '@cattail/model'
 import { EmittedState } from '../dedupe.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
-import { checkKubeconfig } from './kubeconfig-check.js'
+import { checkKubeconfig } from '@cattail/kubeconfig'
 import type { EtcdTlsFiles } from './remote-config.js'
 import { renameRemoteUpdate } from './remote-rename.js'
 import { sameRemoteStatus, type RemoteStatus } from './remote-status.js'
@@ -373,7 +373,11 @@ async function resolveFiles(
   const cfg = desired.config
   if (cfg.type === 'kubernetes' && cfg.kubeconfig.kind === 'path') {
     const contents = await readOrExplain(cfg.kubeconfig.path, 'kubeconfig')
-    const problem = checkKubeconfig(contents, cfg.overrides?.server)
+    const server = cfg.overrides?.server
+    const problem = checkKubeconfig(
+      contents,
+      server === undefined ? {} : { serverOverride: server }
+    )
     if (problem !== undefined) throw new Error(`${cfg.kubeconfig.path}: ${problem}`)
   }
   const files = desired.etcdTlsFiles
@@ -391,7 +395,8 @@ async function readOrExplain(path: string, field: string): Promise<string> {
   } catch (err) {
     const code = (err as { code?: unknown }).code
     throw new Error(
-      `cannot read ${field} ${path}: ${typeof code === 'string' ? code : errorMessage(err)}`
+      `cannot read ${field} ${path}: ${typeof code === 'string' ? code : errorMessage(err)}`,
+      { cause: err }
     )
   }
 }

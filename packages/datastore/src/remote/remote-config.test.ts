@@ -80,7 +80,10 @@ void describe('remoteDatastoreConfig', () => {
       undefined,
       {
         ok: true,
-        config: { type: 'kubernetes', kubeconfig: { kind: 'inline', contents: KUBECONFIG } },
+        config: {
+          type: 'kubernetes',
+          kubeconfig: { kind: 'inline', contents: KUBECONFIG, untrusted: { allowExec: false } },
+        },
       },
     ],
     [
@@ -112,7 +115,10 @@ void describe('remoteDatastoreConfig', () => {
       secret({ kubeconfig: KUBECONFIG }),
       {
         ok: true,
-        config: { type: 'kubernetes', kubeconfig: { kind: 'inline', contents: KUBECONFIG } },
+        config: {
+          type: 'kubernetes',
+          kubeconfig: { kind: 'inline', contents: KUBECONFIG, untrusted: { allowExec: false } },
+        },
       },
     ],
   ]

@@ -19,7 +19,7 @@
  */
 import type { RemoteClusterConfiguration, Secret } from '@cattail/model'
 import type { DatastoreConfig, EtcdTls } from '../syncer.js'
-import { checkKubeconfig, isUrl } from './kubeconfig-check.js'
+import { checkKubeconfig, isUrl } from '@cattail/kubeconfig'
 
 export { checkKubeconfig }
 
@@ -174,7 +174,14 @@ function endpointOnlyKubeconfig(server: string): string {
   ].join('\n')
 }
 
-function fromSecret(secret: Secret | undefined, ref: SecretRef): RemoteConfigResult {
+/** How an untrusted kubeconfig is checked (see RemoteConfigOptions). */
+type Untrusted = { readonly allowExec: boolean }
+
+function fromSecret(
+  secret: Secret | undefined,
+  ref: SecretRef,
+  untrusted: Untrusted
+): RemoteConfigResult {
   if (secret === undefined) {
     return { ok: false, reason: `clusterAccessSecret ${ref.namespace}/${ref.name} not found` }
   }
@@ -189,11 +196,14 @@ function fromSecret(secret: Secret | undefined, ref: SecretRef): RemoteConfigRes
     if (kubeconfig === undefined) {
       return { ok: false, reason: `${where}kubeconfig is missing (datastoreType kubernetes)` }
     }
-    const problem = checkKubeconfig(kubeconfig)
+    const problem = checkKubeconfig(kubeconfig, { untrusted: true, ...untrusted })
     if (problem !== undefined) {
       return { ok: false, reason: `Secret ${ref.namespace}/${ref.name}: ${problem}` }
     }
-    return { ok: true, config: { type, kubeconfig: { kind: 'inline', contents: kubeconfig } } }
+    return {
+      ok: true,
+      config: { type, kubeconfig: { kind: 'inline', contents: kubeconfig, untrusted } },
+    }
   }
   return { ok: true, config: etcdConfigOf(data, where) }
 }
@@ -202,7 +212,7 @@ function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V }
   return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V }
 }
 
-function fromSpec(spec: Fields): RemoteConfigResult {
+function fromSpec(spec: Fields, untrusted: Untrusted): RemoteConfigResult {
   const where = 'spec.'
   const kubeHint = KUBE_FIELDS.some((f) => isSet(spec[f]))
   const type = datastoreTypeOf(str(spec, 'datastoreType', where), kubeHint, where)
@@ -221,7 +231,11 @@ function fromSpec(spec: Fields): RemoteConfigResult {
       throw new Problem(`${where}k8sAPIEndpoint "${server}" is not an http(s) URL`)
     }
     if (inline !== undefined) {
-      const problem = checkKubeconfig(inline, server)
+      const problem = checkKubeconfig(inline, {
+        untrusted: true,
+        ...untrusted,
+        ...(server !== undefined && { serverOverride: server }),
+      })
       if (problem !== undefined) throw new Problem(`${where}kubeconfigInline: ${problem}`)
     }
     if (path === undefined && inline === undefined && server === undefined) {
@@ -240,7 +254,9 @@ function fromSpec(spec: Fields): RemoteConfigResult {
     const kubeconfig =
       path !== undefined
         ? ({ kind: 'path', path } as const)
-        : ({ kind: 'inline', contents: inline ?? endpointOnlyKubeconfig(server ?? '') } as const)
+        : inline !== undefined
+          ? ({ kind: 'inline', contents: inline, untrusted } as const)
+          : ({ kind: 'inline', contents: endpointOnlyKubeconfig(server ?? '') } as const)
     return {
       ok: true,
       config: { type, kubeconfig, ...(Object.keys(overrides).length > 0 && { overrides }) },
@@ -284,16 +300,30 @@ function etcdConfigOf(
   }
 }
 
+/** Options of {@link remoteDatastoreConfig}. */
+export interface RemoteConfigOptions {
+  /**
+   * Admit `users[].user.exec` plugins in a remote's kubeconfig (RCC inline field or Secret): the
+   * cache's `--allow-remote-kubeconfig-exec`. auth-provider and path fields stay rejected.
+   * @default false
+   */
+  readonly allowKubeconfigExec?: boolean
+}
+
 /**
  * Connection settings for the remote named by `rcc`, from its own fields or from `secret` (the
  * Secret its `clusterAccessSecret` names, or undefined when that Secret is absent).
- * `defaultSecretNamespace` is used when the reference gives no namespace. Never throws.
+ * `defaultSecretNamespace` is used when the reference gives no namespace. A kubeconfig from the
+ * RCC's inline field or its Secret is untrusted: it may not run a command or name a local file
+ * (see @cattail/kubeconfig's checkKubeconfig). Never throws.
  */
 export function remoteDatastoreConfig(
   rcc: RemoteClusterConfiguration,
   secret: Secret | undefined,
-  defaultSecretNamespace = 'calico-system'
+  defaultSecretNamespace = 'calico-system',
+  opts: RemoteConfigOptions = {}
 ): RemoteConfigResult {
+  const untrusted = { allowExec: opts.allowKubeconfigExec === true }
   try {
     const spec: unknown = (rcc as { spec?: unknown }).spec
     if (!isRecord(spec)) return { ok: false, reason: 'spec is missing or not an object' }
@@ -318,9 +348,9 @@ export function remoteDatastoreConfig(
           reason: `spec.clusterAccessSecret is set, so these fields must be empty: ${list}`,
         }
       }
-      return fromSecret(secret, ref)
+      return fromSecret(secret, ref, untrusted)
     }
-    return fromSpec(spec)
+    return fromSpec(spec, untrusted)
   } catch (err) {
     if (err instanceof Problem) return { ok: false, reason: err.reason }
     throw err
