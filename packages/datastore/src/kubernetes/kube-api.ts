@@ -5,6 +5,11 @@
  * (`applyToHTTPSOptions`: CA, client certificate, bearer token, skip-verify), so every resource,
  * core or custom, is one code path and the objects stay raw JSON for `fromKubernetes` (the typed
  * CoreV1Api would turn them into classes with Date fields). Watches use client-node's `Watch`.
+ *
+ * client-node 2.x's `Watch` aborts a stream after 30 s without data (its private
+ * `requestTimeoutMs`). A real API server sends bookmarks about once a minute, so quiet watches
+ * would be cut (as errors) every 30 s; the reflector has its own inactivity timer, so the Watch's
+ * is set beyond it (`watchIdleTimeoutMs`) and the reflector decides.
  */
 import { request as httpRequest } from 'node:http'
 import { type RequestOptions, request as httpsRequest } from 'node:https'
@@ -14,11 +19,22 @@ import { KubeApiError } from './errors.js'
 /** Reads one JSON document, with a per-request timeout. */
 export class KubeApi {
   readonly #watch: Watch
+  /**
+   * @param kc - the loaded kubeconfig
+   * @param requestTimeoutMs - timeout of each GET
+   * @param watchIdleTimeoutMs - client-node's own watch connect/idle timeout (keep it above the
+   *   reflector's inactivity timeout)
+   */
   constructor(
     private readonly kc: KubeConfig,
-    private readonly requestTimeoutMs: number
+    private readonly requestTimeoutMs: number,
+    watchIdleTimeoutMs?: number
   ) {
     this.#watch = new Watch(kc)
+    if (watchIdleTimeoutMs !== undefined) {
+      const w = this.#watch as unknown as { requestTimeoutMs?: unknown }
+      if (typeof w.requestTimeoutMs === 'number') w.requestTimeoutMs = watchIdleTimeoutMs
+    }
   }
 
   /** client-node's watch helper for this kubeconfig. */

@@ -112,7 +112,8 @@ export class KubeSyncer implements Syncer {
         loadKubeConfig(this.cfg.kubeconfig, {
           ...(this.cfg.overrides !== undefined && { overrides: this.cfg.overrides }),
         }),
-        this.tuning.requestTimeoutMs
+        this.tuning.requestTimeoutMs,
+        this.tuning.inactivityTimeoutMs + this.tuning.requestTimeoutMs
       )
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))

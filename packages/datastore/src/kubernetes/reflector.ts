@@ -19,9 +19,10 @@
  * A stream that ends within `minWatchDurationMs` without delivering anything counts towards the
  * backoff, so a server that closes watches at once cannot make us spin.
  *
- * Why not client-node's informer (makeInformer): in 1.4.0 it sends no bookmarks or timeouts,
- * has no reconnect backoff, no inactivity timeout, and stops for good after a network error
- * (reference/deps.md §2.3).
+ * Why not client-node's informer (makeInformer): it sends no bookmarks or server timeouts, so
+ * in 2.x (which added a reconnect backoff and a 30 s inactivity abort) quiet watches reconnect
+ * every 30 s; 1.x had neither and stopped for good after a network error (reference/deps.md
+ * §2.3). Our own loop keeps those choices ours across client-node releases.
  */
 import type { Logger } from '@cattail/common'
 import { Backoff, type BackoffConfig, assertNever, errorMessage, sleep } from '@cattail/common'
