@@ -347,9 +347,14 @@ void describe('SyncClient against a protocol peer', () => {
     await c.start()
     await waitFor(() => c.connectionState === 'streaming')
     srv.broadcast(Buffer.from([FRAME_TYPE.ping, 0xc1]))
+    // the second accepted connection: until the first one's close completes the client still
+    // says 'streaming' about it, and stop() would then find it already closing (no GoAway)
     await waitFor(
       () =>
-        srv.clientGoAways.length === 1 && c.connectionState === 'streaming' && srv.streaming === 1
+        srv.clientGoAways.length === 1 &&
+        srv.connectionsAccepted === 2 &&
+        c.connectionState === 'streaming' &&
+        srv.streaming === 1
     )
     assert.equal(srv.clientGoAways[0]?.reason, 'protocol-error')
     await c.stop()
