@@ -68,6 +68,7 @@ export default tseslint.config(
       'packages/syncproto/src/messages/**/*.ts',
       'packages/agent/src/calc/**/*.ts',
       'packages/federation/src/calc/**/*.ts',
+      'packages/kubeconfig/src/check.ts',
     ],
     ignores: ['**/*.test.ts', '**/testing/**'],
     rules: {
