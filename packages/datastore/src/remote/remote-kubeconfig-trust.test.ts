@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
@@ -55,6 +56,16 @@ function withExec(kubeconfig: string, marker: string, token: string): string {
   return stringify(doc)
 }
 
+/** `kubeconfig` whose users read their token from the local file `path`. */
+function withTokenFile(kubeconfig: string, path: string): string {
+  const doc = parse(kubeconfig) as { users: { user: Record<string, unknown> }[] }
+  for (const u of doc.users) {
+    delete u.user['token']
+    u.user['token-file'] = path
+  }
+  return stringify(doc)
+}
+
 void describe('remote kubeconfigs cannot run commands or read files (test API servers)', () => {
   let remote: Awaited<ReturnType<typeof startKubeCluster>>
   before(async () => {
@@ -89,6 +100,18 @@ void describe('remote kubeconfigs cannot run commands or read files (test API se
       rcc('evil', { clusterAccessSecret: { name: 'evil-access' } })
     )
     local.put(resourceIdOf('RemoteClusterConfiguration'), rcc('inline', { kubeconfigInline: evil }))
+    // a local file holding a valid token: if the cache read it, this remote would connect
+    const tokenPath = join(dir.path, 'token')
+    await writeFile(tokenPath, remote.api.token)
+    const fileKc = withTokenFile(remote.api.kubeconfig(), tokenPath)
+    local.put(
+      'secrets',
+      toNative(secret('file-access', { datastoreType: 'kubernetes', kubeconfig: fileKc }))
+    )
+    local.put(
+      resourceIdOf('RemoteClusterConfiguration'),
+      rcc('tokenfile', { clusterAccessSecret: { name: 'file-access' } })
+    )
     local.put('secrets', toNative(secret('good-access', remote.secretData())))
     local.put(
       resourceIdOf('RemoteClusterConfiguration'),
@@ -120,7 +143,7 @@ void describe('remote kubeconfigs cannot run commands or read files (test API se
     }
   }
 
-  void it('an exec plugin in an RCC Secret or inline field: ConfigIncomplete naming exec, no command runs, a good remote beside it is unaffected', async () => {
+  void it('an exec plugin in an RCC Secret or inline field, a token-file in a Secret: ConfigIncomplete naming the field, no command runs, no file is read, a good remote beside it is unaffected', async () => {
     await run(false, async (rec, marker) => {
       for (const name of ['evil', 'inline']) {
         await waitFor(() => rec.remoteState(name) === 'ConfigIncomplete', { timeoutMs: 10_000 })
@@ -128,6 +151,11 @@ void describe('remote kubeconfigs cannot run commands or read files (test API se
         assert.deepEqual(rec.keysOf(name), [], name)
       }
       assert.equal(existsSync(marker), false, 'the exec plugin ran')
+      await waitFor(() => rec.remoteState('tokenfile') === 'ConfigIncomplete', {
+        timeoutMs: 10_000,
+      })
+      assert.match(rec.remoteError('tokenfile') ?? '', /user\.token-file is not allowed/)
+      assert.deepEqual(rec.keysOf('tokenfile'), [])
     })
   })
 
@@ -136,6 +164,7 @@ void describe('remote kubeconfigs cannot run commands or read files (test API se
       await waitFor(() => rec.remoteState('evil') === 'InSync', { timeoutMs: 10_000 })
       assert.deepEqual(rec.keysOf('evil'), expectedKeys('evil', false))
       assert.equal(existsSync(marker), true, 'the admitted exec plugin supplied the token')
+      assert.equal(rec.remoteState('tokenfile'), 'ConfigIncomplete', 'paths stay rejected')
     })
   })
 })
