@@ -35,7 +35,11 @@ stamp=node_modules/.cattail-node-version
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
   [ "$(cat "$stamp" 2>/dev/null)" != "$(node --version)" ]; then
   echo "setup: npm ci (node $(node --version), npm $(npm --version))"
-  npm_config_nodedir="${CATTAIL_NODEDIR:-}" npm ci --no-audit --no-fund --loglevel=error
+  # native builds during npm ci use the runtime's headers (not ~/.npmrc's or a download)
+  (
+    if [ -n "${CATTAIL_NODEDIR:-}" ]; then export npm_config_nodedir="$CATTAIL_NODEDIR"; fi
+    npm ci --no-audit --no-fund --loglevel=error
+  )
   node --version >"$stamp"
 fi
 bash scripts/patch-netlink.sh
