@@ -14,6 +14,9 @@ const cfg: AgentConfig = parseAgentConfig({
   healthPort: '0',
   metricsPort: '0',
   metricsHost: '127.0.0.1',
+  // Without a local VTEP the driver removes what it owns: make sure nothing on this host is ours.
+  vxlanDevice: `ctd${process.pid % 100_000}`,
+  routeProtocol: '253',
 })
 
 void describe('agent daemon (no kernel access)', () => {

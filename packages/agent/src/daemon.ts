@@ -56,7 +56,12 @@ export class AgentDaemon implements Startable {
     this.dataplane = createVxlanDataplane({
       nodeName: cfg.nodeName,
       vxlan: cfg.vxlan,
-      loop: { ...DEFAULT_DATAPLANE_LOOP_CONFIG, resyncIntervalMs: cfg.resyncIntervalMs },
+      loop: {
+        ...DEFAULT_DATAPLANE_LOOP_CONFIG,
+        resyncIntervalMs: cfg.resyncIntervalMs,
+        watchdogTimeoutMs: cfg.watchdogTimeoutMs,
+      },
+      commandTimeoutMs: cfg.commandTimeoutMs,
       log,
       hooks: {
         onApplied: (r, ms) => this.metrics.observeApply(r, ms, this.dataplane.driver.stats),
@@ -106,10 +111,10 @@ export class AgentDaemon implements Startable {
         'health',
         this.cfg.health,
         {
-          '/liveness': () =>
-            this.dataplane.loop.alive
-              ? health(true, 'live')
-              : health(false, 'dataplane loop crashed'),
+          '/liveness': () => {
+            const l = this.dataplane.loop.liveness()
+            return health(l.ok, l.detail)
+          },
           '/readiness': () => {
             const r = this.readiness()
             return health(r.ok, r.detail)

@@ -51,3 +51,14 @@ export class CommandError extends MeshError {
     )
   }
 }
+
+/** A child process ran past its deadline and was killed with SIGKILL. */
+export class CommandTimeoutError extends MeshError {
+  readonly code = 'ERR_COMMAND_TIMEOUT'
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number
+  ) {
+    super(`${command} did not finish within ${timeoutMs} ms; killed (SIGKILL)`)
+  }
+}
