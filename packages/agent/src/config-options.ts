@@ -114,6 +114,27 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: String(D.resyncIntervalMs),
   },
   {
+    key: 'commandTimeoutMs',
+    flag: '--command-timeout-ms <ms>',
+    kind: 'int',
+    help: 'deadline of every child process (ip, bridge, …; batches +1 ms per line); killed past it (0 = none)',
+    default: String(D.commandTimeoutMs),
+  },
+  {
+    key: 'watchdogTimeoutMs',
+    flag: '--watchdog-timeout-ms <ms>',
+    kind: 'int',
+    help: '/liveness fails while one dataplane apply runs longer than this (0 = never)',
+    default: String(D.watchdogTimeoutMs),
+  },
+  {
+    key: 'hostProcDir',
+    flag: '--host-proc-dir <dir>',
+    kind: 'string',
+    help: "the host's /proc (mounted into the pod), scanned at start for a running Felix",
+    default: D.hostProcDir,
+  },
+  {
     key: 'netlink',
     flag: '--netlink <bool>',
     kind: 'bool',

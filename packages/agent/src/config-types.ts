@@ -47,7 +47,16 @@ export interface AgentConfig {
   readonly vxlan: VxlanDataplaneConfig
   /** Full dataplane resync period, ms (Felix RouteRefreshInterval). @default 90000 */
   readonly resyncIntervalMs: number
-  /** `/liveness`, `/readiness`. @default enabled on 127.0.0.1:9099 */
+  /** Deadline of every child process in ms (killed past it; 0 = none). @default 10000 */
+  readonly commandTimeoutMs: number
+  /** `/liveness` fails while one dataplane apply runs longer than this, ms. @default 90000 */
+  readonly watchdogTimeoutMs: number
+  /** The host's /proc, scanned at start for a running Felix. @default '/proc' */
+  readonly hostProcDir: string
+  /**
+   * `/liveness`, `/readiness`, `/status`: Felix's health contract. @default enabled on
+   * 127.0.0.1:9099 (`FELIX_HEALTHHOST` / `FELIX_HEALTHPORT` when our own option is unset)
+   */
   readonly health: HttpEndpointConfig
   /** Prometheus `/metrics`. @default enabled on 0.0.0.0:9092 */
   readonly metrics: HttpEndpointConfig
@@ -62,6 +71,9 @@ export const DEFAULT_AGENT_CONFIG: Omit<
   tls: undefined,
   vxlan: DEFAULT_VXLAN_DATAPLANE_CONFIG,
   resyncIntervalMs: DEFAULT_DATAPLANE_LOOP_CONFIG.resyncIntervalMs,
+  commandTimeoutMs: 10_000,
+  watchdogTimeoutMs: DEFAULT_DATAPLANE_LOOP_CONFIG.watchdogTimeoutMs,
+  hostProcDir: '/proc',
   health: { enabled: true, host: '127.0.0.1', port: 9099 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9092 },
 })

@@ -15,7 +15,8 @@ import {
 async function parse(argv: string[], env: Record<string, string> = {}): Promise<AgentConfig> {
   const saved = { ...process.env }
   for (const k of Object.keys(process.env))
-    if (k.startsWith('CATTAIL_AGENT_') || k === 'NODENAME') delete process.env[k]
+    if (k.startsWith('CATTAIL_AGENT_') || k.startsWith('FELIX_') || k === 'NODENAME')
+      delete process.env[k]
   Object.assign(process.env, env)
   try {
     const cmd = addAgentOptions(new Command('agent')).exitOverride()
@@ -63,6 +64,26 @@ void describe('agent config', () => {
     } finally {
       await dir.remove()
     }
+  })
+
+  void it("Felix's FELIX_HEALTHPORT / FELIX_HEALTHHOST apply only when our own option is unset", async () => {
+    const base = ['--node-name', 'n1', '--cache-addresses', 'ws://a:1']
+    const felix = { FELIX_HEALTHPORT: '9199', FELIX_HEALTHHOST: '127.0.0.2' }
+    assert.deepEqual((await parse(base, felix)).health, {
+      enabled: true,
+      host: '127.0.0.2',
+      port: 9199,
+    })
+    const ours = await parse([...base, '--health-port', '9299'], {
+      ...felix,
+      CATTAIL_AGENT_HEALTH_HOST: '127.0.0.3',
+    })
+    assert.equal(ours.health.port, 9299)
+    assert.equal(ours.health.host, '127.0.0.3')
+    assert.equal((await parse(base)).health.port, 9099)
+    assert.equal((await parse(base)).commandTimeoutMs, 10_000)
+    assert.equal((await parse(base)).watchdogTimeoutMs, 90_000)
+    assert.equal((await parse(base)).hostProcDir, '/proc')
   })
 
   void it('one ConfigError lists every problem', async () => {

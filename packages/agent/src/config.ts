@@ -66,7 +66,24 @@ export async function applyAgentConfigFile(
   if (cmd.getOptionValue('nodeName') === undefined && nodeName !== undefined && nodeName !== '') {
     cmd.setOptionValueWithSource('nodeName', nodeName, 'env')
   }
+  applyFelixHealthEnv(cmd, env)
   return cmd.opts()
+}
+
+/**
+ * Felix's health contract: calico-node's `-felix-live`/`-felix-ready` probes read
+ * `FELIX_HEALTHPORT` (and Felix itself `FELIX_HEALTHHOST`), so when our own health host/port are
+ * still at their defaults (not set by flag, env or config file), those variables apply.
+ */
+function applyFelixHealthEnv(cmd: Command, env: NodeJS.ProcessEnv): void {
+  for (const [key, name] of [
+    ['healthPort', 'FELIX_HEALTHPORT'],
+    ['healthHost', 'FELIX_HEALTHHOST'],
+  ] as const) {
+    const v = env[name]
+    if (v !== undefined && v !== '' && cmd.getOptionValueSource(key) === 'default')
+      cmd.setOptionValueWithSource(key, v, 'env')
+  }
 }
 
 /** Validates raw option values; returns a frozen AgentConfig or throws a ConfigError listing every problem. */
@@ -178,6 +195,9 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       netlinkMaxOps: int('netlinkMaxOps'),
     },
     resyncIntervalMs: int('resyncIntervalMs'),
+    commandTimeoutMs: int('commandTimeoutMs'),
+    watchdogTimeoutMs: int('watchdogTimeoutMs'),
+    hostProcDir: str('hostProcDir') ?? D.hostProcDir,
     health: {
       enabled: bool('healthEnabled'),
       host: str('healthHost') ?? D.health.host,
@@ -203,6 +223,9 @@ export function agentConfigLogFields(cfg: AgentConfig): Record<string, unknown> 
         : { caFile: cfg.tls.caFile, certFile: cfg.tls.certFile, serverCN: cfg.tls.serverCN },
     vxlan: cfg.vxlan,
     resyncIntervalMs: cfg.resyncIntervalMs,
+    commandTimeoutMs: cfg.commandTimeoutMs,
+    watchdogTimeoutMs: cfg.watchdogTimeoutMs,
+    hostProcDir: cfg.hostProcDir,
     health: cfg.health,
     metrics: cfg.metrics,
   }

@@ -4,7 +4,7 @@ import { createSilentLogger } from '@cattail/common'
 import { waitFor } from '@cattail/common/testing'
 import { agentCommand } from './command.js'
 import { parseAgentConfig, type AgentConfig } from './config.js'
-import { AgentDaemon } from './daemon.js'
+import { AgentDaemon, runAgentDaemon, type AgentProcessHooks } from './daemon.js'
 import { nodeUpdate } from './testing/calc-fixtures.js'
 import type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
 
@@ -14,6 +14,9 @@ const cfg: AgentConfig = parseAgentConfig({
   healthPort: '0',
   metricsPort: '0',
   metricsHost: '127.0.0.1',
+  // Without a local VTEP the driver removes what it owns: make sure nothing on this host is ours.
+  vxlanDevice: `ctd${process.pid % 100_000}`,
+  routeProtocol: '253',
 })
 
 void describe('agent daemon (no kernel access)', () => {
@@ -40,6 +43,20 @@ void describe('agent daemon (no kernel access)', () => {
       sink.onStatus('in-sync', true)
       await waitFor(() => daemon.dataplane.loop.status === 'waiting')
       assert.match((await get(daemon.healthPort, '/readiness'))[1], /dataplane waiting/)
+      const [scode, sbody] = await get(daemon.healthPort, '/status')
+      assert.equal(scode, 200)
+      assert.deepEqual(JSON.parse(sbody), {
+        nodeName: 'me',
+        live: true,
+        liveness: 'live',
+        ready: false,
+        readiness: 'dataplane waiting',
+        inSync: true,
+        connected: true,
+        syncStatus: 'in-sync',
+        dataplane: 'waiting',
+        blockedRoutes: [],
+      })
       sink.onStatus('in-sync', false) // disconnected: gate closes
       assert.equal(daemon.inSync, false)
       const [mcode, metrics] = await get(daemon.metricsPort, '/metrics')
@@ -50,9 +67,15 @@ void describe('agent daemon (no kernel access)', () => {
         'cattail_agent_dataplane_entries',
         'cattail_agent_dataplane_apply_duration_seconds',
         'cattail_agent_netlink_socket_recreations_total',
+        'cattail_agent_dataplane_blocked_routes',
+        // Standard process metrics, unprefixed (as the cache).
+        'process_cpu_user_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
       ]) {
-        assert.ok(metrics.includes(name), name)
+        assert.ok(metrics.includes(`\n${name}`), name)
       }
+      assert.equal(metrics.includes('cattail_agent_process_'), false)
     } finally {
       await daemon.stop()
     }
@@ -74,5 +97,25 @@ void describe('agent daemon (no kernel access)', () => {
     assert.deepEqual(got?.cacheAddresses, ['ws://a:1', 'ws://b:2'])
     assert.equal(got?.vxlan.mtu, 1400)
     assert.ok(cmd.helpInformation().includes('--route-protocol'))
+  })
+
+  void it('runAgentDaemon: an unhandled rejection or uncaught exception exits 1; SIGTERM stops', async () => {
+    const handlers = new Map<string, (arg?: unknown) => void>()
+    const exits: number[] = []
+    const proc: AgentProcessHooks = {
+      exit: (code) => exits.push(code),
+      once: (event, fn) => handlers.set(event, fn),
+    }
+    const source: UpdateSource = { start: () => Promise.resolve(), stop: () => Promise.resolve() }
+    const done = runAgentDaemon(cfg, createSilentLogger(), {
+      process: proc,
+      sourceFactory: () => Promise.resolve(source),
+    })
+    await waitFor(() => handlers.has('SIGTERM'))
+    handlers.get('unhandledRejection')?.(new Error('lost promise'))
+    handlers.get('uncaughtException')?.(new Error('thrown'))
+    assert.deepEqual(exits, [1, 1])
+    handlers.get('SIGTERM')?.()
+    await done
   })
 })

@@ -51,3 +51,40 @@ export class CommandError extends MeshError {
     )
   }
 }
+
+/** A child process ran past its deadline and was killed with SIGKILL. */
+export class CommandTimeoutError extends MeshError {
+  readonly code = 'ERR_COMMAND_TIMEOUT'
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number
+  ) {
+    super(`${command} did not finish within ${timeoutMs} ms; killed (SIGKILL)`)
+  }
+}
+
+/** What a {@link FelixRunningError} found. */
+export type FelixEvidence =
+  | { readonly kind: 'process'; readonly pid: number; readonly command: string }
+  | { readonly kind: 'health-port'; readonly host: string; readonly port: number }
+
+/**
+ * Felix is active on this node, so the agent refuses to start: two programs owning the same
+ * device, routes and chains would undo each other's work for ever.
+ */
+export class FelixRunningError extends MeshError {
+  readonly code = 'ERR_FELIX_RUNNING'
+  constructor(
+    readonly evidence: FelixEvidence,
+    cause?: unknown
+  ) {
+    super(
+      `${
+        evidence.kind === 'process'
+          ? `Felix is running on this node (pid ${evidence.pid}: ${evidence.command})`
+          : `the health port ${evidence.host}:${evidence.port} is already in use (Felix's health port; is Felix running?)`
+      }. The cattail agent takes Felix's place and never runs beside it: set CALICO_DISABLE_FELIX=true on calico-node (kubectl set env daemonset/calico-node -n kube-system CALICO_DISABLE_FELIX=true, or the calicoNodeDaemonSet override of the operator's Installation), then restart the agent.`,
+      cause === undefined ? undefined : { cause }
+    )
+  }
+}

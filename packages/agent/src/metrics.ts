@@ -47,6 +47,11 @@ export class AgentMetrics {
     help: 'KVUpdates received from the cache',
     registers: [this.registry],
   })
+  readonly blockedRoutes = new Gauge({
+    name: 'cattail_agent_dataplane_blocked_routes',
+    help: 'Destinations we want to route that a foreign route holds (never overwritten; see /status)',
+    registers: [this.registry],
+  })
   readonly inSync = new Gauge({
     name: 'cattail_agent_in_sync',
     help: '1 when the agent is in sync with the cache',
@@ -54,7 +59,9 @@ export class AgentMetrics {
   })
 
   constructor(defaultMetrics = true) {
-    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cattail_agent_' })
+    // Standard names (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_*), as the
+    // cache does: dashboards expect them unprefixed; the job label tells the daemons apart.
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry })
   }
 
   /** Records one successful cycle. */
@@ -65,5 +72,6 @@ export class AgentMetrics {
     this.entries.set({ type: 'fdb' }, stats.entries.fdb)
     this.entries.set({ type: 'arp' }, stats.entries.arp)
     this.entries.set({ type: 'route' }, stats.entries.routes)
+    this.blockedRoutes.set(stats.blockedRoutes)
   }
 }

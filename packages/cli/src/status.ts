@@ -13,6 +13,7 @@ import {
   type RemoteStatusEntry,
   type SyncClientTlsConfig,
 } from '@cattail/syncproto'
+import { runAgentStatus } from './agent-status.js'
 
 /** What `status` observed. */
 export interface StatusReport {
@@ -106,10 +107,21 @@ export function statusCommand(): Command {
     .addOption(new Option('--ca-file <path>', 'CA bundle for wss:// (mTLS)'))
     .addOption(new Option('--cert-file <path>', 'client certificate for mTLS'))
     .addOption(new Option('--key-file <path>', 'client key for mTLS'))
+    .addOption(
+      new Option(
+        '--agent <url>',
+        "read a node agent's /status instead (e.g. http://127.0.0.1:9099)"
+      )
+    )
     .action(async (o: Record<string, string | undefined>) => {
       const timeoutMs = Number(o['timeoutMs'])
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
         throw new ConfigError([`--timeout-ms: ${o['timeoutMs']} is not a positive number`])
+      }
+      const agent = o['agent']
+      if (agent !== undefined) {
+        process.exitCode = await runAgentStatus(agent, timeoutMs)
+        return
       }
       const files = [o['caFile'], o['certFile'], o['keyFile']]
       const tlsSet = files.filter((f) => f !== undefined).length

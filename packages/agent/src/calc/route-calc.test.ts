@@ -135,6 +135,19 @@ void describe('route calc', () => {
       },
     },
     {
+      name: 'no blackhole for a /32 block of ours (the CNI routes the pod there); remote /32s route',
+      pools: [poolInput('198.19.0.0/18')],
+      blocks: [
+        blockInput('198.19.0.7/32', `host:${ME}`),
+        blockInput('198.19.0.64/26', `host:${ME}`),
+        blockInput('198.19.2.9/32', 'host:n2'),
+      ],
+      want: {
+        '198.19.0.64/26': 'blackhole',
+        '198.19.2.9/32': 'vxlan via 198.19.2.1 (n2)',
+      },
+    },
+    {
       name: 'a remote block containing a local pool is dropped too',
       pools: [poolInput('198.19.2.0/24'), poolInput('198.19.0.0/16', { cluster: 'c' })],
       blocks: [blockInput('198.19.0.0/22', 'host:c/n9', { cluster: 'c' })],

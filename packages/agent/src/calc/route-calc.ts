@@ -11,7 +11,8 @@
  *     when the peer's node IP lies in this node's own subnet, else like `Always`. LoadBalancer-only
  *     pools are never routed.
  *   - A block affine to this node becomes a blackhole (unused addresses must not leak to the default
- *     route); its borrowed IPs still route to their owners.
+ *     route); its borrowed IPs still route to their owners. A /32 block of ours gets no blackhole:
+ *     it would collide with the CNI's route to the pod that holds that address.
  *   - No VTEP for the target node → no route (it appears when the VTEP does).
  *
  * Clusters never merge: a remote block is matched only against its own cluster's pools, and
@@ -263,6 +264,9 @@ export function computeRouteCandidates(
       })
       if (host === undefined) continue
       const isMine = cluster === undefined && host === localNodeId
+      // No blackhole for a /32 block of ours: it is the pod's own address, and the CNI's route to
+      // the pod (same destination) must win (Felix skips /32 local blocks the same way).
+      if (isMine && cidr.len === 32) continue
       candidates.push({ dst, node: isMine ? undefined : host, mode })
     }
     if (rank === ordered.length - 1) return // nothing ranks lower: no need to index claims

@@ -11,6 +11,7 @@ const log = createSilentLogger()
 const cfg = {
   resyncIntervalMs: 60_000,
   retryBackoff: { initialMs: 1, maxMs: 5, factor: 2, jitter: 0 },
+  watchdogTimeoutMs: 30_000,
 }
 
 void describe('dataplane loop', () => {
@@ -75,5 +76,27 @@ void describe('dataplane loop', () => {
     } finally {
       await loop.stop()
     }
+  })
+
+  void it('an apply that hangs makes liveness fail once it outlives the watchdog', async () => {
+    const driver = new FakeVxlanDriver()
+    driver.hang = true
+    const mgr = new VxlanManager('me', driver, log)
+    mgr.onUpdate(nodeUpdate('me', { ip: '198.18.0.1/24', tunnel: '198.19.0.1' }))
+    const loop = new DataplaneLoop(cfg, [mgr], driver, log)
+    await loop.start()
+    try {
+      assert.deepEqual(loop.liveness(), { ok: true, detail: 'live' })
+      loop.setGate(true)
+      await waitFor(() => driver.calls.includes('apply'))
+      assert.equal(loop.liveness().ok, true) // within the bound
+      const later = loop.liveness(Date.now() + cfg.watchdogTimeoutMs + 1000)
+      assert.equal(later.ok, false)
+      assert.match(later.detail, /dataplane apply running for \d+ ms \(watchdog 30000 ms\)/)
+    } finally {
+      await loop.stop()
+    }
+    // After the hung apply was abandoned, liveness recovers.
+    assert.equal(loop.liveness(Date.now() + cfg.watchdogTimeoutMs + 1000).ok, true)
   })
 })

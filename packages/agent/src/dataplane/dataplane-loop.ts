@@ -18,6 +18,11 @@
  * RouteRefreshInterval, 90 s). A resync re-reads the kernel and repairs drift; against an already
  * correct kernel it changes nothing.
  *
+ * Watchdog: the loop stamps the start of every apply (its heartbeat); `liveness()` fails while one
+ * apply has been running longer than `watchdogTimeoutMs`, so a hung kernel call restarts the pod
+ * instead of leaving a silent agent. Child processes have their own, shorter deadline
+ * (drivers/child-process.ts), so in practice the watchdog catches what nothing else bounds.
+ *
  * Fail-static: while the update source is disconnected or resyncing the gate is closed, so the
  * kernel keeps the last programmed state (the periodic resync is also held: it would only
  * re-assert that state anyway). The first apply happens only after the first in-sync, so an agent
@@ -47,12 +52,18 @@ export interface DataplaneLoopConfig {
   readonly resyncIntervalMs: number
   /** Retry backoff after a failed apply. @default 200 ms … 10 s */
   readonly retryBackoff: BackoffConfig
+  /**
+   * Liveness fails while one apply has been running longer than this (a hung kernel call or
+   * tool), like Felix's DataplaneWatchdogTimeout; 0 = never. @default 90000
+   */
+  readonly watchdogTimeoutMs: number
 }
 
 /** Defaults for {@link DataplaneLoopConfig}. */
 export const DEFAULT_DATAPLANE_LOOP_CONFIG: DataplaneLoopConfig = Object.freeze({
   resyncIntervalMs: 90_000,
   retryBackoff: DEFAULT_BACKOFF_CONFIG,
+  watchdogTimeoutMs: 90_000,
 })
 
 /** Where the dataplane stands. */
@@ -77,6 +88,8 @@ export class DataplaneLoop implements Startable {
   #cycles = 0
   #crashed = false
   #resyncRequested = true // start with a full resync
+  /** Date.now() when the running apply started (the heartbeat); undefined between applies. */
+  #applyStartedAt: number | undefined
   readonly #backoff: Backoff
 
   constructor(
@@ -147,9 +160,22 @@ export class DataplaneLoop implements Startable {
     }
   }
 
-  /** False once the loop task crashed (liveness). */
+  /** False once the loop task crashed or an apply outlived the watchdog (liveness). */
   get alive(): boolean {
-    return !this.#crashed
+    return this.liveness().ok
+  }
+
+  /** Liveness with its reason: the loop has not crashed and no apply is hung. */
+  liveness(now = Date.now()): { readonly ok: boolean; readonly detail: string } {
+    if (this.#crashed) return { ok: false, detail: 'dataplane loop crashed' }
+    const started = this.#applyStartedAt
+    const limit = this.cfg.watchdogTimeoutMs
+    if (started !== undefined && limit > 0 && now - started > limit)
+      return {
+        ok: false,
+        detail: `dataplane apply running for ${now - started} ms (watchdog ${limit} ms)`,
+      }
+    return { ok: true, detail: 'live' }
   }
 
   async #waitForKick(ms: number, signal: AbortSignal): Promise<void> {
@@ -183,13 +209,16 @@ export class DataplaneLoop implements Startable {
         this.#resyncRequested = false
         this.#nextResyncAt = now + this.cfg.resyncIntervalMs
       }
+      this.#applyStartedAt = Date.now()
       try {
         const r = await this.driver.apply(signal)
+        this.#applyStartedAt = undefined
         this.#cycles++
         this.#status = r.status
         this.#backoff.reset()
         this.hooks.onApplied?.(r, performance.now() - t0)
       } catch (err) {
+        this.#applyStartedAt = undefined
         this.#cycles++
         if (signal.aborted) return
         this.driver.markForResync()

@@ -22,6 +22,8 @@ export interface VxlanDataplaneOptions {
   readonly loop: DataplaneLoopConfig
   readonly log: Logger
   readonly hooks?: DataplaneLoopHooks
+  /** Deadline of every `ip`/`bridge` process, ms (drivers/child-process.ts). @default 10000 */
+  readonly commandTimeoutMs?: number
   /** Called when the netlink socket was dropped after an error (metrics). */
   readonly onNetlinkReset?: (err: unknown) => void
 }
@@ -49,7 +51,14 @@ export function createVxlanDataplane(o: VxlanDataplaneOptions): VxlanDataplane {
         },
       })
     : undefined
-  const driver = new KernelVxlanDriver(o.vxlan, new Iproute2(), netlink, log)
+  const driver = new KernelVxlanDriver(
+    o.vxlan,
+    new Iproute2(undefined, {
+      ...(o.commandTimeoutMs !== undefined && { timeoutMs: o.commandTimeoutMs }),
+    }),
+    netlink,
+    log
+  )
   const manager = new VxlanManager(o.nodeName, driver, log)
   const loop = new DataplaneLoop(o.loop, [manager], driver, o.log, o.hooks)
   const theLoop = loop

@@ -13,6 +13,8 @@ export class FakeVxlanDriver implements VxlanDriver {
   applied = 0
   resyncs = 0
   failNext: Error | undefined
+  /** Every apply hangs until its signal aborts (a hung kernel call). */
+  hang = false
 
   /** Keys reported with the last setDesired (undefined = a full state). */
   changed: ChangedKeys | undefined
@@ -28,8 +30,12 @@ export class FakeVxlanDriver implements VxlanDriver {
     this.resyncs++
   }
 
-  apply(): Promise<ApplyResult> {
+  apply(signal?: AbortSignal): Promise<ApplyResult> {
     this.calls.push('apply')
+    if (this.hang)
+      return new Promise((_resolve, reject) => {
+        signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })
+      })
     const err = this.failNext
     if (err !== undefined) {
       this.failNext = undefined

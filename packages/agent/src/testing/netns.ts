@@ -59,7 +59,7 @@ export const REPO_ROOT = resolve(here, '../../../..')
 
 /** One event printed by the harness. */
 export interface HarnessEvent {
-  readonly type: 'started' | 'ack' | 'applied' | 'error' | 'stopped'
+  readonly type: 'started' | 'ack' | 'applied' | 'error' | 'stopped' | 'http'
   readonly status?: 'programmed' | 'waiting'
   readonly changes?: number
   readonly mode?: 'none' | 'netlink' | 'batch'
@@ -74,6 +74,10 @@ export interface HarnessEvent {
   readonly cycle?: number
   readonly message?: string
   readonly netlinkRecreations?: number
+  /** `http` answers of the daemon harness (netns-daemon-main.ts). */
+  readonly id?: number
+  readonly httpStatus?: number
+  readonly body?: string
 }
 
 /** The dataplane harness running inside a namespace. */
@@ -104,9 +108,10 @@ export class NetnsAgent {
   static async spawn(
     ns: string,
     nodeName: string,
-    extraArgs: readonly string[] = []
+    extraArgs: readonly string[] = [],
+    harness: 'netns-agent-main' | 'netns-daemon-main' = 'netns-agent-main'
   ): Promise<NetnsAgent> {
-    const entry = resolve(here, `netns-agent-main${ext}`)
+    const entry = resolve(here, `${harness}${ext}`)
     const child = spawn(
       'ip',
       [
@@ -136,7 +141,7 @@ export class NetnsAgent {
     })
     createInterface({ input: child.stderr }).on('line', (l) => agent.stderr.push(l))
     await waitFor(() => agent.events.some((e) => e.type === 'started') || child.exitCode !== null, {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       what: `agent harness in ${ns}`,
     })
     if (child.exitCode !== null) throw new Error(`harness exited: ${agent.stderr.join('\n')}`)
@@ -162,6 +167,20 @@ export class NetnsAgent {
       intervalMs: 1,
       what: 'updates ack',
     })
+  }
+
+  #httpId = 0
+
+  /** Daemon harness only: GET `path` on the daemon's health or metrics port. */
+  async http(
+    port: 'health' | 'metrics',
+    path: string
+  ): Promise<{ readonly status: number; readonly body: string }> {
+    const id = ++this.#httpId
+    const answer = this.next((e) => e.type === 'http' && e.id === id, 60_000)
+    this.child.stdin!.write(JSON.stringify({ type: 'http', id, port, path }) + '\n')
+    const e = await answer
+    return { status: e.httpStatus ?? 0, body: e.body ?? '' }
   }
 
   /** Number of apply cycles reported so far. */

@@ -2,17 +2,38 @@
  * iproute2 adapter: runs `ip` and `bridge` (optionally inside a named netns with `-n`), parses
  * their JSON dumps, and feeds batches through `-force -batch -` on stdin. Batches are the fastest
  * way to program thousands of FDB/ARP entries (deps.md §1.4), and a crashed child process cannot
- * take the agent down with it.
+ * take the agent down with it. Every command runs under a deadline (child-process.ts), so a hung
+ * tool fails one apply instead of the agent.
  */
-import { spawn } from 'node:child_process'
-import { CommandError } from '../../errors.js'
+import {
+  BATCH_TIMEOUT_MS_PER_LINE,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  runCommand,
+  startCommand,
+} from './child-process.js'
 
-/** Runs iproute2 tools. */
+/** Options of {@link Iproute2}. */
+export interface Iproute2Options {
+  /** Deadline of one command (batches: plus 1 ms per line); see child-process.ts. @default 10000 */
+  readonly timeoutMs?: number
+}
+
+/** Runs iproute2 tools, each under a deadline (child-process.ts). */
 export class Iproute2 {
-  /** @param netns run every command in this named netns (`ip -n`); undefined = our own netns. */
-  constructor(private readonly netns?: string) {}
+  readonly #timeoutMs: number
 
-  /** Runs `tool args…`, feeding `stdin`; resolves stdout, rejects with CommandError on rc ≠ 0. */
+  /** @param netns run every command in this named netns (`ip -n`); undefined = our own netns. */
+  constructor(
+    private readonly netns?: string,
+    o: Iproute2Options = {}
+  ) {
+    this.#timeoutMs = o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
+  }
+
+  /**
+   * Runs `tool args…`, feeding `stdin`; resolves stdout, rejects with CommandError on rc ≠ 0 and
+   * CommandTimeoutError when it outlives its deadline (it is killed).
+   */
   async run(
     tool: 'ip' | 'bridge',
     args: readonly string[],
@@ -20,33 +41,17 @@ export class Iproute2 {
     signal?: AbortSignal
   ): Promise<string> {
     const argv = this.netns === undefined ? [...args] : ['-n', this.netns, ...args]
-    return await new Promise((resolve, reject) => {
-      const child = spawn(tool, argv, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        ...(signal && { signal }),
-      })
-      const out: Buffer[] = []
-      const err: Buffer[] = []
-      child.stdout.on('data', (b: Buffer) => out.push(b))
-      child.stderr.on('data', (b: Buffer) => err.push(b))
-      child.on('error', reject)
-      child.stdin.on('error', () => {
-        // EPIPE when the tool exits early; the exit code reports the failure.
-      })
-      child.on('close', (code) => {
-        const stdout = Buffer.concat(out).toString('utf8')
-        if (code === 0) resolve(stdout)
-        else
-          reject(
-            new CommandError(
-              `${tool} ${argv.slice(0, 4).join(' ')}`,
-              code,
-              Buffer.concat(err).toString('utf8')
-            )
-          )
-      })
-      child.stdin.end(stdin ?? '')
+    const lines = stdin === undefined ? 0 : stdin.split('\n').length
+    return await runCommand(tool, argv, {
+      ...(stdin !== undefined && { stdin }),
+      ...(signal && { signal }),
+      timeoutMs: this.#deadline(lines),
+      label: `${tool} ${argv.slice(0, 4).join(' ')}`,
     })
+  }
+
+  #deadline(lines: number): number {
+    return this.#timeoutMs <= 0 ? 0 : this.#timeoutMs + lines * BATCH_TIMEOUT_MS_PER_LINE
   }
 
   /** Runs a JSON dump (`-j` is added) and parses it; empty output parses as []. */
@@ -80,45 +85,39 @@ export class Iproute2 {
       this.netns === undefined
         ? ['-force', '-batch', '-']
         : ['-n', this.netns, '-force', '-batch', '-']
-    const child = spawn(tool, argv, {
-      stdio: ['pipe', 'ignore', 'pipe'],
+    const child = startCommand(tool, argv, {
       ...(signal && { signal }),
+      captureStdout: false,
+      timeoutMs: this.#deadline(0),
+      label: `${tool} -force -batch -`,
     })
-    const err: Buffer[] = []
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.on('error', () => {
-      // EPIPE when the tool exits early; the exit code reports the failure.
-    })
-    const done = new Promise<void>((resolve, reject) => {
-      child.on('error', reject)
-      child.on('close', (code) => {
-        if (code === 0) resolve()
-        else
-          reject(
-            new CommandError(`${tool} -force -batch -`, code, Buffer.concat(err).toString('utf8'))
-          )
-      })
-    })
-    // Observed by end(); this handler only keeps an early failure from being unhandled meanwhile.
-    done.catch(() => undefined)
     let lines = 0
+    let exited = false
+    const closed = child.done.then(
+      () => (exited = true),
+      () => (exited = true)
+    )
     return {
       get lines() {
         return lines
       },
-      async write(chunk: readonly string[]): Promise<void> {
+      write: async (chunk: readonly string[]): Promise<void> => {
         if (chunk.length === 0) return
         lines += chunk.length
+        // The deadline grows with the input: the tool must finish what it was given in time.
+        child.setDeadline(this.#deadline(lines))
+        if (exited) return
         if (!child.stdin.write(chunk.join('\n') + '\n')) {
-          await new Promise<void>((resolve) => {
-            child.stdin.once('drain', resolve)
-            child.once('close', resolve)
-          })
+          await Promise.race([
+            new Promise<void>((resolve) => child.stdin.once('drain', resolve)),
+            closed,
+          ])
         }
       },
-      async end(): Promise<void> {
+      end: async (): Promise<void> => {
+        child.setDeadline(this.#deadline(lines))
         child.stdin.end()
-        await done
+        await child.done
       },
     }
   }

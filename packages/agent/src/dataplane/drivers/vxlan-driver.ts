@@ -4,7 +4,9 @@
  *
  * Overview (one `apply()`):
  *
- *   desired local VTEP? ──no──► 'waiting' (kernel untouched: fail-static)
+ *   no desired state yet (never in sync)? ──► 'waiting' (kernel untouched: fail-static)
+ *   desired state without our own VTEP? ──► remove everything we own, once ('waiting'): VXLAN is
+ *        │yes                               disabled here or our Node is gone (Felix's cleanup)
  *        │yes
  *   device check (resync, or our VTEP changed) ──► ensureVxlanDevice (no-op when equal)
  *        │
@@ -21,6 +23,16 @@
  * wholesale by every resync dump and updated op by op after successful applies. Because both the
  * dump and the diff ignore foreign entries, a resync never touches them; because the diff is
  * minimal, a resync (or agent restart) against an already-correct kernel issues zero changes.
+ *
+ * Our own VTEP gone: the desired state only ever comes from a complete, in-sync snapshot (the loop
+ * gates it), so "no local VTEP" is a fact, not a gap: our Node was deleted or lost its VXLAN tunnel
+ * address. Like Felix when VXLAN is disabled, the driver then deletes its device (which takes the
+ * FDB, ARP and routes on it along) and every other route of our protocol (blackholes, same-subnet
+ * routes), and repeats that check on every resync. It comes back with the VTEP.
+ *
+ * Blocked destinations: a desired route whose destination a foreign route holds is never
+ * overwritten; it is kept in `blockedRoutes` (what we wanted there) for the metric, `/readiness`
+ * and `/status` until a resync finds the destination free.
  *
  * Why not netlink dumps? They work (≈130 ms for 30k entries) but must not share a socket with
  * mutations (multipart reassembly is not keyed by sequence number), and `ip -j` is within a
@@ -45,10 +57,10 @@ import {
   renderBatches,
 } from '../vxlan-diff.js'
 import type { ChangedKeys } from '../../calc/vxlan-patch.js'
-import { dumpKernelState } from './kernel-dump.js'
+import { dumpKernelState, parseRoutes, type IpRouteJson } from './kernel-dump.js'
 import type { BatchWriter, Iproute2 } from './iproute2.js'
 import type { NetlinkWriter } from './netlink-writer.js'
-import { ensureVxlanDevice, type DeviceInfo } from './vxlan-device.js'
+import { deleteVxlanDevice, ensureVxlanDevice, type DeviceInfo } from './vxlan-device.js'
 
 /** The contract the VXLAN manager and the dataplane loop use (a fake implements it in tests). */
 export interface VxlanDriver {
@@ -86,6 +98,8 @@ export interface VxlanDriverStats {
   resyncs: number
   changes: number
   entries: { fdb: number; arp: number; routes: number }
+  /** Desired destinations held by foreign routes (see {@link KernelVxlanDriver.blockedRoutes}). */
+  blockedRoutes: number
 }
 
 /** Kernel driver built from iproute2 (device, dumps, batches) and netlink (small change sets). */
@@ -106,7 +120,12 @@ export class KernelVxlanDriver implements VxlanDriver {
     resyncs: 0,
     changes: 0,
     entries: { fdb: 0, arp: 0, routes: 0 },
+    blockedRoutes: 0,
   }
+  /** Desired destinations a foreign route holds: dst → the route we wanted there. */
+  readonly #blocked = new Map<string, KernelRoute>()
+  /** Everything of ours was removed after our VTEP disappeared (until it comes back). */
+  #removed = false
 
   constructor(
     private readonly cfg: VxlanDataplaneConfig,
@@ -132,10 +151,16 @@ export class KernelVxlanDriver implements VxlanDriver {
     this.#resyncPending = true
   }
 
+  /** Desired destinations held by foreign routes (dst → the route we wanted). */
+  get blockedRoutes(): ReadonlyMap<string, KernelRoute> {
+    return this.#blocked
+  }
+
   async apply(signal?: AbortSignal): Promise<ApplyResult> {
     const want = this.#desired
-    if (want?.local === undefined)
-      return { status: 'waiting', changes: 0, mode: 'none', resynced: false }
+    if (want === undefined) return { status: 'waiting', changes: 0, mode: 'none', resynced: false }
+    if (want.local === undefined) return await this.#removeAll(signal)
+    this.#removed = false
     const resync = this.#resyncPending
     try {
       let changes = 0
@@ -199,6 +224,14 @@ export class KernelVxlanDriver implements VxlanDriver {
             this.#actual
           )
       this.#fullDiff = true // until this apply succeeds
+      if (keyed) {
+        for (const dst of this.#pending?.routes ?? []) this.#blocked.delete(dst)
+      } else this.#blocked.clear()
+      for (const dst of diff.conflicts) {
+        const r = want.routes.get(dst)
+        if (r !== undefined) this.#blocked.set(dst, toKernel(r))
+      }
+      this.stats.blockedRoutes = this.#blocked.size
       if (diff.conflicts.length > 0) {
         this.log.warn(
           { conflicts: diff.conflicts.slice(0, 10), count: diff.conflicts.length },
@@ -256,6 +289,58 @@ export class KernelVxlanDriver implements VxlanDriver {
       throw new DataplaneApplyError(
         'vxlan',
         this.cfg.deviceName,
+        err,
+        err instanceof Error ? err.message : undefined
+      )
+    }
+  }
+
+  /**
+   * Our VTEP is gone (see the file comment): deletes our device and every route we own, once, and
+   * again after each resync request (cheap when there is nothing left: two reads).
+   */
+  async #removeAll(signal?: AbortSignal): Promise<ApplyResult> {
+    const resync = this.#resyncPending
+    if (this.#removed && !resync)
+      return { status: 'waiting', changes: 0, mode: 'none', resynced: false }
+    try {
+      let changes = 0
+      if (await deleteVxlanDevice(this.ip, this.cfg.deviceName, signal)) changes++
+      // The device took its FDB, ARP and routes along; routes of our protocol elsewhere remain.
+      const dump = await this.ip.json<IpRouteJson>(
+        'ip',
+        ['-N', '-4', 'route', 'show', 'table', 'main'],
+        signal
+      )
+      const ops: VxlanOp[] = [
+        ...parseRoutes(dump, this.cfg.deviceName, this.cfg.routeProtocol).owned.values(),
+      ].map((route) => ({ op: 'route-del', route }))
+      if (ops.length > 0) {
+        await this.ip.batch('ip', renderBatches(ops, this.cfg.deviceName).ip, signal)
+        changes += ops.length
+      }
+      this.#device = undefined
+      this.#deviceFor = undefined
+      this.#actual = emptyActual()
+      this.#blocked.clear()
+      this.#fullDiff = true
+      this.#pending = undefined
+      this.#resyncPending = false
+      this.#removed = true
+      this.stats.changes += changes
+      this.stats.entries = { fdb: 0, arp: 0, routes: 0 }
+      this.stats.blockedRoutes = 0
+      if (changes > 0)
+        this.log.info(
+          { iface: this.cfg.deviceName, changes },
+          'our VTEP is gone (no VXLAN tunnel address or no Node); removed our device and routes'
+        )
+      return { status: 'waiting', changes, mode: changes > 0 ? 'batch' : 'none', resynced: resync }
+    } catch (err) {
+      this.#resyncPending = true
+      throw new DataplaneApplyError(
+        'vxlan',
+        `cleanup of ${this.cfg.deviceName}`,
         err,
         err instanceof Error ? err.message : undefined
       )
