@@ -48,11 +48,7 @@ function kubeSideOf(
     const kube: Record<string, unknown> = { datastoreType: 'kubernetes' }
     for (const f of KUBE_SPEC_FIELDS) if (spec[f] !== undefined) kube[f] = spec[f]
     if (Object.keys(kube).length === 1) return undefined
-    res = remoteDatastoreConfig(
-      { ...rcc, spec: kube },
-      undefined,
-      secretsNs
-    )
+    res = remoteDatastoreConfig({ ...rcc, spec: kube }, undefined, secretsNs)
   }
   return res.ok && res.config.type === 'kubernetes' ? res.config : undefined
 }
