@@ -19,6 +19,7 @@ export class FederationDaemon {
   readonly elector: LeaseElector
   readonly #endpoints: HttpEndpoint[] = []
   readonly #log: Logger
+  readonly #client: KubeClient
 
   constructor(
     readonly cfg: FederationConfig,
@@ -33,6 +34,7 @@ export class FederationDaemon {
           : { kind: 'path', path: cfg.kubeconfig },
     })
     const client = new KubeClient(kc, cfg.controller.requestTimeoutMs)
+    this.#client = client
     this.metrics = new FederationMetrics(opts.defaultMetrics ?? true)
     this.controller = new FederationController(client, cfg.controller, this.metrics, log)
     this.elector = new LeaseElector(
@@ -99,6 +101,7 @@ export class FederationDaemon {
     await this.elector.stop()
     this.controller.setLeader(false)
     await this.controller.stop()
+    this.#client.close()
     for (const e of this.#endpoints) await e.stop()
   }
 }

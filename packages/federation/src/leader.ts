@@ -117,10 +117,12 @@ export class LeaseElector {
 
   #tick(): void {
     if (this.#stopped) return
+    const before = this.#lastRenew
     this.#running = this.#attempt()
       .catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'lease attempt failed'))
       .finally(() => {
-        if (this.#leader && Date.now() - this.#lastRenew > this.cfg.renewDeadlineMs) {
+        const renewed = this.#lastRenew !== before
+        if (this.#leader && !renewed && Date.now() - this.#lastRenew > this.cfg.renewDeadlineMs) {
           this.#log.warn(
             { renewDeadlineMs: this.cfg.renewDeadlineMs },
             'could not renew the lease in time'

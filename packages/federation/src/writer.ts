@@ -108,12 +108,12 @@ export class FederationWriter {
     }
     if (desired !== undefined) {
       const wanted = new Set(desired.slices.map((s) => s.metadata.name))
-      await run(() => this.#put('endpoints', ns, name, desired.endpoints, subject))
-      await Promise.all(
-        desired.slices.map((s) =>
+      await Promise.all([
+        run(() => this.#put('endpoints', ns, name, desired.endpoints, subject)),
+        ...desired.slices.map((s) =>
           run(() => this.#put('endpointslices', ns, s.metadata.name, s, subject))
-        )
-      )
+        ),
+      ])
       const stale = this.store
         .rawSlicesOf(ns, name)
         .filter((o) => isOwned(o) && !wanted.has(o.metadata?.name ?? ''))

@@ -5,8 +5,8 @@
  * kubeconfig (CA, client certificate, bearer token), like the datastore's KubeApi, which this
  * client also hands out for reflectors.
  */
-import { request as httpRequest } from 'node:http'
-import { type RequestOptions, request as httpsRequest } from 'node:https'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, type RequestOptions, request as httpsRequest } from 'node:https'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { KubeApi } from '@cattail/datastore'
 
@@ -20,12 +20,23 @@ export interface KubeReply {
 export class KubeClient {
   /** The datastore's read API (for reflectors) over the same kubeconfig. */
   readonly api: KubeApi
+  /** Kept-alive connections: one TLS handshake per connection, not per write. */
+  readonly #agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  }
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly timeoutMs: number
   ) {
     this.api = new KubeApi(kc, timeoutMs)
+  }
+
+  /** Closes idle kept-alive connections. */
+  close(): void {
+    this.#agents.http.destroy()
+    this.#agents.https.destroy()
   }
 
   /** Sends `method path` with an optional JSON body. Rejects only on network errors and timeouts. */
@@ -46,6 +57,7 @@ export class KubeClient {
         url,
         {
           ...opts,
+          agent: opts.agent ?? (url.protocol === 'http:' ? this.#agents.http : this.#agents.https),
           method,
           headers: {
             ...opts.headers,

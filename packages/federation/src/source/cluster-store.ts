@@ -242,6 +242,7 @@ export class ClusterStore {
     }
     for (const k of [...m.raw.keys()]) if (!seen.has(k)) this.#delete(m, k, changes)
     m.listed = true
+    m.healthy = true // a list that succeeded is a healthy connection
     if (changes.length > 0) this.handler.onChange(changes)
     this.#recompute()
   }

@@ -109,8 +109,8 @@ export class RemoteManager {
           onList: (items) => {
             objs.clear()
             for (const o of items) objs.set(o.metadata?.name ?? '', o)
-            this.#replace(which, [...objs.values()])
             this.#listed[which] = true
+            this.#replace(which, [...objs.values()])
             if (this.#listed.rccs && this.#listed.secrets && !this.#listed.reported) {
               this.#listed.reported = true
               this.handler.onListed()
@@ -168,7 +168,8 @@ export class RemoteManager {
         if (s?.kind === 'Secret') this.#secrets.set(s.metadata.name, s)
       }
     }
-    this.#reconcile()
+    // reconcile once both lists are in, so an RCC never flaps through "Secret not found"
+    if (this.#listed.rccs && this.#listed.secrets) this.#reconcile()
   }
 
   #reconcile(): void {
