@@ -22,7 +22,7 @@ const rcc = (spec: Record<string, unknown>): RemoteClusterConfiguration =>
     kind: 'RemoteClusterConfiguration',
     metadata: { name: 'b' },
     spec,
-  }) as RemoteClusterConfiguration
+  })
 const secret = (data: Record<string, string>): Secret => ({
   kind: 'Secret',
   metadata: { name: 's', namespace: 'calico-system' },
