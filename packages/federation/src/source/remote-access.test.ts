@@ -17,12 +17,11 @@ contexts:
 current-context: x
 `
 
-const rcc = (spec: Record<string, unknown>): RemoteClusterConfiguration =>
-  ({
-    kind: 'RemoteClusterConfiguration',
-    metadata: { name: 'b' },
-    spec,
-  })
+const rcc = (spec: Record<string, unknown>): RemoteClusterConfiguration => ({
+  kind: 'RemoteClusterConfiguration',
+  metadata: { name: 'b' },
+  spec,
+})
 const secret = (data: Record<string, string>): Secret => ({
   kind: 'Secret',
   metadata: { name: 's', namespace: 'calico-system' },
