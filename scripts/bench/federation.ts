@@ -154,7 +154,12 @@ async function main(): Promise<void> {
 
     const t0 = performance.now()
     const ctl = await startTestController(local, {
-      options: { writeConcurrency: '32' },
+      options: {
+        writeConcurrency: '32',
+        leaseDurationMs: '15000',
+        leaseRenewDeadlineMs: '10000',
+        leaseRetryPeriodMs: '2000',
+      },
       ...(process.env['BENCH_LOG'] !== undefined && { log: createRootLogger('info', 'bench') }),
     })
     const want = opts.clusters * 2
@@ -171,7 +176,7 @@ async function main(): Promise<void> {
       if (done === opts.services) break
       if (performance.now() - t0 > 600_000)
         throw new Error(`initial sync: ${done}/${opts.services} after 600 s`)
-      await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 250))
     }
     const initialMs = performance.now() - t0
 

@@ -101,6 +101,8 @@ export class FederationController implements BackingView {
   readonly #dirty = new Set<string>()
   readonly #inFlight = new Set<string>()
   #flushScheduled = false
+  /** Annotated local Services whose role is `federated`. */
+  #federatedCount = 0
   #leader = false
   #gateOpen = false
   #gateTimer: NodeJS.Timeout | undefined
@@ -174,9 +176,7 @@ export class FederationController implements BackingView {
 
   /** Status for health and `cattail status`. */
   status(): ControllerStatus {
-    let n = 0
-    for (const m of this.#annotated.values())
-      for (const a of m.values()) if (a.role.kind === 'federated') n++
+    const n = this.#federatedCount
     const remotes = new Map<string, RemoteInfo & { withdrawn: boolean }>()
     for (const [name, info] of this.#remoteInfo)
       remotes.set(name, { ...info, withdrawn: this.#withdrawn.has(name) })
@@ -247,12 +247,14 @@ export class FederationController implements BackingView {
   #onLocalService(ns: string, name: string, svc: ServiceInfo | undefined): void {
     let m = this.#annotated.get(ns)
     const before = m?.get(name)
+    if (before?.role.kind === 'federated') this.#federatedCount--
     if (svc === undefined || !isAnnotated(svc)) {
       if (before === undefined) return
       m?.delete(name)
       if (m?.size === 0) this.#annotated.delete(ns)
     } else {
       const role = classifyService(svc)
+      if (role.kind === 'federated') this.#federatedCount++
       if (m === undefined) this.#annotated.set(ns, (m = new Map<string, Annotated>()))
       m.set(name, { svc, role })
       if (
@@ -477,7 +479,7 @@ export class FederationController implements BackingView {
   }
 
   #updateGauges(): void {
-    this.metrics.federatedServices.set(this.status().federatedServices)
+    this.metrics.federatedServices.set(this.#federatedCount)
     this.metrics.backingServices.set(this.#backedBy.size)
     let n = 0
     for (const v of this.#addresses.values()) n += v
