@@ -97,6 +97,28 @@ void describe('federation controller: remote failure', () => {
   })
 })
 
+void describe('federation controller: short outage within the grace period', () => {
+  void it('keeps the addresses of a remote that comes back before the grace period ends', async (t) => {
+    const { mesh, a, b } = await webMesh()
+    t.after(() => mesh.stop())
+    const c = await startTestController(a, { options: { remoteGracePeriodMs: '600000' } })
+    t.after(() => c.stop())
+    await expectIps(a, 'web', ['198.18.10.1', '198.18.20.1'], 'both addresses')
+    await b.stop()
+    await waitFor(() => c.daemon.status().remotes.get('b')?.state === 'ConnectionFailed', {
+      timeoutMs: 10_000,
+      what: 'remote b failed',
+    })
+    await b.restart()
+    await waitFor(() => c.daemon.status().remotes.get('b')?.state === 'InSync', {
+      timeoutMs: 15_000,
+      what: 'remote b back in sync',
+    })
+    assert.equal(c.daemon.status().remotes.get('b')?.withdrawn, false)
+    assert.deepEqual(ipsOf(a, 'web'), ['198.18.10.1', '198.18.20.1'])
+  })
+})
+
 void describe('federation controller: leader election', () => {
   void it('only the leader writes; the standby takes over when the leader stops', async (t) => {
     const { mesh, a } = await webMesh()

@@ -250,6 +250,11 @@ void describe('federation controller: bookinfo over two meshed test API servers'
     p1.put('endpoints', endpointsObject(NS, 'manual', [{ pod: 'm', ip: '198.18.1.77' }]))
     p1.put('endpoints', endpointsObject(NS, 'clash', [{ pod: 'c', ip: '198.18.1.78' }]))
     p1.put('services', service(NS, 'clash', { federate: 'app == "reviews"' }))
+    // a slice of the same Service written by someone else is never touched
+    p1.put(
+      'endpointslices.discovery.k8s.io',
+      endpointSlice(NS, 'clash', [{ pod: 'o', ip: '198.18.1.79' }], undefined, 'other')
+    )
     await waitFor(() => eventsOf(p1, 'clash').some((e) => e.reason === 'NotOwned'), {
       timeoutMs: 10_000,
       what: 'NotOwned event',
@@ -265,6 +270,7 @@ void describe('federation controller: bookinfo over two meshed test API servers'
       what: 'clash slices',
     })
     assert.deepEqual(ipsOf(p1, 'manual'), ['198.18.1.77'])
+    assert.ok(p1.get('endpointslices.discovery.k8s.io', 'clash-other', NS) !== undefined)
   })
 
   void it('a Service with spec.selector is not federated (event); a bad selector is reported; others keep working', async () => {
