@@ -25,7 +25,6 @@
  * `retryDelayMs`.
  */
 import { errorMessage, type Logger } from '@cattail/common'
-import type { ReflectorConfig } from '@cattail/datastore'
 import { remoteStatusGaugeValue } from '@cattail/datastore'
 import { backs } from './calc/federate.js'
 import { classifyService, isAnnotated, type ServiceRole } from './calc/classify.js'
@@ -36,52 +35,22 @@ import type { FederationMetrics } from './metrics.js'
 import { ClusterStore, type ClusterStoreHandler, type StoreChange } from './source/cluster-store.js'
 import { RemoteManager, type RemoteInfo } from './source/remotes.js'
 import { FederationWriter } from './writer.js'
+import {
+  DEFAULT_CONTROLLER_CONFIG,
+  type ControllerConfig,
+  type ControllerStatus,
+} from './controller-config.js'
 
-/** Settings of the controller. */
-export interface ControllerConfig {
-  /** Namespace of the RCC access Secrets. */
-  readonly secretsNamespace: string
-  /** How long a failed remote keeps its addresses; 0 = withdraw at once. */
-  readonly remoteGracePeriodMs: number
-  /** Timeout of each API request. */
-  readonly requestTimeoutMs: number
-  /** Services written in parallel. */
-  readonly writeConcurrency: number
-  /** Longest wait, after local in-sync, for start-up remotes before the first write. */
-  readonly startupRemoteWaitMs: number
-  /** Delay before a failed write is retried. */
-  readonly retryDelayMs: number
-  /** Reflector tuning (tests). */
-  readonly reflector?: ReflectorConfig
-}
-
-/** Defaults of {@link ControllerConfig}. */
-export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
-  secretsNamespace: 'calico-system',
-  remoteGracePeriodMs: 0,
-  requestTimeoutMs: 30_000,
-  writeConcurrency: 16,
-  startupRemoteWaitMs: 10_000,
-  retryDelayMs: 1000,
-}
+export { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type ControllerStatus }
+import { BackingIndex } from './backing-index.js'
+import { Withdrawals } from './withdrawals.js'
 
 interface Annotated {
   readonly svc: ServiceInfo
   readonly role: ServiceRole
 }
 
-/** Status of the controller for health, metrics and `cattail status`. */
-export interface ControllerStatus {
-  readonly localInSync: boolean
-  readonly leader: boolean
-  readonly federatedServices: number
-  readonly remotes: ReadonlyMap<string, RemoteInfo & { readonly withdrawn: boolean }>
-}
-
 const fedKey = (ns: string, name: string): string => `${ns}/${name}`
-const backingId = (s: Pick<ServiceInfo, 'cluster' | 'namespace' | 'name'>): string =>
-  `${s.cluster}|${s.namespace}/${s.name}`
-
 /** The controller (see the file comment). */
 export class FederationController implements BackingView {
   readonly #log: Logger
@@ -90,13 +59,11 @@ export class FederationController implements BackingView {
   readonly #writer: FederationWriter
   readonly #stores = new Map<string, ClusterStore>()
   readonly #remoteInfo = new Map<string, RemoteInfo>()
-  readonly #withdrawn = new Set<string>()
-  readonly #graceTimers = new Map<string, NodeJS.Timeout>()
+  readonly #withdrawals: Withdrawals
   /** Annotated local Services by namespace, then name. */
   readonly #annotated = new Map<string, Map<string, Annotated>>()
   /** Backing id → federated Services (keys) it backed at their last computation. */
-  readonly #backedBy = new Map<string, Set<string>>()
-  readonly #backingOf = new Map<string, readonly string[]>()
+  readonly #index = new BackingIndex()
   readonly #addresses = new Map<string, number>()
   readonly #dirty = new Set<string>()
   readonly #inFlight = new Set<string>()
@@ -121,6 +88,16 @@ export class FederationController implements BackingView {
     log: Logger
   ) {
     this.#log = log.child({ component: 'federation-controller' })
+    this.#withdrawals = new Withdrawals(cfg.remoteGracePeriodMs, (name, withdrawn) => {
+      if (withdrawn)
+        this.#log.warn(
+          { remote: name, gracePeriodMs: cfg.remoteGracePeriodMs },
+          'remote cluster failed: withdrawing its addresses'
+        )
+      else
+        this.#log.info({ remote: name }, 'remote cluster back: its addresses are federated again')
+      this.#markAll(false)
+    })
     this.#local = new ClusterStore('', client.api, this.#storeHandler(''), log, cfg.reflector)
     this.#stores.set('', this.#local)
     this.#writer = new FederationWriter(client, this.#local, metrics, log)
@@ -155,7 +132,7 @@ export class FederationController implements BackingView {
     this.#stopped = true
     clearTimeout(this.#gateTimer)
     clearTimeout(this.#retryTimer)
-    for (const t of this.#graceTimers.values()) clearTimeout(t)
+    this.#withdrawals.stop()
     await Promise.all([this.#local.stop(), this.#remotes.stop()])
   }
 
@@ -179,7 +156,7 @@ export class FederationController implements BackingView {
     const n = this.#federatedCount
     const remotes = new Map<string, RemoteInfo & { withdrawn: boolean }>()
     for (const [name, info] of this.#remoteInfo)
-      remotes.set(name, { ...info, withdrawn: this.#withdrawn.has(name) })
+      remotes.set(name, { ...info, withdrawn: this.#withdrawals.has(name) })
     return { localInSync: this.#localInSync, leader: this.#leader, federatedServices: n, remotes }
   }
 
@@ -193,7 +170,7 @@ export class FederationController implements BackingView {
   /** Every Service of `ns` in the local cluster and in every remote not withdrawn. */
   *servicesIn(ns: string): Iterable<ServiceInfo> {
     for (const [name, store] of this.#stores) {
-      if (this.#withdrawn.has(name)) continue
+      if (this.#withdrawals.has(name)) continue
       yield* store.servicesIn(ns)
     }
   }
@@ -228,16 +205,15 @@ export class FederationController implements BackingView {
         if (cluster === '') this.#onLocalService(c.namespace, c.name, c.after)
         for (const s of [c.before, c.after]) {
           if (s === undefined || isAnnotated(s)) continue
-          for (const k of this.#backedBy.get(backingId(s)) ?? []) this.#mark(k)
+          for (const k of this.#index.federatedBy(BackingIndex.id(s.cluster, s.namespace, s.name)))
+            this.#mark(k)
           for (const [name, a] of this.#annotated.get(s.namespace) ?? []) {
             if (a.role.kind === 'federated' && backs(a.svc, a.role.selector, s))
               this.#mark(fedKey(s.namespace, name))
           }
         }
       } else {
-        for (const k of this.#backedBy.get(
-          backingId({ cluster, namespace: c.namespace, name: c.name })
-        ) ?? [])
+        for (const k of this.#index.federatedBy(BackingIndex.id(cluster, c.namespace, c.name)))
           this.#mark(k)
         if (cluster === '') this.#mark(fedKey(c.namespace, c.name))
       }
@@ -296,45 +272,8 @@ export class FederationController implements BackingView {
         'remote cluster status'
       )
     }
-    const failed = info?.state === 'ConnectionFailed'
-    if (failed) {
-      if (!this.#withdrawn.has(name) && !this.#graceTimers.has(name)) {
-        if (this.cfg.remoteGracePeriodMs <= 0) this.#withdraw(name)
-        else
-          this.#graceTimers.set(
-            name,
-            setTimeout(() => {
-              this.#graceTimers.delete(name)
-              this.#withdraw(name)
-            }, this.cfg.remoteGracePeriodMs)
-          )
-      }
-    } else {
-      clearTimeout(this.#graceTimers.get(name))
-      this.#graceTimers.delete(name)
-      if (
-        info?.state === 'InSync' ||
-        info === undefined ||
-        info.state === 'ConfigIncomplete' ||
-        info.state === 'NoServices'
-      ) {
-        if (this.#withdrawn.delete(name)) {
-          this.#log.info({ remote: name }, 'remote cluster back: its addresses are federated again')
-          this.#markAll(false)
-        }
-      }
-    }
+    this.#withdrawals.update(name, info)
     this.#checkGate()
-  }
-
-  #withdraw(name: string): void {
-    if (this.#stopped || this.#withdrawn.has(name)) return
-    this.#withdrawn.add(name)
-    this.#log.warn(
-      { remote: name, gracePeriodMs: this.cfg.remoteGracePeriodMs },
-      'remote cluster failed: withdrawing its addresses'
-    )
-    this.#markAll(false)
   }
 
   #checkGate(): void {
@@ -447,32 +386,20 @@ export class FederationController implements BackingView {
 
   /** The objects to write for `k`, updating the backing index (undefined: remove ours). */
   #compute(k: string, a: Annotated | undefined) {
-    for (const id of this.#backingOf.get(k) ?? []) {
-      const set = this.#backedBy.get(id)
-      set?.delete(k)
-      if (set?.size === 0) this.#backedBy.delete(id)
-    }
-    this.#backingOf.delete(k)
     if (a === undefined || (a.role.kind !== 'federated' && a.role.kind !== 'bad-selector')) {
+      this.#index.clear(k)
       this.#addresses.delete(k)
       this.#updateGauges()
       return undefined
     }
     const out = federate(a.svc, a.role.kind === 'federated' ? a.role.selector : undefined, this)
-    const ids = out.backing.map((b) => {
-      const slash = b.indexOf('/')
-      return backingId({
-        cluster: b.slice(0, slash),
-        namespace: a.svc.namespace,
-        name: b.slice(slash + 1),
+    this.#index.set(
+      k,
+      out.backing.map((b) => {
+        const slash = b.indexOf('/')
+        return BackingIndex.id(b.slice(0, slash), a.svc.namespace, b.slice(slash + 1))
       })
-    })
-    this.#backingOf.set(k, ids)
-    for (const id of ids) {
-      let set = this.#backedBy.get(id)
-      if (set === undefined) this.#backedBy.set(id, (set = new Set()))
-      set.add(k)
-    }
+    )
     this.#addresses.set(k, out.addressCount)
     this.#updateGauges()
     return out
@@ -480,7 +407,7 @@ export class FederationController implements BackingView {
 
   #updateGauges(): void {
     this.metrics.federatedServices.set(this.#federatedCount)
-    this.metrics.backingServices.set(this.#backedBy.size)
+    this.metrics.backingServices.set(this.#index.backingCount)
     let n = 0
     for (const v of this.#addresses.values()) n += v
     this.metrics.addressesWritten.set(n)
