@@ -3,12 +3,14 @@
  *
  *   cattail cache       the snapshot cache and fan-out server (Deployment)
  *   cattail agent       the node agent (DaemonSet)
+ *   cattail federation  the federated services controller (Deployment)
  *   cattail status      what a cache is serving: sync status, remote clusters, object counts
  *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
  */
 import { Command } from 'commander'
 import { agentCommand } from '@cattail/agent'
 import { cacheCommand } from '@cattail/cache'
+import { federationCommand } from '@cattail/federation'
 import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
 
@@ -26,7 +28,13 @@ export function buildProgram(): Command {
     )
     .version(CATTAIL_VERSION)
     .showHelpAfterError()
-  const subcommands = [cacheCommand(), agentCommand(), statusCommand(), demoCommand()]
+  const subcommands = [
+    cacheCommand(),
+    agentCommand(),
+    federationCommand(),
+    statusCommand(),
+    demoCommand(),
+  ]
   for (const c of subcommands) program.addCommand(c.exitOverride())
   return program.exitOverride()
 }

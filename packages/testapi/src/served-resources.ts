@@ -85,6 +85,15 @@ export const SERVED_RESOURCES: readonly ServedResource[] = [
   core('endpoints', 'Endpoints', true, ['ep']),
   core('secrets', 'Secret', true),
   core('configmaps', 'ConfigMap', true, ['cm']),
+  core('events', 'Event', true, ['ev']),
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    namespaced: true,
+  },
   {
     group: 'discovery.k8s.io',
     version: 'v1',

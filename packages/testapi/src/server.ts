@@ -18,6 +18,7 @@ import { renderKubeconfig } from './kubeconfig.js'
 import { route } from './router.js'
 import { type ServedResource, findResource } from './served-resources.js'
 import { ApiStatusError, unauthorized } from './status.js'
+import { asTable } from './table.js'
 import { type KubeObject, Store } from './store.js'
 import { WatchHub } from './watch.js'
 
@@ -157,7 +158,13 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
         return
       }
       const reply = await handle(ctx, r.request, req, res)
-      if (reply !== undefined) sendJson(res, reply[0], reply[1])
+      if (reply !== undefined) {
+        const table =
+          reply[0] === 200 && req.method === 'GET'
+            ? asTable(r.request.resource, req.headers.accept, reply[1])
+            : undefined
+        sendJson(res, reply[0], table ?? reply[1])
+      }
     } catch (err) {
       if (err instanceof ApiStatusError && !res.headersSent) sendJson(res, err.code, err.toStatus())
       else throw err
