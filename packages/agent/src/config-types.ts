@@ -2,6 +2,10 @@
 import type { LevelWithSilent } from 'pino'
 import { DEFAULT_DATAPLANE_LOOP_CONFIG } from './dataplane/dataplane-loop.js'
 import { DEFAULT_VXLAN_DATAPLANE_CONFIG, type VxlanDataplaneConfig } from './dataplane/types.js'
+import {
+  DEFAULT_POLICY_DATAPLANE_CONFIG,
+  type PolicyDataplaneConfig,
+} from './dataplane/policy/config.js'
 
 /** An HTTP endpoint that can be switched off. */
 export interface HttpEndpointConfig {
@@ -45,6 +49,8 @@ export interface AgentConfig {
   /** Mutual TLS towards the cache; required for wss:// addresses. */
   readonly tls: AgentTlsFiles | undefined
   readonly vxlan: VxlanDataplaneConfig
+  /** Network policy dataplane (iptables, ipsets, workload routes). */
+  readonly policy: PolicyDataplaneConfig
   /** Full dataplane resync period, ms (Felix RouteRefreshInterval). @default 90000 */
   readonly resyncIntervalMs: number
   /** `/liveness`, `/readiness`. @default enabled on 127.0.0.1:9099 */
@@ -61,6 +67,7 @@ export const DEFAULT_AGENT_CONFIG: Omit<
   logLevel: 'info' as const,
   tls: undefined,
   vxlan: DEFAULT_VXLAN_DATAPLANE_CONFIG,
+  policy: DEFAULT_POLICY_DATAPLANE_CONFIG,
   resyncIntervalMs: DEFAULT_DATAPLANE_LOOP_CONFIG.resyncIntervalMs,
   health: { enabled: true, host: '127.0.0.1', port: 9099 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9092 },

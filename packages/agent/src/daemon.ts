@@ -1,10 +1,13 @@
 /**
  * The agent daemon: the composition root, the only place adapters are constructed.
  *
- *   SyncClient (syncproto) ──onUpdates──► VxlanManager.onUpdate ──kick──► DataplaneLoop
- *              └──────────onStatus──────► gate: open only while connected AND in-sync
- *   DataplaneLoop ──► KernelVxlanDriver (iproute2 batch | netlink) ──► kernel
- *   health (:9099) ◄── in sync && dataplane programmed        metrics (:9092) ◄── loop hooks
+ *   SyncClient (syncproto) ──onUpdates──► VxlanManager.onUpdate  ──kick──► DataplaneLoop (vxlan)
+ *              │              └────────► PolicyManager.onUpdate ──kick──► DataplaneLoop (policy)
+ *              └──────────onStatus──────► both gates: open only while connected AND in-sync
+ *   vxlan loop  ──► KernelVxlanDriver (iproute2 batch | netlink) ──► kernel
+ *   policy loop ──► KernelPolicyDriver (ipset restore, iptables-restore, ip -batch) ──► kernel
+ *   health (:9099) ◄── in sync && both programmed        metrics (:9092) ◄── loop hooks
+ *   FelixConflictError (our chains keep being rewritten) ──► `fatal` ──► the process exits
  *
  * What runs where: everything runs in this one process, in the host network namespace
  * (hostNetwork DaemonSet). The calc is pure and synchronous; kernel work is async (child
@@ -22,6 +25,14 @@ import type { KVUpdate, SyncStatus } from '@cattail/model'
 import { agentConfigLogFields, type AgentConfig } from './config.js'
 import { DEFAULT_DATAPLANE_LOOP_CONFIG } from './dataplane/dataplane-loop.js'
 import { createVxlanDataplane, type VxlanDataplane } from './dataplane/vxlan-dataplane.js'
+import {
+  createPolicyDataplane,
+  type PolicyCalcFactory,
+  type PolicyDataplane,
+} from './dataplane/policy-dataplane.js'
+import { defaultPolicyCalcFactory } from './dataplane/policy-calc-factory.js'
+import type { ToolRunner } from './dataplane/drivers/exec.js'
+import type { FelixConflictError } from './errors.js'
 import { AgentMetrics } from './metrics.js'
 import { createSyncSource } from './syncclient/sync-source.js'
 import type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
@@ -33,10 +44,22 @@ export type UpdateSourceFactory = (
   log: Logger
 ) => Promise<UpdateSource>
 
+/** Injectable parts of {@link AgentDaemon} (tests, and the policy calc until it is merged). */
+export interface AgentDaemonOptions {
+  /** Builds the pure policy calc. @default defaultPolicyCalcFactory */
+  readonly policyCalcFactory?: PolicyCalcFactory
+  /** Runs iptables/ipset/ip for the policy dataplane (tests: inside a netns). */
+  readonly policyRunner?: ToolRunner
+}
+
 /** The running agent. */
 export class AgentDaemon implements Startable {
   readonly metrics = new AgentMetrics()
   readonly dataplane: VxlanDataplane
+  /** The policy dataplane; undefined with `--policy false`. */
+  readonly policy: PolicyDataplane | undefined
+  /** Resolves when the agent must exit (another writer keeps rewriting our iptables chains). */
+  readonly fatal: Promise<FelixConflictError>
   readonly #log: Logger
   #source: UpdateSource | undefined
   #servers: HttpEndpoint[] = []
@@ -50,9 +73,12 @@ export class AgentDaemon implements Startable {
   constructor(
     private readonly cfg: AgentConfig,
     log: Logger,
-    private readonly sourceFactory: UpdateSourceFactory = createSyncSource
+    private readonly sourceFactory: UpdateSourceFactory = createSyncSource,
+    opts: AgentDaemonOptions = {}
   ) {
     this.#log = log.child({ component: 'agent' })
+    let onFatal: (err: FelixConflictError) => void = () => undefined
+    this.fatal = new Promise((resolve) => (onFatal = resolve))
     this.dataplane = createVxlanDataplane({
       nodeName: cfg.nodeName,
       vxlan: cfg.vxlan,
@@ -64,6 +90,29 @@ export class AgentDaemon implements Startable {
       },
       onNetlinkReset: () => this.metrics.netlinkRecreations.inc(),
     })
+    this.policy = cfg.policy.enabled
+      ? createPolicyDataplane({
+          nodeName: cfg.nodeName,
+          policy: cfg.policy,
+          loop: { ...DEFAULT_DATAPLANE_LOOP_CONFIG, resyncIntervalMs: cfg.resyncIntervalMs },
+          calcFactory: opts.policyCalcFactory ?? defaultPolicyCalcFactory,
+          log,
+          ...(opts.policyRunner && { runner: opts.policyRunner }),
+          hooks: {
+            onApplied: (r, ms) =>
+              this.metrics.observePolicyApply(r, ms, (this.policy as PolicyDataplane).driver.stats),
+            onError: () => {
+              this.metrics.policyApplyErrors.inc()
+              this.metrics.observePolicyStats((this.policy as PolicyDataplane).driver.stats)
+            },
+          },
+          onProblems: (p) => this.metrics.policyProblems.set(p.length),
+          onFatal: (err) => {
+            this.#log.fatal({ err }, 'another writer keeps rewriting our iptables chains; exiting')
+            onFatal(err)
+          },
+        })
+      : undefined
   }
 
   /** In sync with the cache (connected and the server says in-sync). */
@@ -80,6 +129,8 @@ export class AgentDaemon implements Startable {
         detail: `not in sync with the cache (${this.#connected ? this.#status : 'disconnected'})`,
       }
     if (dp !== 'programmed') return { ok: false, detail: `dataplane ${dp}` }
+    const pol = this.policy?.loop.status ?? 'programmed'
+    if (pol !== 'programmed') return { ok: false, detail: `policy dataplane ${pol}` }
     return { ok: true, detail: 'ready' }
   }
 
@@ -107,7 +158,7 @@ export class AgentDaemon implements Startable {
         this.cfg.health,
         {
           '/liveness': () =>
-            this.dataplane.loop.alive
+            this.dataplane.loop.alive && (this.policy?.loop.alive ?? true)
               ? health(true, 'live')
               : health(false, 'dataplane loop crashed'),
           '/readiness': () => {
@@ -133,6 +184,7 @@ export class AgentDaemon implements Startable {
       this.metricsPort = m.port
     }
     await this.dataplane.start(signal)
+    await this.policy?.start(signal)
     await source.start(signal)
     this.#log.info({ healthPort: this.healthPort, metricsPort: this.metricsPort }, 'agent started')
   }
@@ -142,6 +194,7 @@ export class AgentDaemon implements Startable {
       onUpdates: (updates: readonly KVUpdate[]) => {
         this.metrics.syncUpdates.inc(updates.length)
         this.dataplane.onUpdates(updates)
+        this.policy?.onUpdates(updates)
       },
       onStatus: (status, connected) => {
         const was = this.inSync
@@ -156,6 +209,7 @@ export class AgentDaemon implements Startable {
           )
         // Fail-static: closed while disconnected/resyncing, so nothing is withdrawn meanwhile.
         this.dataplane.loop.setGate(now)
+        this.policy?.loop.setGate(now)
       },
     }
   }
@@ -166,20 +220,27 @@ export class AgentDaemon implements Startable {
     this.#started = false
     await this.#source?.stop()
     await this.dataplane.stop()
+    await this.policy?.stop()
     await Promise.all(this.#servers.map((s) => s.stop()))
     this.#servers = []
     this.#log.info('agent stopped')
   }
 }
 
-/** Runs the agent until SIGTERM/SIGINT (the `cattail agent` action). */
+/**
+ * Runs the agent until SIGTERM/SIGINT (the `cattail agent` action). Rejects with the
+ * FelixConflictError (after stopping) when another writer keeps rewriting our chains, so the
+ * process exits non-zero with the message telling to set `CALICO_DISABLE_FELIX=true`.
+ */
 export async function runAgentDaemon(cfg: AgentConfig, log: Logger): Promise<void> {
   const daemon = new AgentDaemon(cfg, log)
   await daemon.start()
-  await new Promise<void>((resolve) => {
-    const done = (): void => resolve()
+  const fatal = await new Promise<FelixConflictError | undefined>((resolve) => {
+    const done = (): void => resolve(undefined)
     process.once('SIGTERM', done)
     process.once('SIGINT', done)
+    void daemon.fatal.then(resolve)
   })
   await daemon.stop()
+  if (fatal !== undefined) throw fatal
 }

@@ -276,7 +276,7 @@ export class KernelPolicyDriver implements PolicyDriver {
       { chains: chains.slice(0, 10), repairs: this.#repairs.length },
       'iptables drift repaired'
     )
-    if (this.#repairs.length >= this.cfg.felixGuardRepairs) {
+    if (this.cfg.felixGuardRepairs > 0 && this.#repairs.length >= this.cfg.felixGuardRepairs) {
       this.#conflict = new FelixConflictError(
         this.#repairs.length,
         this.cfg.felixGuardWindowMs,
