@@ -42,3 +42,15 @@ export type { UpdateSourceFactory } from './daemon.js'
 export type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
 export { createSyncSource } from './syncclient/sync-source.js'
 export { AgentMetrics } from './metrics.js'
+export { createPolicyDataplane } from './dataplane/policy-dataplane.js'
+export type {
+  PolicyCalcFactory,
+  PolicyDataplane,
+  PolicyDataplaneOptions,
+} from './dataplane/policy-dataplane.js'
+export { PolicyManager } from './dataplane/policy-manager.js'
+export { KernelPolicyDriver } from './dataplane/drivers/policy-driver.js'
+export type { PolicyDriver, PolicyDriverStats } from './dataplane/drivers/policy-driver.js'
+export { DEFAULT_POLICY_DATAPLANE_CONFIG } from './dataplane/policy/config.js'
+export type { PolicyDataplaneConfig } from './dataplane/policy/config.js'
+export type { AgentDaemonOptions } from './daemon.js'
