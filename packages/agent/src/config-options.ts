@@ -2,9 +2,11 @@
 import { LOG_LEVELS, httpEndpointOptions, logLevelOption, type OptionSpec } from '@cattail/common'
 import { DEFAULT_VXLAN_DATAPLANE_CONFIG } from './dataplane/types.js'
 import { DEFAULT_AGENT_CONFIG, DEFAULT_CACHE_PORT_NAME } from './config-types.js'
+import { DEFAULT_POLICY_DATAPLANE_CONFIG } from './dataplane/policy/config.js'
 
 const D = DEFAULT_AGENT_CONFIG
 const V = DEFAULT_VXLAN_DATAPLANE_CONFIG
+const P = DEFAULT_POLICY_DATAPLANE_CONFIG
 
 /** Every option of `cattail agent`, in help order. */
 export const AGENT_OPTIONS: readonly OptionSpec[] = [
@@ -147,6 +149,56 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     kind: 'int',
     help: 'larger change sets go through ip/bridge -batch',
     default: String(V.netlinkMaxOps),
+  },
+  {
+    key: 'policy',
+    flag: '--policy <bool>',
+    kind: 'bool',
+    help: 'program network policy (iptables, ipsets, workload routes) in place of Felix',
+    default: String(P.enabled),
+  },
+  {
+    key: 'iptablesBackend',
+    flag: '--iptables-backend <mode>',
+    kind: 'string',
+    help: 'iptables backend: auto (detected as Felix does), legacy or nft',
+    default: P.iptablesBackend,
+    choices: ['auto', 'legacy', 'nft'],
+  },
+  {
+    key: 'iptablesLockWait',
+    flag: '--iptables-lock-wait <seconds>',
+    kind: 'int',
+    help: 'iptables-restore --wait: seconds to wait for the xtables lock',
+    default: String(P.lockWaitSeconds),
+  },
+  {
+    key: 'policyIpv6',
+    flag: '--policy-ipv6 <bool>',
+    kind: 'bool',
+    help: 'also program ip6tables and IPv6 ipsets (dual-stack pods)',
+    default: String(P.families.includes(6)),
+  },
+  {
+    key: 'workloadRouteProtocol',
+    flag: '--workload-route-protocol <n>',
+    kind: 'int',
+    help: "route protocol of workload routes (Felix's DeviceRouteProtocol; 3 = boot)",
+    default: String(P.workloadRouteProtocol),
+  },
+  {
+    key: 'felixGuardRepairs',
+    flag: '--felix-guard-repairs <n>',
+    kind: 'int',
+    help: 'exit when our iptables chains were rewritten by someone else this many times within 10 minutes (0 = never)',
+    default: String(P.felixGuardRepairs),
+  },
+  {
+    key: 'commandTimeoutMs',
+    flag: '--command-timeout-ms <ms>',
+    kind: 'int',
+    help: 'deadline of one iptables/ipset/ip child process',
+    default: String(P.commandTimeoutMs),
   },
   ...httpEndpointOptions('health', D.health),
   ...httpEndpointOptions('metrics', D.metrics),

@@ -2,6 +2,10 @@
 import type { LevelWithSilent } from 'pino'
 import { DEFAULT_DATAPLANE_LOOP_CONFIG } from './dataplane/dataplane-loop.js'
 import { DEFAULT_VXLAN_DATAPLANE_CONFIG, type VxlanDataplaneConfig } from './dataplane/types.js'
+import {
+  DEFAULT_POLICY_DATAPLANE_CONFIG,
+  type PolicyDataplaneConfig,
+} from './dataplane/policy/config.js'
 
 /** An HTTP endpoint that can be switched off. */
 export interface HttpEndpointConfig {
@@ -45,6 +49,8 @@ export interface AgentConfig {
   /** Mutual TLS towards the cache; required for wss:// addresses. */
   readonly tls: AgentTlsFiles | undefined
   readonly vxlan: VxlanDataplaneConfig
+  /** Network policy dataplane (iptables, ipsets, workload routes). */
+  readonly policy: PolicyDataplaneConfig
   /** Full dataplane resync period, ms (Felix RouteRefreshInterval). @default 90000 */
   readonly resyncIntervalMs: number
   /** Deadline of every child process in ms (killed past it; 0 = none). @default 10000 */
@@ -70,6 +76,7 @@ export const DEFAULT_AGENT_CONFIG: Omit<
   logLevel: 'info' as const,
   tls: undefined,
   vxlan: DEFAULT_VXLAN_DATAPLANE_CONFIG,
+  policy: DEFAULT_POLICY_DATAPLANE_CONFIG,
   resyncIntervalMs: DEFAULT_DATAPLANE_LOOP_CONFIG.resyncIntervalMs,
   commandTimeoutMs: 10_000,
   watchdogTimeoutMs: DEFAULT_DATAPLANE_LOOP_CONFIG.watchdogTimeoutMs,

@@ -27,6 +27,8 @@ import {
 import type { LevelWithSilent } from 'pino'
 import { AGENT_OPTIONS } from './config-options.js'
 import { DEFAULT_VXLAN_DATAPLANE_CONFIG } from './dataplane/types.js'
+import { DEFAULT_POLICY_DATAPLANE_CONFIG } from './dataplane/policy/config.js'
+import type { IptablesBackendMode } from './dataplane/policy/backend.js'
 import { DEFAULT_AGENT_CONFIG, DEFAULT_CACHE_PORT_NAME, type AgentConfig } from './config-types.js'
 
 const D = DEFAULT_AGENT_CONFIG
@@ -154,6 +156,12 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
   const dev = str('vxlanDevice') ?? V.deviceName
   if (!/^[^\s/]{1,15}$/.test(dev))
     problems.push(`--vxlan-device: ${JSON.stringify(dev)} is not a valid interface name`)
+  const wrp = int('workloadRouteProtocol')
+  if (wrp < 1 || wrp > 255) problems.push('--workload-route-protocol: must be 1..255')
+  if (wrp === proto)
+    problems.push('--workload-route-protocol: must differ from --route-protocol (VXLAN routes)')
+  const cto = int('commandTimeoutMs')
+  if (cto < 100) problems.push('--command-timeout-ms: must be at least 100')
   for (const k of ['healthPort', 'metricsPort']) {
     const p = int(k)
     if (p !== undefined && p > 65_535)
@@ -194,6 +202,16 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       useNetlink: bool('netlink'),
       netlinkMaxOps: int('netlinkMaxOps'),
     },
+    policy: {
+      ...DEFAULT_POLICY_DATAPLANE_CONFIG,
+      enabled: bool('policy'),
+      iptablesBackend: (str('iptablesBackend') ?? 'auto') as IptablesBackendMode,
+      lockWaitSeconds: int('iptablesLockWait'),
+      families: bool('policyIpv6') ? [4, 6] : [4],
+      workloadRouteProtocol: wrp,
+      felixGuardRepairs: int('felixGuardRepairs'),
+      commandTimeoutMs: cto,
+    },
     resyncIntervalMs: int('resyncIntervalMs'),
     commandTimeoutMs: int('commandTimeoutMs'),
     watchdogTimeoutMs: int('watchdogTimeoutMs'),
@@ -222,6 +240,7 @@ export function agentConfigLogFields(cfg: AgentConfig): Record<string, unknown> 
         ? false
         : { caFile: cfg.tls.caFile, certFile: cfg.tls.certFile, serverCN: cfg.tls.serverCN },
     vxlan: cfg.vxlan,
+    policy: cfg.policy,
     resyncIntervalMs: cfg.resyncIntervalMs,
     commandTimeoutMs: cfg.commandTimeoutMs,
     watchdogTimeoutMs: cfg.watchdogTimeoutMs,

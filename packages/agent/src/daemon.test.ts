@@ -7,8 +7,10 @@ import { parseAgentConfig, type AgentConfig } from './config.js'
 import { AgentDaemon, runAgentDaemon, type AgentProcessHooks } from './daemon.js'
 import { nodeUpdate } from './testing/calc-fixtures.js'
 import type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
+import { FakePolicyCalc, desiredOf, netSet } from './testing/fake-policy-calc.js'
+import { FakeToolRunner } from './testing/fake-tool-runner.js'
 
-const cfg: AgentConfig = parseAgentConfig({
+const rawCfg = {
   nodeName: 'me',
   cacheAddresses: 'ws://127.0.0.1:1',
   healthPort: '0',
@@ -17,7 +19,9 @@ const cfg: AgentConfig = parseAgentConfig({
   // Without a local VTEP the driver removes what it owns: make sure nothing on this host is ours.
   vxlanDevice: `ctd${process.pid % 100_000}`,
   routeProtocol: '253',
-})
+  policy: 'false',
+}
+const cfg: AgentConfig = parseAgentConfig(rawCfg)
 
 void describe('agent daemon (no kernel access)', () => {
   void it('serves liveness, readiness (with the reason) and metrics; holds the dataplane until in sync', async () => {
@@ -76,6 +80,50 @@ void describe('agent daemon (no kernel access)', () => {
         assert.ok(metrics.includes(`\n${name}`), name)
       }
       assert.equal(metrics.includes('cattail_agent_process_'), false)
+    } finally {
+      await daemon.stop()
+    }
+  })
+
+  void it('runs the policy dataplane beside VXLAN: gated until in sync, then programmed (fake tools)', async () => {
+    let sink: UpdateSink | undefined
+    const source: UpdateSource = { start: () => Promise.resolve(), stop: () => Promise.resolve() }
+    const calc = new FakePolicyCalc(
+      desiredOf({
+        ipsets: [netSet('cali40s:a', 4, ['198.19.0.1'])],
+        v4: { filter: [{ name: 'cali-INPUT', rules: ['--jump ACCEPT'] }] },
+        hooks: [{ table: 'filter', builtin: 'INPUT', target: 'cali-INPUT' }],
+      })
+    )
+    const runner = new FakeToolRunner()
+    const daemon = new AgentDaemon(
+      parseAgentConfig({ ...rawCfg, policy: 'true', iptablesBackend: 'nft' }),
+      createSilentLogger(),
+      (_c, s) => {
+        sink = s
+        return Promise.resolve(source)
+      },
+      { policyCalcFactory: () => calc, policyRunner: runner }
+    )
+    await daemon.start()
+    try {
+      assert.ok(sink && daemon.policy)
+      sink.onUpdates([nodeUpdate('other', { ip: '198.18.0.2/24' })])
+      assert.equal(calc.updates.length, 1)
+      assert.deepEqual(runner.calls, [], 'nothing runs before in-sync (fail-static)')
+      sink.onStatus('in-sync', true)
+      await waitFor(() => daemon.policy?.loop.status === 'programmed')
+      const w = runner.writes()
+      assert.equal(w[0]?.args[0], 'restore', 'ipsets first')
+      assert.equal(w[1]?.tool, 'iptables-nft-restore')
+      assert.match(
+        w[1]?.stdin ?? '',
+        /-I INPUT 1 -m comment --comment "cali:[^"]{16}" --jump cali-INPUT/
+      )
+      assert.match(
+        await (await fetch(`http://127.0.0.1:${daemon.metricsPort}/metrics`)).text(),
+        /cattail_agent_iptables_restores_total 2/
+      )
     } finally {
       await daemon.stop()
     }

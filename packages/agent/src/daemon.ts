@@ -1,11 +1,14 @@
 /**
  * The agent daemon: the composition root, the only place adapters are constructed.
  *
- *   SyncClient (syncproto) ──onUpdates──► VxlanManager.onUpdate ──kick──► DataplaneLoop
- *              └──────────onStatus──────► gate: open only while connected AND in-sync
- *   DataplaneLoop ──► KernelVxlanDriver (iproute2 batch | netlink) ──► kernel
- *   health (127.0.0.1:9099: /liveness, /readiness, /status) ◄── in sync && programmed; watchdog
+ *   SyncClient (syncproto) ──onUpdates──► VxlanManager.onUpdate  ──kick──► DataplaneLoop (vxlan)
+ *              │              └────────► PolicyManager.onUpdate ──kick──► DataplaneLoop (policy)
+ *              └──────────onStatus──────► both gates: open only while connected AND in-sync
+ *   vxlan loop  ──► KernelVxlanDriver (iproute2 batch | netlink) ──► kernel
+ *   policy loop ──► KernelPolicyDriver (ipset restore, iptables-restore, ip -batch) ──► kernel
+ *   health (127.0.0.1:9099: /liveness, /readiness, /status) ◄── in sync && both programmed; watchdogs
  *   metrics (:9092) ◄── loop hooks
+ *   FelixConflictError (our chains keep being rewritten) ──► `fatal` ──► the process exits
  *
  * Felix's place: the agent refuses to start beside a running Felix (felix-guard.ts: a Felix
  * process on the host, or its health port taken) and keeps Felix's health contract.
@@ -28,6 +31,14 @@ import { healthPortError, refuseRunningFelix } from './felix-guard.js'
 import { blockedRouteList, withBlockedDetail, type AgentStatusReport } from './status.js'
 import { DEFAULT_DATAPLANE_LOOP_CONFIG } from './dataplane/dataplane-loop.js'
 import { createVxlanDataplane, type VxlanDataplane } from './dataplane/vxlan-dataplane.js'
+import {
+  createPolicyDataplane,
+  type PolicyCalcFactory,
+  type PolicyDataplane,
+} from './dataplane/policy-dataplane.js'
+import { defaultPolicyCalcFactory } from './dataplane/policy-calc-factory.js'
+import type { ToolRunner } from './dataplane/drivers/exec.js'
+import type { FelixConflictError } from './errors.js'
 import { AgentMetrics } from './metrics.js'
 import { createSyncSource } from './syncclient/sync-source.js'
 import type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
@@ -39,10 +50,22 @@ export type UpdateSourceFactory = (
   log: Logger
 ) => Promise<UpdateSource>
 
+/** Injectable parts of {@link AgentDaemon} (tests, and the policy calc until it is merged). */
+export interface AgentDaemonOptions {
+  /** Builds the pure policy calc. @default defaultPolicyCalcFactory */
+  readonly policyCalcFactory?: PolicyCalcFactory
+  /** Runs iptables/ipset/ip for the policy dataplane (tests: inside a netns). */
+  readonly policyRunner?: ToolRunner
+}
+
 /** The running agent. */
 export class AgentDaemon implements Startable {
   readonly metrics = new AgentMetrics()
   readonly dataplane: VxlanDataplane
+  /** The policy dataplane; undefined with `--policy false`. */
+  readonly policy: PolicyDataplane | undefined
+  /** Resolves when the agent must exit (another writer keeps rewriting our iptables chains). */
+  readonly fatal: Promise<FelixConflictError>
   readonly #log: Logger
   #source: UpdateSource | undefined
   #servers: HttpEndpoint[] = []
@@ -56,9 +79,12 @@ export class AgentDaemon implements Startable {
   constructor(
     private readonly cfg: AgentConfig,
     log: Logger,
-    private readonly sourceFactory: UpdateSourceFactory = createSyncSource
+    private readonly sourceFactory: UpdateSourceFactory = createSyncSource,
+    opts: AgentDaemonOptions = {}
   ) {
     this.#log = log.child({ component: 'agent' })
+    let onFatal: (err: FelixConflictError) => void = () => undefined
+    this.fatal = new Promise((resolve) => (onFatal = resolve))
     this.dataplane = createVxlanDataplane({
       nodeName: cfg.nodeName,
       vxlan: cfg.vxlan,
@@ -75,6 +101,40 @@ export class AgentDaemon implements Startable {
       },
       onNetlinkReset: () => this.metrics.netlinkRecreations.inc(),
     })
+    const calcFactory = opts.policyCalcFactory ?? defaultPolicyCalcFactory
+    if (cfg.policy.enabled && calcFactory === undefined)
+      this.#log.warn('no policy calc in this build; the policy dataplane is off')
+    this.policy =
+      cfg.policy.enabled && calcFactory !== undefined
+        ? createPolicyDataplane({
+            nodeName: cfg.nodeName,
+            policy: cfg.policy,
+            loop: { ...DEFAULT_DATAPLANE_LOOP_CONFIG, resyncIntervalMs: cfg.resyncIntervalMs },
+            calcFactory,
+            log,
+            ...(opts.policyRunner && { runner: opts.policyRunner }),
+            hooks: {
+              onApplied: (r, ms) =>
+                this.metrics.observePolicyApply(
+                  r,
+                  ms,
+                  (this.policy as PolicyDataplane).driver.stats
+                ),
+              onError: () => {
+                this.metrics.policyApplyErrors.inc()
+                this.metrics.observePolicyStats((this.policy as PolicyDataplane).driver.stats)
+              },
+            },
+            onProblems: (p) => this.metrics.policyProblems.set(p.length),
+            onFatal: (err) => {
+              this.#log.fatal(
+                { err },
+                'another writer keeps rewriting our iptables chains; exiting'
+              )
+              onFatal(err)
+            },
+          })
+        : undefined
   }
 
   /** In sync with the cache (connected and the server says in-sync). */
@@ -97,13 +157,16 @@ export class AgentDaemon implements Startable {
       }
     if (dp !== 'programmed')
       return { ok: false, detail: withBlockedDetail(`dataplane ${dp}`, blocked) }
+    const pol = this.policy?.loop.status ?? 'programmed'
+    if (pol !== 'programmed')
+      return { ok: false, detail: withBlockedDetail(`policy dataplane ${pol}`, blocked) }
     return { ok: true, detail: withBlockedDetail('ready', blocked) }
   }
 
   /** The JSON `/status` document (see status.ts). */
   statusReport(): AgentStatusReport {
     const r = this.readiness()
-    const l = this.dataplane.loop.liveness()
+    const l = this.#liveness()
     return {
       nodeName: this.cfg.nodeName,
       live: l.ok,
@@ -114,8 +177,18 @@ export class AgentDaemon implements Startable {
       connected: this.#connected,
       syncStatus: this.#status,
       dataplane: this.dataplane.loop.status,
+      ...(this.policy !== undefined && { policyDataplane: this.policy.loop.status }),
       blockedRoutes: blockedRouteList(this.dataplane.driver.blockedRoutes),
     }
+  }
+
+  /** Live = both dataplane loops running and no apply stuck past the watchdog. */
+  #liveness(): { ok: boolean; detail: string } {
+    const v = this.dataplane.loop.liveness()
+    if (!v.ok) return v
+    const p = this.policy?.loop.liveness()
+    if (p !== undefined && !p.ok) return { ok: false, detail: `policy: ${p.detail}` }
+    return v
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -152,7 +225,7 @@ export class AgentDaemon implements Startable {
         this.cfg.health,
         {
           '/liveness': () => {
-            const l = this.dataplane.loop.liveness()
+            const l = this.#liveness()
             return health(l.ok, l.detail)
           },
           '/readiness': () => {
@@ -183,6 +256,7 @@ export class AgentDaemon implements Startable {
       this.metricsPort = m.port
     }
     await this.dataplane.start(signal)
+    await this.policy?.start(signal)
     await source.start(signal)
     this.#log.info({ healthPort: this.healthPort, metricsPort: this.metricsPort }, 'agent started')
   }
@@ -192,6 +266,7 @@ export class AgentDaemon implements Startable {
       onUpdates: (updates: readonly KVUpdate[]) => {
         this.metrics.syncUpdates.inc(updates.length)
         this.dataplane.onUpdates(updates)
+        this.policy?.onUpdates(updates)
       },
       onStatus: (status, connected) => {
         const was = this.inSync
@@ -206,6 +281,7 @@ export class AgentDaemon implements Startable {
           )
         // Fail-static: closed while disconnected/resyncing, so nothing is withdrawn meanwhile.
         this.dataplane.loop.setGate(now)
+        this.policy?.loop.setGate(now)
       },
     }
   }
@@ -216,6 +292,7 @@ export class AgentDaemon implements Startable {
     this.#started = false
     await this.#source?.stop()
     await this.dataplane.stop()
+    await this.policy?.stop()
     await Promise.all(this.#servers.map((s) => s.stop()))
     this.#servers = []
     this.#log.info('agent stopped')
@@ -234,7 +311,9 @@ export interface AgentProcessHooks {
 /**
  * Runs the agent until SIGTERM/SIGINT (the `cattail agent` action). An unhandled rejection or an
  * uncaught exception is logged at fatal and exits 1, as the cache does: the pod restarts instead
- * of running on in an unknown state. A start failure (Felix running, bad config) rejects.
+ * of running on in an unknown state. A start failure (Felix running, bad config) rejects, and so
+ * does (after stopping) a FelixConflictError when another writer keeps rewriting our chains, so
+ * the process exits non-zero with the message telling to set `CALICO_DISABLE_FELIX=true`.
  */
 export async function runAgentDaemon(
   cfg: AgentConfig,
@@ -260,10 +339,12 @@ export async function runAgentDaemon(
     log.fatal({ err }, 'agent failed to start')
     throw err
   }
-  await new Promise<void>((resolve) => {
-    const done = (): void => resolve()
+  const fatal = await new Promise<FelixConflictError | undefined>((resolve) => {
+    const done = (): void => resolve(undefined)
     proc.once('SIGTERM', done)
     proc.once('SIGINT', done)
+    void daemon.fatal.then(resolve)
   })
   await daemon.stop()
+  if (fatal !== undefined) throw fatal
 }

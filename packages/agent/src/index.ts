@@ -46,3 +46,15 @@ export * from './status.js'
 export * from './felix-guard.js'
 export * from './dataplane/drivers/child-process.js'
 export type { AgentProcessHooks } from './daemon.js'
+export { createPolicyDataplane } from './dataplane/policy-dataplane.js'
+export type {
+  PolicyCalcFactory,
+  PolicyDataplane,
+  PolicyDataplaneOptions,
+} from './dataplane/policy-dataplane.js'
+export { PolicyManager } from './dataplane/policy-manager.js'
+export { KernelPolicyDriver } from './dataplane/drivers/policy-driver.js'
+export type { PolicyDriver, PolicyDriverStats } from './dataplane/drivers/policy-driver.js'
+export { DEFAULT_POLICY_DATAPLANE_CONFIG } from './dataplane/policy/config.js'
+export type { PolicyDataplaneConfig } from './dataplane/policy/config.js'
+export type { AgentDaemonOptions } from './daemon.js'

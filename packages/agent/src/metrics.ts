@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ApplyResult } from './dataplane/types.js'
 import type { VxlanDriverStats } from './dataplane/drivers/vxlan-driver.js'
+import type { PolicyDriverStats } from './dataplane/drivers/policy-driver.js'
 
 /** The agent's metrics. */
 export class AgentMetrics {
@@ -58,6 +59,50 @@ export class AgentMetrics {
     registers: [this.registry],
   })
 
+  readonly policyApplyDuration = new Histogram({
+    name: 'cattail_agent_policy_apply_duration_seconds',
+    help: 'Duration of one policy dataplane cycle (calc + ipset + iptables + routes)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  })
+  readonly policyApplyErrors = new Counter({
+    name: 'cattail_agent_policy_apply_errors_total',
+    help: 'Failed policy dataplane cycles (each triggers a resync after backoff)',
+    registers: [this.registry],
+  })
+  readonly policyResyncs = new Counter({
+    name: 'cattail_agent_policy_resyncs_total',
+    help: 'Policy dataplane resyncs (ipsets, iptables and routes re-read)',
+    registers: [this.registry],
+  })
+  readonly iptablesRestores = new Counter({
+    name: 'cattail_agent_iptables_restores_total',
+    help: 'iptables-restore and ip6tables-restore invocations',
+    registers: [this.registry],
+  })
+  readonly ipsetRestores = new Counter({
+    name: 'cattail_agent_ipset_restores_total',
+    help: 'ipset restore invocations',
+    registers: [this.registry],
+  })
+  readonly policyDriftRepairs = new Counter({
+    name: 'cattail_agent_iptables_drift_repairs_total',
+    help: 'Resyncs that found our iptables chains changed by someone else (and repaired them)',
+    registers: [this.registry],
+  })
+  readonly policyEntries = new Gauge({
+    name: 'cattail_agent_policy_entries',
+    help: 'Policy objects programmed (type: ipsets, ipset_members, chains)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  })
+  readonly policyProblems = new Gauge({
+    name: 'cattail_agent_policy_rejected_resources',
+    help: 'Policy resources rejected by the calc (skipped; the rest is enforced)',
+    registers: [this.registry],
+  })
+  #policySeen = { iptablesRestores: 0, ipsetRestores: 0, driftRepairs: 0 }
+
   constructor(defaultMetrics = true) {
     // Standard names (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_*), as the
     // cache does: dashboards expect them unprefixed; the job label tells the daemons apart.
@@ -73,5 +118,24 @@ export class AgentMetrics {
     this.entries.set({ type: 'arp' }, stats.entries.arp)
     this.entries.set({ type: 'route' }, stats.entries.routes)
     this.blockedRoutes.set(stats.blockedRoutes)
+  }
+
+  /** Records one successful policy cycle (counters advance by the driver's deltas). */
+  observePolicyApply(r: ApplyResult, durationMs: number, stats: PolicyDriverStats): void {
+    this.policyApplyDuration.observe(durationMs / 1000)
+    if (r.resynced) this.policyResyncs.inc()
+    this.observePolicyStats(stats)
+  }
+
+  /** Brings the policy counters and gauges up to the driver's figures. */
+  observePolicyStats(stats: PolicyDriverStats): void {
+    const seen = this.#policySeen
+    this.iptablesRestores.inc(Math.max(0, stats.iptablesRestores - seen.iptablesRestores))
+    this.ipsetRestores.inc(Math.max(0, stats.ipsetRestores - seen.ipsetRestores))
+    this.policyDriftRepairs.inc(Math.max(0, stats.driftRepairs - seen.driftRepairs))
+    this.#policySeen = { ...stats }
+    this.policyEntries.set({ type: 'ipsets' }, stats.ipsets)
+    this.policyEntries.set({ type: 'ipset_members' }, stats.ipsetMembers)
+    this.policyEntries.set({ type: 'chains' }, stats.chains)
   }
 }

@@ -27,6 +27,8 @@ export interface AgentStatusReport {
   readonly syncStatus: string
   /** The dataplane loop's status (`programmed`, `waiting`, `error`, …). */
   readonly dataplane: string
+  /** The policy dataplane loop's status (absent when policy is off). */
+  readonly policyDataplane?: string
   /** Sorted by destination. */
   readonly blockedRoutes: readonly BlockedRoute[]
 }

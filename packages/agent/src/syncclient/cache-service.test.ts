@@ -38,6 +38,7 @@ void describe('agent with --cache-service (test API server, real cache, no kerne
       api.put('endpointslices.discovery.k8s.io', slice(a.server.port))
       const cfg = parseAgentConfig({
         nodeName: 'me',
+        policy: 'false', // no kernel access
         cacheService: 'cattail-system/cattail-cache',
         kubeconfig: await api.writeKubeconfig(dir.path),
         healthEnabled: 'false',
@@ -68,6 +69,7 @@ void describe('agent with --cache-service (test API server, real cache, no kerne
   void it('a bad kubeconfig fails the start with a ConfigError before anything listens', async () => {
     const cfg = parseAgentConfig({
       nodeName: 'me',
+      policy: 'false', // no kernel access
       cacheService: 'cattail-system/cattail-cache',
       kubeconfig: '/nonexistent/ct-agent-kubeconfig.yaml',
       healthPort: '0',

@@ -20,6 +20,7 @@ void describe('agent with the real SyncClient (loopback, no kernel access)', () 
     server.setStatus('in-sync')
     const cfg = parseAgentConfig({
       nodeName: 'me',
+      policy: 'false', // no kernel access
       cacheAddresses: server.url,
       healthEnabled: 'false',
       metricsEnabled: 'false',

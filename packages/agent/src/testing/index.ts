@@ -5,3 +5,5 @@
 export * from './calc-fixtures.js'
 export * from './fake-drivers.js'
 export * from './netns.js'
+export * from './fake-policy-calc.js'
+export * from './fake-tool-runner.js'
