@@ -42,3 +42,10 @@ export type { UpdateSourceFactory } from './daemon.js'
 export type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
 export { createSyncSource } from './syncclient/sync-source.js'
 export { AgentMetrics } from './metrics.js'
+export {
+  CacheDiscovery,
+  CacheDiscoveryError,
+  DEFAULT_CACHE_DISCOVERY_CONFIG,
+  loadDiscoveryKubeConfig,
+  type CacheDiscoveryConfig,
+} from './syncclient/cache-discovery.js'
