@@ -19,8 +19,7 @@ import { createSilentLogger } from '@cattail/common'
 import { type TempDir, tempDir, waitFor } from '@cattail/common/testing'
 import { CacheDiscovery, loadDiscoveryKubeConfig } from '@cattail/agent'
 import { CACHE_KINDS } from '@cattail/cache'
-import { createMeshSyncer, type MeshSyncer } from '@cattail/datastore'
-import type { ResourceKind, SyncStatus } from '@cattail/model'
+import type { ResourceKind } from '@cattail/model'
 import { type KubeObject, type TestApiServer, startTestApiServer } from '@cattail/testapi'
 import {
   type Permission,
@@ -31,15 +30,10 @@ import {
   rolesWithout,
   subjectsOf,
 } from './testing/rbac-manifests.js'
+import { type Running, startMesh } from './testing/mesh.js'
 
 const NS = 'cattail-system'
 const REMOTE = 'cluster-b'
-
-/** A started component: `works()` says whether it does its job now. */
-interface Running {
-  works(): boolean | Promise<boolean>
-  stop(): Promise<void>
-}
 
 /** A component that talks to the API server as service account `sa`. */
 interface Consumer {
@@ -50,55 +44,10 @@ interface Consumer {
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64')
-
-/**
- * A mesh syncer over `local` (kubeconfig YAML) asking for `kinds`; works when it and the remote are
- * in sync (and, with `profiles`, the `apps` namespace arrived from both clusters).
- */
-async function startMesh(
-  local: string,
-  kinds: ReadonlySet<ResourceKind>,
-  profiles: boolean
-): Promise<Running> {
-  let status: SyncStatus = 'wait-for-ready'
-  const keys = new Set<string>()
-  const mesh: MeshSyncer = createMeshSyncer(
-    { type: 'kubernetes', kubeconfig: { kind: 'inline', contents: local } },
-    {
-      kinds,
-      log: createSilentLogger(),
-      secretsNamespace: NS,
-      remoteInSyncTimeoutMs: 10_000,
-      remoteConnectTimeoutMs: 10_000,
-      retryBackoff: { initialMs: 50, maxMs: 500, factor: 2, jitter: 0.2 },
-    },
-    {
-      onUpdates: (us) => {
-        for (const u of us) {
-          if (u.value === undefined) keys.delete(u.key)
-          else keys.add(u.key)
-        }
-      },
-      onStatus: (s) => (status = s),
-      onFailure: () => undefined,
-    }
-  )
-  await mesh.start()
-  return {
-    works: () =>
-      status === 'in-sync' &&
-      mesh.remoteStatuses().get(REMOTE)?.status === 'InSync' &&
-      (!profiles ||
-        ([...keys].some((k) => k.startsWith(`${REMOTE}/`) && k.includes('kns.apps')) &&
-          [...keys].some((k) => !k.startsWith(`${REMOTE}/`) && k.includes('kns.apps')))),
-    stop: () => mesh.stop(),
-  }
-}
-
 const cache: Consumer = {
   name: 'cache (kubernetes datastore + remote cluster-b)',
   sa: `${NS}/cattail-cache`,
-  start: (local) => startMesh(local, CACHE_KINDS, true),
+  start: (local) => startMesh(local, CACHE_KINDS, REMOTE, 'kns.apps'),
 }
 
 const agentDiscovery: Consumer = {
@@ -131,7 +80,7 @@ const agentDiscovery: Consumer = {
 const federationRemoteReads: Consumer = {
   name: "federation controller's remote reads",
   sa: `${NS}/cattail-remote-reader`,
-  start: (local) => startMesh(local, new Set<ResourceKind>(['Service', 'Endpoints']), false),
+  start: (local) => startMesh(local, new Set<ResourceKind>(['Service', 'Endpoints']), REMOTE),
 }
 
 /** Local consumers; the federation controller joins here when it exists (sa cattail-federation). */

@@ -31,6 +31,8 @@ interface SaToken {
   readonly namespace: string
   readonly name: string
   readonly expiresAt: number
+  /** The Secret the token lives in (a long-lived token dies with it). */
+  readonly secret?: string
 }
 
 const res = (id: string): ServedResource => {
@@ -56,11 +58,12 @@ export class Auth {
   mint(
     namespace: string,
     name: string,
-    expirationSeconds = 3600
+    expirationSeconds = 3600,
+    secret?: string
   ): { token: string; expiresAt: number } {
     const token = `cattail-sa-${randomBytes(18).toString('base64url')}`
     const expiresAt = Date.now() + expirationSeconds * 1000
-    this.#tokens.set(token, { namespace, name, expiresAt })
+    this.#tokens.set(token, { namespace, name, expiresAt, ...(secret !== undefined && { secret }) })
     return { token, expiresAt }
   }
 
@@ -84,6 +87,11 @@ export class Auth {
     const sa = this.#tokens.get(token)
     if (sa === undefined || sa.expiresAt < Date.now()) throw unauthorized()
     if (this.store.get(res('serviceaccounts'), sa.namespace, sa.name) === undefined)
+      throw unauthorized()
+    if (
+      sa.secret !== undefined &&
+      this.store.get(res('secrets'), sa.namespace, sa.secret) === undefined
+    )
       throw unauthorized()
     return { kind: 'serviceaccount', namespace: sa.namespace, name: sa.name }
   }

@@ -17,6 +17,7 @@ import { Auth } from './auth.js'
 import { type HandlerContext, type Verb, handle, readBody } from './handlers.js'
 import { renderKubeconfig } from './kubeconfig.js'
 import { route } from './router.js'
+import { startTokenController } from './token-controller.js'
 import { type ServedResource, findResource } from './served-resources.js'
 import type { Identity } from './rbac.js'
 import { ApiStatusError } from './status.js'
@@ -125,6 +126,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   const pki = tls ? await testPki() : undefined
   const store = new Store({ historyLimit: opts.historyLimit ?? 1000 })
   const auth = new Auth(store, token, opts.enforceRbac ?? false)
+  startTokenController(store, auth, pki?.ca)
   const hub = new WatchHub()
   const counts: RequestCounts = {
     get: 0,
