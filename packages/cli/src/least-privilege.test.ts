@@ -1,7 +1,7 @@
 /**
  * Least privilege, proven: the cache (kubernetes datastore plus a remote), the agent's cache
  * discovery and (once it exists) the federation controller run against test API servers that
- * ENFORCE exactly the RBAC of docker/manifests (rbac.yaml for the local cluster,
+ * ENFORCE exactly the RBAC of docker/manifests (base/rbac.yaml for the local cluster,
  * remote-cluster/rbac.yaml for a remote). With all rules everything works and nothing is denied;
  * with any single verb on any single resource removed, the component that needs it is denied
  * (the server's 403 is observed), so no rule is unused.
@@ -207,7 +207,7 @@ void describe('least privilege: the manifests grant exactly what the code uses (
   }
 
   void it('local cluster (rbac.yaml): cache and agent work, and every granted verb is needed', async () => {
-    const docs = loadManifest('rbac.yaml')
+    const docs = loadManifest('base/rbac.yaml')
     remoteSecret(remote.token)
     const { proven, unbound } = await prove(local, docs, LOCAL_CONSUMERS, (c) => {
       const [ns = '', name = ''] = c.sa.split('/')

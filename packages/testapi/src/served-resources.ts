@@ -4,6 +4,7 @@
  * to serve another resource.
  */
 import { AUTH_RESOURCES } from './auth-resources.js'
+import { WORKLOAD_RESOURCES } from './workload-resources.js'
 
 /** One served API resource. */
 export interface ServedResource {
@@ -108,6 +109,7 @@ export const SERVED_RESOURCES: readonly ServedResource[] = [
   ...CALICO_KINDS.map(([p, k, n]) => calico('crd.projectcalico.org', p, k, n)),
   ...CALICO_KINDS.map(([p, k, n]) => calico('projectcalico.org', p, k, n)),
   ...AUTH_RESOURCES,
+  ...WORKLOAD_RESOURCES,
 ]
 
 /** `apiVersion` string of a resource (`v1` or `group/version`). */
