@@ -83,11 +83,7 @@ void describe('scripts/gen-certs.sh', () => {
     assert.equal(r.code, 0, r.stderr)
     for (const name of ['cattail-cache-tls', 'cattail-agent-tls']) {
       const s = api.get('secrets', name, 'cattail-system')
-      assert.deepEqual(Object.keys((s?.['data'] ?? {})).sort(), [
-        'ca.crt',
-        'tls.crt',
-        'tls.key',
-      ])
+      assert.deepEqual(Object.keys(s?.['data'] ?? {}).sort(), ['ca.crt', 'tls.crt', 'tls.key'])
     }
   })
 
