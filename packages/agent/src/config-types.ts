@@ -47,6 +47,8 @@ export interface AgentConfig {
   readonly vxlan: VxlanDataplaneConfig
   /** Full dataplane resync period, ms (Felix RouteRefreshInterval). @default 90000 */
   readonly resyncIntervalMs: number
+  /** Log the kernel changes instead of making them (no root needed). @default false */
+  readonly dryRun?: boolean
   /** `/liveness`, `/readiness`. @default enabled on 127.0.0.1:9099 */
   readonly health: HttpEndpointConfig
   /** Prometheus `/metrics`. @default enabled on 0.0.0.0:9092 */

@@ -178,6 +178,7 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       netlinkMaxOps: int('netlinkMaxOps'),
     },
     resyncIntervalMs: int('resyncIntervalMs'),
+    ...(bool('dryRun') && { dryRun: true }),
     health: {
       enabled: bool('healthEnabled'),
       host: str('healthHost') ?? D.health.host,

@@ -63,6 +63,9 @@ export class AgentDaemon implements Startable {
         onError: () => this.metrics.applyErrors.inc(),
       },
       onNetlinkReset: () => this.metrics.netlinkRecreations.inc(),
+      ...(cfg.dryRun === true && {
+        dryRun: (change: string) => this.#log.info({ change }, 'dry run: would change the kernel'),
+      }),
     })
   }
 
