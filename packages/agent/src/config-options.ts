@@ -144,6 +144,13 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: String(V.useNetlink),
   },
   {
+    key: 'dryRun',
+    flag: '--dry-run <bool>',
+    kind: 'bool',
+    help: 'log the kernel changes (ip/bridge commands) instead of making them',
+    default: 'false',
+  },
+  {
     key: 'netlinkMaxOps',
     flag: '--netlink-max-ops <n>',
     kind: 'int',

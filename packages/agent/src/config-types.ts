@@ -59,6 +59,8 @@ export interface AgentConfig {
   readonly watchdogTimeoutMs: number
   /** The host's /proc, scanned at start for a running Felix. @default '/proc' */
   readonly hostProcDir: string
+  /** Log the kernel changes instead of making them (no root needed). @default false */
+  readonly dryRun?: boolean
   /**
    * `/liveness`, `/readiness`, `/status`: Felix's health contract. @default enabled on
    * 127.0.0.1:9099 (`FELIX_HEALTHHOST` / `FELIX_HEALTHPORT` when our own option is unset)

@@ -216,6 +216,7 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
     commandTimeoutMs: int('commandTimeoutMs'),
     watchdogTimeoutMs: int('watchdogTimeoutMs'),
     hostProcDir: str('hostProcDir') ?? D.hostProcDir,
+    ...(bool('dryRun') && { dryRun: true }),
     health: {
       enabled: bool('healthEnabled'),
       host: str('healthHost') ?? D.health.host,

@@ -100,6 +100,9 @@ export class AgentDaemon implements Startable {
         onError: () => this.metrics.applyErrors.inc(),
       },
       onNetlinkReset: () => this.metrics.netlinkRecreations.inc(),
+      ...(cfg.dryRun === true && {
+        dryRun: (change: string) => this.#log.info({ change }, 'dry run: would change the kernel'),
+      }),
     })
     const calcFactory = opts.policyCalcFactory ?? defaultPolicyCalcFactory
     if (cfg.policy.enabled && calcFactory === undefined)

@@ -58,3 +58,10 @@ export type { PolicyDriver, PolicyDriverStats } from './dataplane/drivers/policy
 export { DEFAULT_POLICY_DATAPLANE_CONFIG } from './dataplane/policy/config.js'
 export type { PolicyDataplaneConfig } from './dataplane/policy/config.js'
 export type { AgentDaemonOptions } from './daemon.js'
+export {
+  CacheDiscovery,
+  CacheDiscoveryError,
+  DEFAULT_CACHE_DISCOVERY_CONFIG,
+  loadDiscoveryKubeConfig,
+  type CacheDiscoveryConfig,
+} from './syncclient/cache-discovery.js'

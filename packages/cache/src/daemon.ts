@@ -21,6 +21,7 @@ import {
   type SyncerCallbacks,
 } from '@cattail/datastore'
 import { configLogFields, type CacheConfig } from './config.js'
+import { buildCacheStatus } from './health/cache-status.js'
 import { HealthAggregator } from './health/health-aggregator.js'
 import { HealthServer } from './health/health-server.js'
 import { CacheMetrics } from './metrics/cache-metrics.js'
@@ -153,7 +154,16 @@ export class CacheDaemon implements Startable {
       timeoutMs: cfg.healthIntervalMs * 2,
     })
     this.#healthServer = cfg.health.enabled
-      ? new HealthServer(cfg.health, this.health, log)
+      ? new HealthServer(cfg.health, this.health, log, () =>
+          buildCacheStatus({
+            status: this.cache.status,
+            latestSeq: this.cache.latest.seq,
+            size: this.cache.size,
+            remotes: this.cache.remotes,
+            since: (name) => this.metrics.remoteStateSince(name),
+            connections: this.server.connections,
+          })
+        )
       : undefined
     this.#metricsServer = cfg.metrics.enabled
       ? new MetricsServer(cfg.metrics, this.metrics, log)

@@ -41,5 +41,6 @@ export {
 export type { ConnectionState, CloseCause } from './syncserver/connection.js'
 export * from './health/health-aggregator.js'
 export * from './health/health-server.js'
+export * from './health/cache-status.js'
 export * from './metrics/cache-metrics.js'
 export * from './metrics/metrics-server.js'

@@ -6,6 +6,7 @@
  *   cattail federation  the federated services controller (Deployment)
  *   cattail status      what a cache is serving: sync status, remote clusters, object counts
  *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
+ *   cattail version     the version; cattail completion bash|zsh: shell completion
  */
 import { Command } from 'commander'
 import { agentCommand } from '@cattail/agent'
@@ -13,9 +14,10 @@ import { cacheCommand } from '@cattail/cache'
 import { federationCommand } from '@cattail/federation'
 import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
+import { completionCommand, readCattailVersion, versionCommand } from './version.js'
 
-/** Version printed by `cattail --version`. */
-export const CATTAIL_VERSION = '0.1.0'
+/** Version printed by `cattail --version` and `cattail version` (from package.json). */
+export const CATTAIL_VERSION = readCattailVersion()
 
 /**
  * Builds the program. Commander's exit handling is overridden on every subcommand so that parse
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
     federationCommand(),
     statusCommand(),
     demoCommand(),
+    versionCommand(),
+    completionCommand(() => program),
   ]
   for (const c of subcommands) program.addCommand(c.exitOverride())
   return program.exitOverride()

@@ -1,11 +1,14 @@
 /**
- * `cattail status`: connects to a cache like an agent would, waits for the snapshot, and prints
- * the overall sync status, each remote cluster's state, and how many objects of each kind came
- * from each cluster. Exit code 0 when in sync, 1 when not in sync within the timeout.
+ * `cattail status`: connects to a cache like an agent would, waits for the snapshot, reads the
+ * cache's JSON `/status` (health port) for remote state ages and agent connections, and prints
+ * (status-report.ts) the overall sync status, each remote cluster's state, time in state, last
+ * error and object counts, and the agents with their lag; `-o json` prints the same as JSON. Exit
+ * code 0 when the cache and every remote are in sync, 1 otherwise.
  */
 import { Command, Option } from 'commander'
 import { readFileSync } from 'node:fs'
-import { createRootLogger, ConfigError, type Logger } from '@cattail/common'
+import type { CacheStatusDocument } from '@cattail/cache'
+import { createRootLogger, ConfigError, errorMessage, type Logger } from '@cattail/common'
 import { parseKey, type SyncStatus } from '@cattail/model'
 import {
   DEFAULT_SYNC_CLIENT_CONFIG,
@@ -14,14 +17,9 @@ import {
   type SyncClientTlsConfig,
 } from '@cattail/syncproto'
 import { runAgentStatus } from './agent-status.js'
+import { type StatusReport, formatStatus, isHealthy, statusDocument } from './status-report.js'
 
-/** What `status` observed. */
-export interface StatusReport {
-  readonly status: SyncStatus
-  readonly remotes: Readonly<Record<string, RemoteStatusEntry>>
-  /** cluster ('local' or the RCC name) → kind → count */
-  readonly counts: ReadonlyMap<string, ReadonlyMap<string, number>>
-}
+export { type StatusReport, formatStatus, isHealthy, statusDocument } from './status-report.js'
 
 /** Options of {@link collectStatus}. */
 export interface CollectStatusOptions {
@@ -29,6 +27,34 @@ export interface CollectStatusOptions {
   readonly timeoutMs: number
   readonly tls?: SyncClientTlsConfig
   readonly log: Logger
+  /** The cache's `/status` URL; not read when undefined. */
+  readonly statusUrl?: string
+}
+
+/** The default `/status` URL: the first cache address's host on the health port 9098. */
+export function defaultStatusUrl(addresses: readonly string[]): string | undefined {
+  const first = addresses[0]
+  if (first === undefined) return undefined
+  try {
+    return `http://${new URL(first).hostname}:9098/status`
+  } catch {
+    return undefined
+  }
+}
+
+async function readCacheStatus(
+  url: string
+): Promise<{ cache: CacheStatusDocument } | { cacheError: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    if (!res.ok) return { cacheError: `${url}: HTTP ${res.status}` }
+    const doc = (await res.json()) as CacheStatusDocument
+    if (!Array.isArray(doc.remotes) || !Array.isArray(doc.connections))
+      return { cacheError: `${url}: not a cache status document` }
+    return { cache: doc }
+  } catch (err) {
+    return { cacheError: `${url}: ${errorMessage(err)}` }
+  }
 }
 
 /** Connects, waits until in sync (or the timeout), and returns what was seen. */
@@ -67,29 +93,8 @@ export async function collectStatus(opts: CollectStatusOptions): Promise<StatusR
     counts.set(cluster, perKind)
   }
   await client.stop()
-  return { status, remotes, counts }
-}
-
-/** Renders a report as the table `cattail status` prints. */
-export function formatStatus(r: StatusReport): string {
-  const lines = [`sync status: ${r.status}`, '']
-  const names = Object.keys(r.remotes).sort()
-  lines.push(names.length === 0 ? 'remote clusters: none' : 'remote clusters:')
-  for (const n of names) {
-    const e = r.remotes[n]
-    if (e === undefined) continue
-    lines.push(`  ${n.padEnd(24)} ${e.status}${e.error !== undefined ? `  (${e.error})` : ''}`)
-  }
-  lines.push('', 'objects:')
-  const clusters = [...r.counts.keys()].sort((a, b) =>
-    a === 'local' ? -1 : b === 'local' ? 1 : a.localeCompare(b)
-  )
-  for (const c of clusters) {
-    const kinds = r.counts.get(c) ?? new Map<string, number>()
-    const parts = [...kinds.entries()].sort(([a], [b]) => a.localeCompare(b))
-    lines.push(`  ${c.padEnd(24)} ${parts.map(([k, n]) => `${k}=${n}`).join(' ')}`)
-  }
-  return lines.join('\n')
+  const cache = opts.statusUrl !== undefined ? await readCacheStatus(opts.statusUrl) : {}
+  return { addresses: opts.addresses, status, remotes, counts, ...cache }
 }
 
 /** Builds the `status` command. */
@@ -104,6 +109,15 @@ export function statusCommand(): Command {
         .default('ws://127.0.0.1:5473')
     )
     .addOption(new Option('--timeout-ms <ms>', 'how long to wait for in-sync').default('10000'))
+    .addOption(
+      new Option(
+        '--status-url <url>',
+        "the cache's JSON /status (default: http://<first cache host>:9098/status)"
+      )
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')
+    )
     .addOption(new Option('--ca-file <path>', 'CA bundle for wss:// (mTLS)'))
     .addOption(new Option('--cert-file <path>', 'client certificate for mTLS'))
     .addOption(new Option('--key-file <path>', 'client key for mTLS'))
@@ -129,12 +143,15 @@ export function statusCommand(): Command {
         throw new ConfigError(['--ca-file, --cert-file and --key-file go together'])
       }
       const [ca, cert, key] = files
+      const addresses = (o['cache'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+      const statusUrl = o['statusUrl'] ?? defaultStatusUrl(addresses)
       const report = await collectStatus({
-        addresses: (o['cache'] ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
+        addresses,
         timeoutMs,
+        ...(statusUrl !== undefined && { statusUrl }),
         log: createRootLogger('warn', 'cli'),
         ...(ca !== undefined &&
           cert !== undefined &&
@@ -146,7 +163,12 @@ export function statusCommand(): Command {
             },
           }),
       })
-      process.stdout.write(formatStatus(report) + '\n')
-      process.exitCode = report.status === 'in-sync' ? 0 : 1
+      const now = Date.now()
+      process.stdout.write(
+        (o['output'] === 'json'
+          ? JSON.stringify(statusDocument(report, now), null, 2)
+          : formatStatus(report, now)) + '\n'
+      )
+      process.exitCode = isHealthy(report) ? 0 : 1
     })
 }

@@ -73,7 +73,7 @@ function resourceDocs(r: ServedResource): object[] {
     singularName: r.singular,
     namespaced: r.namespaced,
     kind: r.kind,
-    verbs: [...RESOURCE_VERBS],
+    verbs: [...(r.verbs ?? RESOURCE_VERBS)],
     ...(r.shortNames !== undefined && { shortNames: [...r.shortNames] }),
     storageVersionHash: Buffer.from(`${r.group}/${r.plural}`).toString('base64').slice(0, 11),
   }

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseYaml } from 'yaml'
 import { type Json, jsonPatch, mergePatch } from './patch.js'
+import { PROTOBUF_MEDIA_TYPE, decodeProtobufBody } from './protobuf.js'
 import { type ObjectMatcher, parseFieldSelector, parseLabelSelector } from './selectors.js'
 import { type ServedResource, apiVersionOf } from './served-resources.js'
 import { ApiStatusError, badRequest, expired, notFound } from './status.js'
@@ -50,7 +51,9 @@ export async function handle(
   res: ServerResponse
 ): Promise<Reply | undefined> {
   const method = req.method ?? 'GET'
-  const { store, resource } = { store: ctx.store, resource: r.resource }
+  const resource = r.resource
+  // `?dryRun=All` (kubectl --dry-run=server): the write runs on a throw-away copy of the store.
+  const store = r.query.get('dryRun') === 'All' ? ctx.store.dryRunCopy() : ctx.store
   if (r.name === undefined) {
     if (
       method === 'GET' &&
@@ -236,17 +239,23 @@ function stripRv(o: KubeObject): Json {
   return { ...o, metadata: meta } as unknown as Json
 }
 
-/** Reads a JSON (or YAML) body; `optional` allows an empty one (→ undefined). */
-async function readBody(req: IncomingMessage, optional = false): Promise<unknown> {
+/**
+ * Reads a JSON, YAML or protobuf (`k8s\0` envelope) body; `optional` allows an empty one
+ * (→ undefined).
+ */
+export async function readBody(req: IncomingMessage, optional = false): Promise<unknown> {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
-  const text = Buffer.concat(chunks).toString('utf8')
+  const buf = Buffer.concat(chunks)
+  const type = req.headers['content-type'] ?? ''
+  if (type.startsWith(PROTOBUF_MEDIA_TYPE) && buf.length > 0) return decodeProtobufBody(buf)
+  const text = buf.toString('utf8')
   if (text.trim() === '') {
     if (optional) return undefined
     throw badRequest('the request body is empty')
   }
   try {
-    return (req.headers['content-type'] ?? '').includes('yaml') ? parseYaml(text) : JSON.parse(text)
+    return type.includes('yaml') ? parseYaml(text) : JSON.parse(text)
   } catch (err) {
     throw badRequest(
       `could not decode the request body: ${err instanceof Error ? err.message : String(err)}`

@@ -24,3 +24,5 @@ export {
   type ServedResource,
 } from './served-resources.js'
 export type { StatusBody } from './status.js'
+export { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf.js'
+export { isAllowed, type Identity, type RequestAttributes, type RbacObjects } from './rbac.js'

@@ -3,6 +3,8 @@
  * discovery needs (kind, singular name, short names, scope, verbs). Adding a row is all it takes
  * to serve another resource.
  */
+import { AUTH_RESOURCES } from './auth-resources.js'
+import { WORKLOAD_RESOURCES } from './workload-resources.js'
 
 /** One served API resource. */
 export interface ServedResource {
@@ -17,6 +19,8 @@ export interface ServedResource {
   readonly shortNames?: readonly string[]
   /** True when a `/status` subresource is served. */
   readonly status?: boolean
+  /** Verbs served, when not all of {@link RESOURCE_VERBS} (e.g. create-only reviews). */
+  readonly verbs?: readonly string[]
 }
 
 /** Verbs every served resource supports. */
@@ -113,6 +117,8 @@ export const SERVED_RESOURCES: readonly ServedResource[] = [
   },
   ...CALICO_KINDS.map(([p, k, n]) => calico('crd.projectcalico.org', p, k, n)),
   ...CALICO_KINDS.map(([p, k, n]) => calico('projectcalico.org', p, k, n)),
+  ...AUTH_RESOURCES,
+  ...WORKLOAD_RESOURCES,
 ]
 
 /** `apiVersion` string of a resource (`v1` or `group/version`). */

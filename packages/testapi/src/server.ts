@@ -13,11 +13,14 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { type TestCert, makeTestCa, tempDir } from '@cattail/common/testing'
-import { type HandlerContext, type Verb, handle } from './handlers.js'
+import { Auth } from './auth.js'
+import { type HandlerContext, type Verb, handle, readBody } from './handlers.js'
 import { renderKubeconfig } from './kubeconfig.js'
 import { route } from './router.js'
+import { startTokenController } from './token-controller.js'
 import { type ServedResource, findResource } from './served-resources.js'
-import { ApiStatusError, unauthorized } from './status.js'
+import type { Identity } from './rbac.js'
+import { ApiStatusError } from './status.js'
 import { asTable } from './table.js'
 import { type KubeObject, Store } from './store.js'
 import { WatchHub } from './watch.js'
@@ -38,6 +41,11 @@ export interface TestApiServerOptions {
   readonly defaultWatchTimeoutSeconds?: number
   /** Port to listen on. @default 0 (any free port) */
   readonly port?: number
+  /**
+   * Enforce RBAC (Roles, ClusterRoles and bindings in the store) for service-account tokens, with
+   * kube-apiserver's 403 Forbidden; the admin token is always allowed. @default false
+   */
+  readonly enforceRbac?: boolean
 }
 
 /** Request counters by verb, plus discovery documents and rejected (401) requests. */
@@ -79,6 +87,15 @@ export interface TestApiServer {
   counts(): Readonly<RequestCounts>
   /** The last 1000 requests as `METHOD /path?query`, oldest first (authorized or not). */
   requestLog(): readonly string[]
+  /**
+   * A token for a service account, as TokenRequest mints it (it authenticates while the
+   * ServiceAccount exists). Pair with `kubeconfig({ token })`.
+   */
+  serviceAccountToken(namespace: string, name: string): string
+  /** Turns RBAC enforcement for service-account tokens on or off. */
+  setEnforceRbac(on: boolean): void
+  /** The 403 Forbidden messages sent so far (the last 1000), oldest first. */
+  denials(): readonly string[]
 }
 
 let caPromise: Promise<{ ca: string; server: TestCert }> | undefined
@@ -109,6 +126,8 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   const token = opts.token ?? randomBytes(16).toString('hex')
   const pki = tls ? await testPki() : undefined
   const store = new Store({ historyLimit: opts.historyLimit ?? 1000 })
+  const auth = new Auth(store, token, opts.enforceRbac ?? false)
+  startTokenController(store, auth, pki?.ca)
   const hub = new WatchHub()
   const counts: RequestCounts = {
     get: 0,
@@ -146,9 +165,12 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
     log.push(`${req.method ?? 'GET'} ${req.url ?? '/'}`)
     if (log.length > 1000) log.splice(0, log.length - 1000)
     try {
-      if (req.headers.authorization !== `Bearer ${token}`) {
+      let id: Identity
+      try {
+        id = auth.authenticate(req)
+      } catch (err) {
         counts.unauthorized++
-        throw unauthorized()
+        throw err
       }
       const url = new URL(req.url ?? '/', 'http://localhost')
       const r = route(url, `127.0.0.1:${port}`)
@@ -157,6 +179,14 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
         sendJson(res, 200, r.body)
         return
       }
+      const method = req.method ?? 'GET'
+      const authReply = auth.serve(id, r.request, method, () => readBody(req, true))
+      if (authReply !== undefined) {
+        const [code, body] = await authReply
+        sendJson(res, code, body)
+        return
+      }
+      auth.authorize(id, r.request, method)
       const reply = await handle(ctx, r.request, req, res)
       if (reply !== undefined) {
         const table =
@@ -258,6 +288,11 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
     },
     counts: () => ({ ...counts }),
     requestLog: () => [...log],
+    serviceAccountToken: (ns, name) => auth.mint(ns, name).token,
+    setEnforceRbac: (on) => {
+      auth.enforceRbac = on
+    },
+    denials: () => [...auth.denials],
   }
   return api
 }

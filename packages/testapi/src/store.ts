@@ -74,6 +74,18 @@ export class Store {
 
   constructor(private readonly cfg: StoreConfig) {}
 
+  /**
+   * A copy to run a dry-run write on: same objects and revision, no history and no listeners, so
+   * nothing written to it is seen by lists or watches of this store.
+   */
+  dryRunCopy(): Store {
+    const c = new Store(this.cfg)
+    c.#rv = this.#rv
+    c.#compactedRv = this.#rv
+    for (const [id, m] of this.#objects) c.#objects.set(id, new Map(m))
+    return c
+  }
+
   /** The current global revision. */
   get revision(): number {
     return this.#rv

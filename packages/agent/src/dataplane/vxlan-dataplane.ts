@@ -1,5 +1,6 @@
 /**
- * Composition of the VXLAN dataplane: manager → driver (iproute2 + netlink) → loop. The daemon
+ * Composition of the VXLAN dataplane: manager → driver (iproute2 + netlink, or the dry-run
+ * driver that prints the changes) → loop. The daemon
  * and the in-netns test harness build it the same way, so tests exercise the production wiring.
  */
 import type { Logger } from '@cattail/common'
@@ -11,7 +12,12 @@ import {
 } from './dataplane-loop.js'
 import { Iproute2 } from './drivers/iproute2.js'
 import { NetlinkWriter } from './drivers/netlink-writer.js'
-import { KernelVxlanDriver } from './drivers/vxlan-driver.js'
+import { DryRunVxlanDriver } from './drivers/dry-run-driver.js'
+import {
+  KernelVxlanDriver,
+  type VxlanDriver,
+  type VxlanDriverStats,
+} from './drivers/vxlan-driver.js'
 import type { VxlanDataplaneConfig } from './types.js'
 import { VxlanManager } from './vxlan-manager.js'
 
@@ -26,12 +32,14 @@ export interface VxlanDataplaneOptions {
   readonly commandTimeoutMs?: number
   /** Called when the netlink socket was dropped after an error (metrics). */
   readonly onNetlinkReset?: (err: unknown) => void
+  /** Dry run: print each would-be kernel change here instead of making it (no root needed). */
+  readonly dryRun?: (line: string) => void
 }
 
 /** The assembled dataplane. */
 export interface VxlanDataplane {
   readonly manager: VxlanManager
-  readonly driver: KernelVxlanDriver
+  readonly driver: VxlanDriver & { readonly stats: VxlanDriverStats }
   readonly loop: DataplaneLoop
   readonly netlink: NetlinkWriter | undefined
   /** Delivers a batch of updates to the manager and wakes the loop. */
@@ -43,22 +51,26 @@ export interface VxlanDataplane {
 /** Builds the VXLAN dataplane for this node's own network namespace. */
 export function createVxlanDataplane(o: VxlanDataplaneOptions): VxlanDataplane {
   const log = o.log.child({ component: 'vxlan' })
-  const netlink = o.vxlan.useNetlink
-    ? new NetlinkWriter(o.vxlan, log, {
-        onReset: (err) => {
-          o.onNetlinkReset?.(err)
-          loop.requestResync() // only ever called after construction
-        },
-      })
-    : undefined
-  const driver = new KernelVxlanDriver(
-    o.vxlan,
-    new Iproute2(undefined, {
-      ...(o.commandTimeoutMs !== undefined && { timeoutMs: o.commandTimeoutMs }),
-    }),
-    netlink,
-    log
-  )
+  const netlink =
+    o.vxlan.useNetlink && o.dryRun === undefined
+      ? new NetlinkWriter(o.vxlan, log, {
+          onReset: (err) => {
+            o.onNetlinkReset?.(err)
+            loop.requestResync() // only ever called after construction
+          },
+        })
+      : undefined
+  const driver =
+    o.dryRun !== undefined
+      ? new DryRunVxlanDriver(o.vxlan, o.dryRun)
+      : new KernelVxlanDriver(
+          o.vxlan,
+          new Iproute2(undefined, {
+            ...(o.commandTimeoutMs !== undefined && { timeoutMs: o.commandTimeoutMs }),
+          }),
+          netlink,
+          log
+        )
   const manager = new VxlanManager(o.nodeName, driver, log)
   const loop = new DataplaneLoop(o.loop, [manager], driver, o.log, o.hooks)
   const theLoop = loop

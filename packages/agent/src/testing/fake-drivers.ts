@@ -4,7 +4,7 @@
 import type { VxlanState } from '../calc/types.js'
 import type { ChangedKeys } from '../calc/vxlan-patch.js'
 import type { VxlanDriver } from '../dataplane/drivers/vxlan-driver.js'
-import type { ApplyResult } from '../dataplane/types.js'
+import type { ApplyResult, KernelRoute } from '../dataplane/types.js'
 
 /** Records every call; `failNext` makes the next apply throw. */
 export class FakeVxlanDriver implements VxlanDriver {
@@ -15,6 +15,8 @@ export class FakeVxlanDriver implements VxlanDriver {
   failNext: Error | undefined
   /** Every apply hangs until its signal aborts (a hung kernel call). */
   hang = false
+  /** Destinations held by foreign routes (none unless a test sets some). */
+  blockedRoutes = new Map<string, KernelRoute>()
 
   /** Keys reported with the last setDesired (undefined = a full state). */
   changed: ChangedKeys | undefined

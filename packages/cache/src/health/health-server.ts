@@ -1,6 +1,7 @@
 /**
  * `/liveness` and `/readiness` over plain HTTP (Typha: port 9098). 200 when good, 503 when bad,
  * each with a small text body listing the reporters. Logs each change of the overall state.
+ * `/status`: the JSON status document (cache-status.ts) when the daemon provides one.
  */
 import { HttpEndpoint, type HttpAnswer, type Logger, type Startable } from '@cattail/common'
 import { renderHealthText, type HealthAggregator } from './health-aggregator.js'
@@ -19,16 +20,31 @@ export class HealthServer implements Startable {
   readonly #log: Logger
   #lastLogged: string | undefined
 
+  /**
+   * @param status builds the JSON `/status` document (`cattail status` reads it); no route when
+   *   undefined
+   */
   constructor(
     cfg: HealthServerConfig,
     private readonly health: HealthAggregator,
-    log: Logger
+    log: Logger,
+    status?: () => unknown
   ) {
     this.#log = log.child({ component: 'health' })
     this.#endpoint = new HttpEndpoint(
       'health',
       cfg,
-      { '/liveness': () => this.#answer('live'), '/readiness': () => this.#answer('ready') },
+      {
+        '/liveness': () => this.#answer('live'),
+        '/readiness': () => this.#answer('ready'),
+        ...(status !== undefined && {
+          '/status': () => ({
+            status: 200,
+            contentType: 'application/json',
+            body: JSON.stringify(status()),
+          }),
+        }),
+      },
       log
     )
   }

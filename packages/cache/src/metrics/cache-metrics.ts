@@ -44,6 +44,9 @@ export class CacheMetrics {
   readonly retainedCrumbs: Gauge
   readonly retainedBytes: Gauge
   readonly remoteClusterStatus: Gauge<'remote_cluster_name'>
+  readonly remoteClusterStateSince: Gauge<'remote_cluster_name'>
+  /** Remote → when its current state began (ms since the epoch). */
+  readonly #remoteSince = new Map<string, number>()
 
   /** @param defaultMetrics also export Node's process/GC metrics. @default true */
   constructor(defaultMetrics = true) {
@@ -176,13 +179,38 @@ export class CacheMetrics {
       labelNames: ['remote_cluster_name'],
       registers,
     })
+    this.remoteClusterStateSince = new Gauge({
+      name: `${p}remote_cluster_state_since_seconds`,
+      help: 'When the remote cluster entered its current connection state (unix seconds); time() minus this is the time in state, e.g. the in-sync age.',
+      labelNames: ['remote_cluster_name'],
+      registers,
+    })
   }
 
-  /** Sets the remote-cluster gauge for `name`, or removes its series when `state` is undefined. */
-  setRemoteClusterState(name: string, state: RemoteClusterState | undefined): void {
-    if (state === undefined) this.remoteClusterStatus.remove({ remote_cluster_name: name })
-    else
-      this.remoteClusterStatus.set({ remote_cluster_name: name }, REMOTE_CLUSTER_STATE_GAUGE[state])
+  /**
+   * Sets the remote-cluster gauge for `name`, or removes its series when `state` is undefined.
+   * Called on each change of state, so it also stamps when the state began.
+   */
+  setRemoteClusterState(
+    name: string,
+    state: RemoteClusterState | undefined,
+    nowMs = Date.now()
+  ): void {
+    const labels = { remote_cluster_name: name }
+    if (state === undefined) {
+      this.remoteClusterStatus.remove(labels)
+      this.remoteClusterStateSince.remove(labels)
+      this.#remoteSince.delete(name)
+      return
+    }
+    this.remoteClusterStatus.set(labels, REMOTE_CLUSTER_STATE_GAUGE[state])
+    this.remoteClusterStateSince.set(labels, nowMs / 1000)
+    this.#remoteSince.set(name, nowMs)
+  }
+
+  /** When remote `name` entered its current state (ms since the epoch), if known. */
+  remoteStateSince(name: string): number | undefined {
+    return this.#remoteSince.get(name)
   }
 
   /** The Prometheus text exposition. */

@@ -109,6 +109,7 @@ export class Connection {
   #drainSinceMs: number | undefined
   #bytesSent = 0
   #mode: 'resume' | 'snapshot' | undefined
+  #nodeName: string | undefined
   /** Deltas encoding this client accepts (feature `deltas-deflate`). */
   #deltasCompression: DeltasCompression = 'none'
 
@@ -156,6 +157,17 @@ export class Connection {
   /** The seq the client holds after everything handed to its socket. */
   get sentSeq(): number {
     return this.#sentSeq
+  }
+
+  /** The node the client named in its hello (undefined before it). */
+  get nodeName(): string | undefined {
+    return this.#nodeName
+  }
+
+  /** How far behind the latest breadcrumb the client is, ms (undefined before streaming). */
+  get lagMs(): number | undefined {
+    if (this.#crumb === undefined || this.#state !== 'streaming') return undefined
+    return this.ctx.cache.latest.timestampMs - this.#crumb.timestampMs
   }
 
   /** Bytes handed to this client's socket. */
@@ -321,6 +333,7 @@ export class Connection {
     this.ctx.onHello(this.socket)
     if (neg.features.includes(FEATURES.deltasDeflate)) this.#deltasCompression = 'deflate'
     this.#log = this.#log.child({ node: hello.nodeName })
+    this.#nodeName = hello.nodeName
     let mode = chooseStartMode(hello.resume, neg.features, {
       epoch: cache.epoch,
       resumableFromSeq: cache.oldestRetainedSeq,

@@ -1,5 +1,6 @@
 /**
- * `cattail demo`: a two-cluster mesh on this machine, in network namespaces (root only).
+ * `cattail demo`: a two-cluster mesh on this machine, in network namespaces (root only; without
+ * root, or with `--dry-run`, the same clusters run with dry-run agents: dry-run-demo.ts).
  *
  *   west  local cluster on the embedded file datastore (a folder of YAML manifests)
  *   east  remote cluster on a real etcd; west's RemoteClusterConfiguration "east" points at it
@@ -23,6 +24,7 @@ import { waitFor } from '@cattail/common'
 import { toManifest } from '@cattail/datastore'
 import type { Resource } from '@cattail/model'
 import { cattailArgv, LAB_CONTROL_IP, MeshLab } from '../lab/index.js'
+import { runDryRunDemo } from './dry-run-demo.js'
 import { EAST, WEST, eastRcc } from './scenario.js'
 
 /** Where the demo's processes listen (inside the lab's control namespace). */
@@ -260,7 +262,17 @@ export function demoCommand(): Command {
       'Run a two-cluster mesh on this machine in network namespaces (root): west on the embedded file datastore, east on etcd; shows statuses, kernel state, a packet crossing VXLAN and a hot reconfiguration.'
     )
     .addOption(new Option('--hold', 'keep the lab running until Ctrl-C after the walk-through'))
-    .action(async (o: { hold?: boolean }) => {
-      await runDemo({ hold: o.hold === true, out: (l) => process.stdout.write(l + '\n') })
+    .addOption(
+      new Option(
+        '--dry-run',
+        'no root or network namespaces: agents print the kernel changes instead (the default when not root)'
+      )
+    )
+    .action(async (o: { hold?: boolean; dryRun?: boolean }) => {
+      const out = (l: string): void => {
+        process.stdout.write(l + '\n')
+      }
+      if (o.dryRun === true || process.getuid?.() !== 0) await runDryRunDemo(out)
+      else await runDemo({ hold: o.hold === true, out })
     })
 }

@@ -189,7 +189,7 @@ export class KernelPolicyDriver implements PolicyDriver {
       const changes = await this.#applyDeltas(signal)
       return { status: 'programmed', changes, mode: changes > 0 ? 'batch' : 'none', resynced }
     }
-    let changes = 0
+    let changes: number
     try {
       changes = await this.#reconcile(desired, signal)
     } catch (err) {

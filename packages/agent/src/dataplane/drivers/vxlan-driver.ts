@@ -74,6 +74,8 @@ export interface VxlanDriver {
   markForResync(): void
   /** Programs the difference. Throws DataplaneApplyError / DataplaneNotReadyError; the loop retries. */
   apply(signal?: AbortSignal): Promise<ApplyResult>
+  /** Desired destinations held by foreign routes, by destination (what we wanted there). */
+  readonly blockedRoutes: ReadonlyMap<string, KernelRoute>
 }
 
 /** Ops rendered per chunk when streaming a batch. */
