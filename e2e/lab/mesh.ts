@@ -151,7 +151,7 @@ export class E2eMesh {
         spec: {
           data: { datastoreType: 'kubernetes', kubeconfig: await this.readKubeconfig('A') },
         },
-      } as Resource,
+      },
       secretRcc('cluster-a', 'cluster-a-access', 'Enabled'),
     ])
     await this.etcdPut(ENDPOINTS.etcdC, calicoResources(CLUSTER_C))
@@ -376,7 +376,7 @@ export function secretRcc(
       clusterAccessSecret: { kind: 'Secret', name: secret, namespace: SECRETS_NS },
       syncOptions: { overlayRoutingMode: overlay },
     },
-  } as RemoteClusterConfiguration
+  }
 }
 
 /** An etcdv3 RCC with its endpoints inline. */

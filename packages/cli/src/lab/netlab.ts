@@ -183,7 +183,7 @@ export class NetLab {
     env: NodeJS.ProcessEnv = process.env
   ): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env,
     })
     this.#children.add(child)
