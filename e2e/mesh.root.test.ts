@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import { waitFor } from '@cattail/common'
+import { cattailArgv } from '@cattail/cli'
 import {
   APP_NS,
   CLUSTER_A,
@@ -18,6 +19,7 @@ import {
   podManifest,
   workloadEndpoint,
   type E2eNode,
+  type E2ePod,
 } from './lab/clusters.js'
 import { watchKernel } from './lab/kernel-watch.js'
 import { measureRemotePodLatency } from './lab/latency.js'
@@ -30,8 +32,83 @@ const C1 = CLUSTER_C.nodes[0]!
 const BACKEND = A1.pods[0]!
 const WEB = A2.pods[0]!
 const POSTGRES = B2.pods[0]!
-/** The ipset of the seed policy's rule selector on A's nodes ('-' until policy is programmed). */
-const POSTGRES_IPSET = '-'
+const OTHER = B1.pods[0]!
+
+/** The seed documents' policy in cluster A: the backend may reach postgres on 5432, nothing else. */
+const SEED_POLICY = [
+  {
+    apiVersion: 'crd.projectcalico.org/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'backend-to-postgres', namespace: APP_NS },
+    spec: {
+      order: 100,
+      selector: "app == 'backend-app'",
+      types: ['Egress'],
+      egress: [
+        {
+          action: 'Allow',
+          protocol: 'TCP',
+          destination: { selector: "app == 'postgres'", ports: [5432] },
+        },
+      ],
+    },
+  },
+  {
+    apiVersion: 'crd.projectcalico.org/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'default-deny', namespace: APP_NS },
+    spec: { order: 2000, selector: "app == 'backend-app'", types: ['Ingress', 'Egress'] },
+  },
+]
+
+/** A federated Service over every `app: reviews` Service in the namespace. */
+const FEDERATED_REVIEWS = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name: 'reviews',
+    namespace: APP_NS,
+    annotations: { 'federation.tigera.io/serviceSelector': 'app == "reviews"' },
+  },
+  spec: { ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+}
+
+/** A backing Service and its EndpointSlice (the pod as its one ready endpoint). */
+function backingService(name: string, pod: E2ePod, suffix: string): Record<string, unknown>[] {
+  const ports = [{ name: 'http', port: 8080, protocol: 'TCP' }]
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: APP_NS, labels: { app: 'reviews' } },
+      spec: { selector: pod.labels, ports },
+    },
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: `${name}-${suffix}1`,
+        namespace: APP_NS,
+        labels: { 'kubernetes.io/service-name': name },
+      },
+      addressType: 'IPv4',
+      endpoints: [
+        {
+          addresses: [pod.ip],
+          conditions: { ready: true },
+          targetRef: { kind: 'Pod', name: pod.name, namespace: pod.namespace },
+        },
+      ],
+      ports,
+    },
+  ]
+}
+
+/** The addresses of an Endpoints object (kubectl -o json). */
+function endpointIps(json: string): string[] {
+  const e = JSON.parse(json) as { subsets?: { addresses?: { ip: string }[] }[] }
+  return (e.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip))
+}
 const vx = (ip: string): RegExp => new RegExp(`via ${ip.replace(/\./g, '\\.')} dev vxlan\\.calico`)
 
 /** Runs a scenario body and reports its duration as a diagnostic line. */
@@ -56,6 +133,29 @@ describe(
         intervalMs: 250,
         what: `${remote} ${state} at ${cache}`,
       })
+
+    /** `cattail policy trace` between two pods, through cache-a0 (JSON). */
+    const trace = async (from: E2ePod, to: E2ePod): Promise<{ verdict: string }> => {
+      const out = await mesh.lab.net.exec(
+        mesh.ctl,
+        ...cattailArgv(),
+        'policy',
+        'trace',
+        '--cache',
+        mesh.cacheUrl('cache-a0'),
+        '--from',
+        from.ip,
+        '--to',
+        to.ip,
+        '--protocol',
+        'tcp',
+        '--port',
+        '5432',
+        '-o',
+        'json'
+      )
+      return JSON.parse(out) as { verdict: string }
+    }
 
     before(async () => {
       mesh = await E2eMesh.create(`ctm${process.pid % 100000}`)
@@ -135,6 +235,97 @@ describe(
       })
     })
 
+    it("3: policy in A names B's pods by label: allowed to postgres, denied elsewhere, flips on relabel", async (t) => {
+      await timed(t, 'scenario 3 (federated endpoint identity)', async () => {
+        await mesh.startEchoServer(POSTGRES, 5432)
+        await mesh.startEchoServer(OTHER, 5432)
+        await mesh.apply('A', SEED_POLICY)
+        const ok = `echo hi from ${BACKEND.ip}`
+        await waitFor(
+          async () => (await mesh.tcpConnect(BACKEND, POSTGRES.ip, 5432, 1000)) === ok || undefined,
+          {
+            timeoutMs: 30_000,
+            what: 'backend → postgres:5432 allowed',
+          }
+        )
+        assert.equal(
+          await mesh.tcpConnect(BACKEND, OTHER.ip, 5432, 1000),
+          'timeout',
+          'not to a pod labelled otherwise'
+        )
+        assert.equal(
+          await mesh.tcpConnect(WEB, OTHER.ip, 5432, 2000),
+          `echo hi from ${WEB.ip}`,
+          'other pods are not affected'
+        )
+        assert.equal((await trace(BACKEND, POSTGRES)).verdict, 'allow')
+        assert.equal((await trace(BACKEND, OTHER)).verdict, 'deny')
+
+        // relabel the remote postgres pod: the backend loses it, within a second in the kernel
+        const relabel = (app: string) =>
+          mesh.etcdPut(ENDPOINTS.etcdB, [
+            workloadEndpoint(B2.name, { ...POSTGRES, labels: { app } }),
+          ])
+        const t0 = performance.now()
+        await relabel('postgres-retired')
+        await waitFor(
+          async () =>
+            (await mesh.tcpConnect(BACKEND, POSTGRES.ip, 5432, 300)) === 'timeout' || undefined,
+          {
+            timeoutMs: 10_000,
+            intervalMs: 10,
+            what: 'backend → relabelled postgres denied',
+          }
+        )
+        t.diagnostic(`relabel → denied after ${Math.round(performance.now() - t0)} ms`)
+        assert.equal((await trace(BACKEND, POSTGRES)).verdict, 'deny')
+        await relabel('postgres')
+        await waitFor(
+          async () => (await mesh.tcpConnect(BACKEND, POSTGRES.ip, 5432, 1000)) === ok || undefined,
+          {
+            timeoutMs: 10_000,
+            what: 'backend → postgres allowed again',
+          }
+        )
+        assert.equal((await trace(BACKEND, POSTGRES)).verdict, 'allow')
+      })
+    })
+
+    it('4: a federated service in A lists local and remote backends; kubectl shows them; a pod reaches one', async (t) => {
+      await timed(t, 'scenario 4 (federated services)', async () => {
+        await mesh.apply('A', [...backingService('reviews-a', WEB, 'a'), FEDERATED_REVIEWS])
+        await mesh.apply('B', backingService('reviews-b', POSTGRES, 'b'))
+        mesh.startFederation()
+        const eps = await waitFor(
+          async () => {
+            const out = await mesh
+              .kubectl('A', 'get', 'endpoints', 'reviews', '-n', APP_NS, '-o', 'json')
+              .catch(() => '')
+            const ips = out === '' ? [] : endpointIps(out)
+            return ips.includes(WEB.ip) && ips.includes(POSTGRES.ip) ? out : undefined
+          },
+          { timeoutMs: 60_000, what: 'federated Endpoints with local and remote addresses' }
+        )
+        assert.match(eps, /"name": "cluster-b\/postgres"/)
+        const table = await mesh.kubectl('A', 'get', 'endpoints', '-n', APP_NS)
+        assert.match(table, /reviews\s+\S*198\.19\./)
+        const slices = await mesh.kubectl(
+          'A',
+          'get',
+          'endpointslices',
+          '-n',
+          APP_NS,
+          '-l',
+          'kubernetes.io/service-name=reviews',
+          '-o',
+          'json'
+        )
+        assert.ok(slices.includes(WEB.ip) && slices.includes(POSTGRES.ip), slices)
+        await mesh.startEchoServer(POSTGRES, 8080)
+        assert.equal(await mesh.tcpConnect(WEB, POSTGRES.ip, 8080), `echo hi from ${WEB.ip}`)
+      })
+    })
+
     it('5a: a dead remote etcd is ConnectionFailed within 15 s, traffic keeps flowing, and it recovers', async (t) => {
       await timed(t, 'scenario 5a (remote datastore down)', async () => {
         await mesh.lab.stop('etcd-b')
@@ -144,7 +335,10 @@ describe(
           `cluster-b ConnectionFailed at cache-a0 after ${Math.round(performance.now() - t0)} ms`
         )
         await mesh.waitRoute(A1, B2.blockCidr, (l) => vx(B2.tunnelIp).test(l), 1000)
-        assert.equal(await mesh.tcpRoundTrip(BACKEND, POSTGRES, 7004), `echo hi from ${BACKEND.ip}`)
+        assert.equal(
+          await mesh.tcpConnect(BACKEND, POSTGRES.ip, 5432),
+          `echo hi from ${BACKEND.ip}`
+        )
         await mesh.startEtcd('b')
         await waitState('cache-a0', 'cluster-b', 'InSync')
         await waitState('cache-a1', 'cluster-b', 'InSync')
@@ -282,13 +476,16 @@ describe(
 
     it('latency: a remote pod reaches the ipset and the routes of cluster A (100 pods)', async (t) => {
       await mesh.waitRoute(A1, B2.blockCidr, (l) => vx(B2.tunnelIp).test(l), 120_000)
+      // the seed policy's `app == 'postgres'` set (scenario 3 programmed it)
+      const ipset = await mesh.findIpset(A1, POSTGRES.ip, OTHER.ip)
+      assert.ok(ipset !== undefined, "the seed policy's postgres ipset exists on a1")
       await timed(t, 'latency (100 remote pods)', async () => {
         const r = await measureRemotePodLatency(mesh, {
           count: 100,
           etcdUrl: ENDPOINTS.etcdB,
           remoteNode: B2,
           localNode: A1,
-          ipset: POSTGRES_IPSET,
+          ipset,
           labels: { app: 'postgres' },
         })
         t.diagnostic(

@@ -194,10 +194,36 @@ export class E2eMesh {
     ])
   }
 
+  /** The sync URL of one cache. */
+  cacheUrl(name: CacheName): string {
+    return `ws://${LAB_CONTROL_IP}:${CACHES[name].port}`
+  }
+
+  /** Starts cluster A's federation controller (reads A and, through its RCCs, B's API server). */
+  startFederation(): void {
+    this.lab.startCattail('federation-a', this.ctl, [
+      'federation',
+      '--kubeconfig',
+      this.kubeconfig.A,
+      '--secrets-namespace',
+      SECRETS_NS,
+      '--health-host',
+      '127.0.0.1',
+      '--health-port',
+      '9106',
+      '--metrics-host',
+      '127.0.0.1',
+      '--metrics-port',
+      '9107',
+      '--log-level',
+      'info',
+    ])
+  }
+
   /** The cache URLs agents of `cluster` use. */
   cacheUrls(cluster: E2eCluster): string {
     const names: CacheName[] = cluster === CLUSTER_A ? ['cache-a0', 'cache-a1'] : ['cache-b']
-    return names.map((n) => `ws://${LAB_CONTROL_IP}:${CACHES[n].port}`).join(',')
+    return names.map((n) => this.cacheUrl(n)).join(',')
   }
 
   /** Starts the agent of `node` (in its node namespace). */
@@ -274,7 +300,7 @@ export class E2eMesh {
         ...cattailArgv(),
         'status',
         '--cache',
-        `ws://${LAB_CONTROL_IP}:${CACHES[cache].port}`,
+        this.cacheUrl(cache),
         '--timeout-ms',
         '5000',
         ...extra
@@ -320,18 +346,24 @@ export class E2eMesh {
    * returns the reply (`echo hi from <source address>`), or `timeout`/the error text.
    */
   async tcpRoundTrip(from: E2ePod, to: E2ePod, port: number, timeoutMs = 5000): Promise<string> {
-    const name = `tcp-${to.id}-${port}`
-    const server = this.lab.start(name, this.podNs(to), [
+    const name = await this.startEchoServer(to, port)
+    try {
+      return await this.tcpConnect(from, to.ip, port, timeoutMs)
+    } finally {
+      await this.lab.stop(name)
+    }
+  }
+
+  /** Starts a TCP echo server in `pod` on `port` (until stopped); returns its process name. */
+  async startEchoServer(pod: E2ePod, port: number): Promise<string> {
+    const name = `tcp-${pod.id}-${port}`
+    this.lab.start(name, this.podNs(pod), [
       process.execPath,
       '-e',
       `require('net').createServer(s=>{s.on('error',()=>{});s.on('data',d=>{s.end('echo '+d+' from '+s.remoteAddress)})}).listen(${port},'0.0.0.0',()=>console.log('listening'))`,
     ])
-    try {
-      await this.lab.waitForLog(server.name, 'listening', 10_000)
-      return (await this.tcpConnect(from, to.ip, port, timeoutMs)).trim()
-    } finally {
-      await this.lab.stop(name)
-    }
+    await this.lab.waitForLog(name, 'listening', 10_000)
+    return name
   }
 
   /** Connects from `from`'s pod to `ip:port`, sends `hi`, returns the reply or `timeout`/`error …`. */
@@ -343,6 +375,21 @@ export class E2eMesh {
       `const c=require('net').connect(${port},'${ip}',()=>c.write('hi'));c.setTimeout(${timeoutMs},()=>{console.log('timeout');c.destroy()});c.on('error',e=>console.log('error '+e.code));c.on('data',d=>{console.log(String(d));c.end()})`
     )
     return out.trim()
+  }
+
+  /** The selector ipset on `node` that holds `ip` and not `notIp` (undefined when none does). */
+  async findIpset(node: E2eNode, ip: string, notIp: string): Promise<string | undefined> {
+    const ns = this.nodeNs(node)
+    const names = (await this.lab.net.exec(ns, 'ipset', 'list', '-n')).split('\n')
+    const has = (set: string, a: string): Promise<boolean> =>
+      this.lab.net.exec(ns, 'ipset', 'test', set, a).then(
+        () => true,
+        () => false
+      )
+    for (const set of names.filter((n) => n.startsWith('cali40s:'))) {
+      if ((await has(set, ip)) && !(await has(set, notIp))) return set
+    }
+    return undefined
   }
 
   /** Kills everything and removes the namespaces and the work folder. Never throws. */
