@@ -494,6 +494,28 @@ describe(
         assert.equal(r.samples.length, 100)
       })
     })
+
+    it('teardown leaves no namespace and no process behind', async () => {
+      const pids = [...mesh.lab.processes.values()].flatMap((p) =>
+        p.child.pid === undefined ? [] : [p.child.pid]
+      )
+      const prefix = mesh.lab.net.prefix
+      await mesh.destroy()
+      const alive = pids.filter((pid) => {
+        try {
+          process.kill(pid, 0)
+          return true
+        } catch {
+          return false
+        }
+      })
+      assert.deepEqual(alive, [], 'every lab process exited')
+      const { execFile } = await import('node:child_process')
+      const list = await new Promise<string>((res, rej) =>
+        execFile('ip', ['netns', 'list'], (err, out) => (err ? rej(err) : res(out)))
+      )
+      assert.ok(!list.includes(`${prefix}-`), `no ${prefix}-* namespace left:\n${list}`)
+    })
   }
 )
 
