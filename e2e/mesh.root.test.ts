@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import { waitFor } from '@cattail/common'
-import { cattailArgv } from '@cattail/cli'
+import { cattailArgv, run } from '@cattail/cli'
 import {
   APP_NS,
   CLUSTER_A,
@@ -510,10 +510,7 @@ describe(
         }
       })
       assert.deepEqual(alive, [], 'every lab process exited')
-      const { execFile } = await import('node:child_process')
-      const list = await new Promise<string>((res, rej) =>
-        execFile('ip', ['netns', 'list'], (err, out) => (err ? rej(err) : res(out)))
-      )
+      const list = await run('ip', 'netns', 'list')
       assert.ok(!list.includes(`${prefix}-`), `no ${prefix}-* namespace left:\n${list}`)
     })
   }
