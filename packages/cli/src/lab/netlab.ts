@@ -33,6 +33,8 @@ export interface LabNodeSpec {
   readonly nodeIp: string
   /** The pod's address, inside 198.19.0.0/16. */
   readonly podIp: string
+  /** Host-side name of the pod's veth (Calico names it `cali<hash>`). @default 'cali0' */
+  readonly hostIface?: string
 }
 
 /** Underlay address of the control namespace (where caches listen). */
@@ -131,30 +133,45 @@ export class NetLab {
       // has a route to it through another interface
       await run('ip', '-n', ns, 'route', 'add', 'default', 'via', LAB_CONTROL_IP, 'dev', 'eth0')
       await run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
-      // pod: Calico's wiring (pod /32, default via 169.254.1.1 onlink, proxy ARP on the host side)
-      await run(
-        'ip',
-        '-n',
-        ns,
-        'link',
-        'add',
-        'cali0',
-        'type',
-        'veth',
-        'peer',
-        'name',
-        'eth0',
-        'netns',
-        pod
-      )
-      await run('ip', '-n', pod, 'addr', 'add', `${n.podIp}/32`, 'dev', 'eth0')
-      await run('ip', '-n', pod, 'link', 'set', 'eth0', 'up')
-      await run('ip', '-n', pod, 'route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link')
-      await run('ip', '-n', pod, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0')
-      await run('ip', '-n', ns, 'link', 'set', 'cali0', 'up')
-      await run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.conf.cali0.proxy_arp=1')
-      await run('ip', '-n', ns, 'route', 'add', `${n.podIp}/32`, 'dev', 'cali0', 'scope', 'link')
+      await this.#wirePod(ns, pod, n.podIp, n.hostIface ?? 'cali0')
     }
+  }
+
+  /**
+   * Adds one more pod namespace (`<prefix>-<podId>`) to node `nodeId`, wired as Calico wires a pod.
+   * It is removed by `destroy()` like the rest.
+   */
+  async addPod(nodeId: string, podId: string, ip: string, hostIface: string): Promise<string> {
+    const pod = `${this.prefix}-${podId}`
+    await this.#addNs(pod)
+    await this.#wirePod(this.nodeNs(nodeId), pod, ip, hostIface)
+    return pod
+  }
+
+  /** Calico's pod wiring: pod /32, default via 169.254.1.1 onlink, proxy ARP on the host side. */
+  async #wirePod(ns: string, pod: string, ip: string, hostIface: string): Promise<void> {
+    await run(
+      'ip',
+      '-n',
+      ns,
+      'link',
+      'add',
+      hostIface,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      pod
+    )
+    await run('ip', '-n', pod, 'addr', 'add', `${ip}/32`, 'dev', 'eth0')
+    await run('ip', '-n', pod, 'link', 'set', 'eth0', 'up')
+    await run('ip', '-n', pod, 'route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link')
+    await run('ip', '-n', pod, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0')
+    await run('ip', '-n', ns, 'link', 'set', hostIface, 'up')
+    await run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', `net.ipv4.conf.${hostIface}.proxy_arp=1`)
+    await run('ip', '-n', ns, 'route', 'add', `${ip}/32`, 'dev', hostIface, 'scope', 'link')
   }
 
   /**
@@ -168,7 +185,7 @@ export class NetLab {
     env: NodeJS.ProcessEnv = process.env
   ): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env,
     })
     this.#children.add(child)
