@@ -1,11 +1,11 @@
 /**
- * Runs firewall tools (`iptables-*`, `ipset`, `ip`) as child processes with a deadline each: a
- * hung tool (e.g. waiting on the xtables lock) is killed and reported as a CommandError, never
- * left blocking the dataplane loop. With `netns` every command runs through `ip netns exec`
+ * Runs firewall tools (`iptables-*`, `ipset`, `ip`) as child processes through the agent's one
+ * process helper (child-process.ts), so each has a deadline: a hung tool (e.g. waiting on the
+ * xtables lock) is killed and reported as a CommandTimeoutError, never left blocking the
+ * dataplane loop. With `netns` every command runs through `ip netns exec`
  * (tests drive a namespace from the outside; iptables and ipset have no `-n` option).
  */
-import { spawn } from 'node:child_process'
-import { CommandError } from '../../errors.js'
+import { runCommand } from './child-process.js'
 
 /** Options of one run. */
 export interface RunOptions {
@@ -32,48 +32,16 @@ export class ExecRunner implements ToolRunner {
     private readonly timeoutMs = 30_000
   ) {}
 
-  async run(tool: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  run(tool: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
     const [cmd, argv] =
       this.netns === undefined
         ? [tool, [...args]]
         : ['ip', ['netns', 'exec', this.netns, tool, ...args]]
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs
-    return await new Promise((resolve, reject) => {
-      const child = spawn(cmd, argv, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        ...(opts.signal && { signal: opts.signal }),
-      })
-      let timedOut = false
-      const timer = setTimeout(() => {
-        timedOut = true
-        child.kill('SIGKILL')
-      }, timeoutMs)
-      const out: Buffer[] = []
-      const err: Buffer[] = []
-      child.stdout.on('data', (b: Buffer) => out.push(b))
-      child.stderr.on('data', (b: Buffer) => err.push(b))
-      child.on('error', (e) => {
-        clearTimeout(timer)
-        reject(e)
-      })
-      child.stdin.on('error', () => {
-        // EPIPE when the tool exits early; the exit code reports the failure.
-      })
-      child.on('close', (code) => {
-        clearTimeout(timer)
-        if (code === 0 && !timedOut) resolve(Buffer.concat(out).toString('utf8'))
-        else
-          reject(
-            new CommandError(
-              `${tool} ${args.slice(0, 4).join(' ')}`,
-              code,
-              timedOut
-                ? `killed after the ${timeoutMs} ms deadline`
-                : Buffer.concat(err).toString('utf8')
-            )
-          )
-      })
-      child.stdin.end(opts.stdin ?? '')
+    return runCommand(cmd, argv, {
+      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      label: `${tool} ${args.slice(0, 4).join(' ')}`,
+      ...(opts.signal !== undefined && { signal: opts.signal }),
+      ...(opts.stdin !== undefined && { stdin: opts.stdin }),
     })
   }
 }

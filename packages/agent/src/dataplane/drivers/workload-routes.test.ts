@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { createSilentLogger } from '@cattail/common'
 import { FakeToolRunner } from '../../testing/fake-tool-runner.js'
-import { CommandError } from '../../errors.js'
+import { CommandError, CommandTimeoutError } from '../../errors.js'
 import { ExecRunner } from './exec.js'
 import {
   canonicalDst,
@@ -74,12 +74,23 @@ describe('workload routes', () => {
 })
 
 describe('ExecRunner', () => {
-  it('kills a tool at its deadline and reports a CommandError', async () => {
+  it('kills a tool at its deadline and reports a CommandTimeoutError', async () => {
     await assert.rejects(new ExecRunner(undefined, 100).run('sleep', ['30']), (err: unknown) => {
-      assert.ok(err instanceof CommandError)
-      assert.match(err.message, /deadline/)
+      assert.ok(err instanceof CommandTimeoutError)
+      assert.match(err.message, /did not finish within 100 ms/)
       return true
     })
+  })
+  it('reports a failing tool as a CommandError with its stderr', async () => {
+    await assert.rejects(
+      new ExecRunner().run('sh', ['-c', 'echo nope >&2; exit 3']),
+      (err: unknown) => {
+        assert.ok(err instanceof CommandError)
+        assert.equal(err.exitCode, 3)
+        assert.match(err.message, /nope/)
+        return true
+      }
+    )
   })
   it('feeds stdin and returns stdout', async () => {
     assert.equal(await new ExecRunner().run('cat', [], { stdin: 'x\n' }), 'x\n')
