@@ -20,9 +20,12 @@
  * Everything else (annotations, uid, resourceVersion, creationTimestamp, managedFields, status…)
  * is dropped.
  *
- * Strings repeated across many endpoints (label keys and values, namespaces, node and profile
- * names) are interned in a bounded per-projection table, so 100,000 endpoints of one namespace
- * share one copy of it. When the table is full, new strings are kept as they are (still correct).
+ * Values repeated across many endpoints are shared, not copied: strings (label keys and values,
+ * namespaces, node and profile names) and whole label maps, profile lists and port lists (the pods
+ * of one ReplicaSet have equal labels and ports; the endpoints of one namespace equal profiles).
+ * They are interned in a bounded per-projection table (by their JSON text for objects) and
+ * frozen, since many values share them. When the table is full, new values are kept as they are
+ * (still correct, just not shared). The table never shrinks: its size is bounded, not its age.
  */
 import type { KVUpdate } from '@cattail/model'
 
@@ -70,6 +73,19 @@ export const DEFAULT_INTERN_LIMIT = 200_000
 export type KvProjection = (u: KVUpdate) => KVUpdate
 
 type Obj = Record<string, unknown>
+
+/**
+ * A copy of `s` that holds no reference to a larger string. The decoder returns many strings as
+ * slices of one long string (a whole frame's text); keeping one slice keeps the whole text alive
+ * (measured: ~1.3 KiB per endpoint). V8 slices only strings of 13 or more characters.
+ */
+export function flat(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string)
+}
+const flatAny = (v: unknown): unknown => (typeof v === 'string' ? flat(v) : v)
+// A deep copy made of flat strings (policies and other kinds kept whole; few and small).
+const copy = (v: unknown): unknown =>
+  typeof v === 'object' && v !== null ? (JSON.parse(JSON.stringify(v)) as unknown) : flatAny(v)
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Creates a projection with its own string table of at most `internLimit` entries. */
@@ -78,8 +94,18 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
   const intern = (s: string): string => {
     const hit = table.get(s)
     if (hit !== undefined) return hit
-    if (table.size < internLimit) table.set(s, s)
-    return s
+    const own = flat(s)
+    if (table.size < internLimit) table.set(own, own)
+    return own
+  }
+  const objects = new Map<string, unknown>()
+  const share = <T>(v: T): T => {
+    if (typeof v !== 'object' || v === null) return v
+    const text = JSON.stringify(v)
+    const hit = objects.get(text)
+    if (hit !== undefined) return hit as T
+    if (objects.size < internLimit) objects.set(text, Object.freeze(v))
+    return v
   }
   const internAny = (v: unknown): unknown => (typeof v === 'string' ? intern(v) : v)
   const strMap = (v: unknown): Obj | undefined => {
@@ -94,10 +120,10 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
   const metadata = (m: unknown): Obj => {
     const out: Obj = {}
     if (!isObj(m)) return out
-    if (m['name'] !== undefined) out['name'] = m['name']
+    if (m['name'] !== undefined) out['name'] = flatAny(m['name'])
     if (m['namespace'] !== undefined) out['namespace'] = internAny(m['namespace'])
     const labels = strMap(m['labels'])
-    if (labels !== undefined) out['labels'] = labels
+    if (labels !== undefined) out['labels'] = share(labels)
     return out
   }
   const pick = (
@@ -113,27 +139,33 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
   const endpointField = (k: string, v: unknown): unknown => {
     switch (k) {
       case 'profiles':
-        return strList(v)
+        return share(strList(v))
+      case 'ports':
+        return share(v)
       case 'node':
       case 'orchestrator':
       case 'endpoint':
       case 'serviceAccountName':
       case 'workload':
         return internAny(v)
+      case 'ipNetworks':
+      case 'ipv6Networks':
+      case 'expectedIPs':
+        return Array.isArray(v) ? v.map(flatAny) : v
       default:
-        return v
+        return flatAny(v)
     }
   }
   const nodeField = (k: string, v: unknown): unknown => {
-    if (k !== 'bgp' || !isObj(v)) return v
+    if (k !== 'bgp' || !isObj(v)) return flatAny(v)
     const out: Obj = {}
-    if (v['ipv4Address'] !== undefined) out['ipv4Address'] = v['ipv4Address']
-    if (v['ipv6Address'] !== undefined) out['ipv6Address'] = v['ipv6Address']
+    if (v['ipv4Address'] !== undefined) out['ipv4Address'] = flatAny(v['ipv4Address'])
+    if (v['ipv6Address'] !== undefined) out['ipv6Address'] = flatAny(v['ipv6Address'])
     return out
   }
   const blockField = (k: string, v: unknown): unknown => {
     if (k === 'affinity') return internAny(v)
-    if (k !== 'attributes' || !Array.isArray(v)) return v
+    if (k !== 'attributes' || !Array.isArray(v)) return flatAny(v)
     return v.map((a: unknown) => {
       const secondary = isObj(a) ? strMap(a['secondary']) : undefined
       return secondary === undefined ? {} : { secondary }
@@ -143,7 +175,7 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
   return (u: KVUpdate): KVUpdate => {
     const value = u.value as unknown
     if (!isObj(value)) return u
-    const kind = value['kind']
+    const kind = internAny(value['kind'])
     let spec: unknown
     switch (kind) {
       case 'WorkloadEndpoint':
@@ -152,7 +184,7 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
         break
       case 'Profile':
         spec = pick(value['spec'], PROFILE_SPEC_FIELDS, (k, v) =>
-          k === 'labelsToApply' ? (strMap(v) ?? v) : v
+          k === 'labelsToApply' ? (strMap(v) ?? v) : copy(v)
         )
         break
       case 'Node':
@@ -162,10 +194,14 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
         spec = pick(value['spec'], BLOCK_SPEC_FIELDS, blockField)
         break
       default:
-        spec = value['spec']
+        spec = copy(value['spec'])
     }
     const slim: Obj = { kind, metadata: metadata(value['metadata']) }
     if (spec !== undefined) slim['spec'] = spec
-    return { key: u.key, value: slim as unknown as KVUpdate['value'], revision: u.revision }
+    return {
+      key: flat(u.key),
+      value: slim as unknown as KVUpdate['value'],
+      revision: flat(u.revision),
+    }
   }
 }
