@@ -4,7 +4,7 @@
  * The cache (in this process) is fed by a synthetic syncer with N endpoints over 10 clusters
  * (WorkloadEndpoint-like values with labels, keys prefixed per cluster); a separate load process
  * (child_process.fork of this file) opens C WebSocket clients (`LeanClient`: raw TCP + minimal
- * WebSocket + sync protocol, see packages/cache/src/testing/lean-client.ts). Phases:
+ * WebSocket + sync protocol, see scripts/bench/lean-client.ts). Phases:
  *  1. memory: RSS growth (after gc) from loading the N endpoints into the cache, per endpoint;
  *  2. in-sync: time from the first connect until every client holds the snapshot and got
  *     Status in-sync; snapshot encodings built are counted (must be 1, not 1 per client);
@@ -35,7 +35,9 @@ import {
   SyncServer,
   encodeCachedKv,
 } from '@cattail/cache'
-import { DeltasInflateMemo, LeanClient, TestClient } from '@cattail/cache/testing'
+import { TestClient } from '@cattail/cache/testing'
+import { DeltasInflateMemo } from './deltas-peek.js'
+import { LeanClient } from './lean-client.js'
 import { isQuick, numberArg } from './args.js'
 
 interface Options {
@@ -91,7 +93,7 @@ interface Reply {
 function runLoad(): void {
   let clients: LeanClient[] = []
   // Deflated Deltas frames are byte-identical for every client: inflate each distinct one once
-  // per load process (checked byte for byte; see packages/cache/src/testing/deltas-peek.ts).
+  // per load process (checked byte for byte; see scripts/bench/deltas-peek.ts).
   const inflateMemo = new DeltasInflateMemo()
   let measuring = false
   const samples: number[] = []
