@@ -17,11 +17,15 @@ void describe('fanout benchmark', () => {
         'delta_p99_ms',
         'bytes_sent',
         'rss_bytes_per_endpoint',
+        'resume_bytes',
+        'full_snapshot_bytes',
       ]
     )
     assert.equal(result['endpoints'], 5000)
     assert.equal(result['clients'], 50)
     assert.equal(result['clients_dropped'], 0)
+    assert.equal(result['resumed'], true, 'the returning client resumed')
+    assert.ok((result['resume_bytes'] as number) < (result['full_snapshot_bytes'] as number))
     // One encoding for the cold joiners, one for the warm ones after the churn: never one per client.
     assert.ok((result['snapshots_built'] as number) <= 2, 'snapshot encodings shared')
   })

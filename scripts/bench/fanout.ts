@@ -22,9 +22,11 @@
  * Targets (full size, TARGETS): warm and cold ≤ 1.5× raw, delta p99 ≤ 100 ms, ≤ 2 KiB RSS per
  * endpoint. `--quick` (5,000 × 50) reports but does not enforce them (common.ts).
  *
+ * Also: the bytes a client receives when it resumes after 100 changes, against its full snapshot.
+ *
  * Not measured yet (issue 13): clients decoding every KV with the real SyncClient (the lean
- * clients skip snapshot payloads; only the verify client decodes), a reconnect storm after a
- * cache restart, and the bytes of a resume after 100 changes against a full snapshot.
+ * clients skip snapshot payloads; only the verify client decodes), and a reconnect storm after a
+ * cache restart (time, resumed vs re-snapshotted).
  *
  * Usage: npm run bench -- fanout [--quick] [--endpoints N] [--clients N] [--churn-seconds S]
  *        [--rate N] [--high-water-bytes N] [--reps N]
@@ -35,7 +37,7 @@ import { createServer, connect, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createSilentLogger } from '@cattail/common'
+import { createSilentLogger, waitFor } from '@cattail/common'
 import type { KVUpdate, WorkloadEndpoint } from '@cattail/model'
 import {
   CacheMetrics,
@@ -92,6 +94,8 @@ const progress = (msg: string): void => {
 const HOST = '127.0.0.1'
 /** Bytes of the raw baseline's request and answer (about a WebSocket upgrade plus a hello). */
 const HANDSHAKE_BYTES = 256
+/** Changes between a client's two visits in the resume measurement. */
+const RESUME_CHANGES = 100
 const CLUSTERS = 10
 const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker']
 const ENVS = ['prod', 'staging', 'dev']
@@ -507,6 +511,27 @@ async function runMain(o: Options): Promise<void> {
   progress(`deltas: p50 ${lat.p50.toFixed(1)} ms p99 ${lat.p99.toFixed(1)} ms`)
   await load.ask({ cmd: 'close-ws' })
 
+  // Resume: one client takes the full snapshot, leaves, 100 changes happen, it comes back with
+  // its resume point; the bytes of each visit are compared.
+  const url = `ws://${HOST}:${server.port}/`
+  const first = await TestClient.connect({ url, nodeName: 'bench-resume' })
+  await waitFor(() => first.snapshotDone && first.status === 'in-sync', { timeoutMs: 120_000 })
+  const fullBytes = first.bytesReceived
+  const resumeAt = first.resumePoint
+  await first.close()
+  syncer.change(RESUME_CHANGES, o.endpoints)
+  cache.flush()
+  const again = await TestClient.connect({
+    url,
+    nodeName: 'bench-resume',
+    ...(resumeAt !== undefined && { resume: resumeAt }),
+  })
+  const target = cache.latest.seq
+  await waitFor(() => again.seq >= target && again.status === 'in-sync', { timeoutMs: 60_000 })
+  const resumeBytes = again.bytesReceived
+  const resumed = again.mode === 'resume'
+  await again.close()
+
   // 4. warm joins vs the raw-socket baseline, alternated: each repetition connects every client
   // to the built cache, then (or first) the same bytes in the same frames over plain TCP.
   let frameBytes = cold.frameBytes
@@ -587,6 +612,11 @@ async function runMain(o: Options): Promise<void> {
     ],
     ['clients dropped / behind', `${lat.dropped} / ${lat.behind}`, '0 / 0'],
     [
+      `resume after ${RESUME_CHANGES} changes / full snapshot`,
+      `${resumeBytes} B / ${fullBytes} B (${resumed ? 'resumed' : 'RE-SNAPSHOTTED'})`,
+      '',
+    ],
+    [
       'delta frames: per crumb / merged built / merged reused',
       `${stats.deltaFramesBuilt} / ${stats.mergedFramesBuilt} / ${stats.mergedFramesReused}`,
       '',
@@ -609,6 +639,9 @@ async function runMain(o: Options): Promise<void> {
       delta_p50_ms: r2(lat.p50),
       delta_p99_ms: r2(lat.p99),
       clients_dropped: lat.dropped,
+      resume_bytes: resumeBytes,
+      full_snapshot_bytes: fullBytes,
+      resumed,
       bytes_sent: bytesSent,
       rss_bytes_per_endpoint: Math.round(rssPerEndpoint),
       snapshots_built: stats.snapshotsBuilt,
