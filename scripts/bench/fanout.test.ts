@@ -26,7 +26,9 @@ void describe('fanout benchmark', () => {
     assert.equal(result['clients_dropped'], 0)
     assert.equal(result['resumed'], true, 'the returning client resumed')
     assert.ok((result['resume_bytes'] as number) < (result['full_snapshot_bytes'] as number))
-    // One encoding for the cold joiners, one for the warm ones after the churn: never one per client.
-    assert.ok((result['snapshots_built'] as number) <= 2, 'snapshot encodings shared')
+    // One encoding for the cold joiners, one for the resume client's first visit, one for the warm
+    // joiners after its 100 changes (plus at most one more for a snapshot-compression variant):
+    // never one per client.
+    assert.ok((result['snapshots_built'] as number) <= 4, 'snapshot encodings shared')
   })
 })
