@@ -2,7 +2,7 @@
  * Connects the agent to the cattail cache with syncproto's reference SyncClient (WebSocket,
  * mutual TLS, resume with seq/epoch, snapshot diffing) and translates its callbacks into the
  * {@link UpdateSink} contract. The client stores and reports every KV slimmed to the fields the
- * agent's calcs read (projection.ts), so an agent holds ~1 KiB per endpoint, not every decoded KV.
+ * agent's calcs read (projection.ts), not every decoded KV of every kind.
  *
  * Fail-static: the sink learns `connected: false` as soon as the connection drops; the daemon
  * closes the dataplane gate then, so nothing is withdrawn while the cache is unreachable. On
