@@ -1,7 +1,8 @@
 /**
  * Connects the agent to the cattail cache with syncproto's reference SyncClient (WebSocket,
  * mutual TLS, resume with seq/epoch, snapshot diffing) and translates its callbacks into the
- * {@link UpdateSink} contract.
+ * {@link UpdateSink} contract. The client stores and reports every KV slimmed to the fields the
+ * agent's calcs read (projection.ts), not every decoded KV of every kind.
  *
  * Fail-static: the sink learns `connected: false` as soon as the connection drops; the daemon
  * closes the dataplane gate then, so nothing is withdrawn while the cache is unreachable. On
@@ -26,6 +27,7 @@ import {
   DEFAULT_CACHE_DISCOVERY_CONFIG,
   loadDiscoveryKubeConfig,
 } from './cache-discovery.js'
+import { createAgentProjection } from './projection.js'
 import type { UpdateSink, UpdateSource } from './update-source.js'
 
 /**
@@ -78,6 +80,8 @@ export async function createSyncSource(
       }),
       nodeName: cfg.nodeName,
       ...(tls !== undefined && { tls }),
+      // The client stores (and reports) only the fields the agent's calcs read.
+      project: createAgentProjection(),
     },
     {
       onUpdates: (updates) => sink.onUpdates(updates),

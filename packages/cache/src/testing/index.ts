@@ -1,10 +1,9 @@
 /**
- * @module @cattail/cache/testing: a lean protocol test client, a hand-driven fake syncer and
- * resource builders, for this package's tests, the fan-out benchmark and other packages' tests.
+ * @module @cattail/cache/testing: a protocol test client, a hand-driven fake syncer, a cache +
+ * server harness and resource builders, for this package's and other packages' tests. The load
+ * generators of the benchmarks (lean clients, frame peekers) live in scripts/bench/.
  */
 export * from './test-client.js'
 export * from './fake-syncer.js'
 export * from './resources.js'
 export * from './harness.js'
-export * from './lean-client.js'
-export * from './deltas-peek.js'

@@ -75,6 +75,12 @@ export interface SyncClientConfig {
   readonly features: readonly string[]
   /** Snapshot compressions to offer, preferred first. @default ['deflate', 'none'] */
   readonly snapshotCompression: readonly SnapshotCompression[]
+  /**
+   * Maps every received KV (not deletions) to what the client stores and reports, before it is
+   * stored: a consumer that reads few fields keeps only those (and a change confined to dropped
+   * fields is then no change). Must be pure and must not throw. @default none (kept as decoded)
+   */
+  readonly project?: (u: KVUpdate) => KVUpdate
 }
 
 /** Defaults for everything but the addresses and the node name. */

@@ -50,7 +50,7 @@ import { SyncState } from './sync-state.js'
 /** Keeps a cattail agent in step with a cattail cache. */
 export class SyncClient implements Startable {
   readonly #log: Logger
-  readonly #state = new SyncState()
+  readonly #state: SyncState
   readonly #rotation: AddressRotation
   readonly #backoff: Backoff
   #abort: AbortController | undefined
@@ -73,6 +73,7 @@ export class SyncClient implements Startable {
     random: () => number = Math.random
   ) {
     validateSyncClientConfig(cfg)
+    this.#state = new SyncState(cfg.project)
     this.#log = log.child({ component: 'syncclient', node: cfg.nodeName })
     this.#rotation = new AddressRotation(cfg.addresses, random)
     this.#known = cfg.addresses

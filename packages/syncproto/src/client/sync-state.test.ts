@@ -18,6 +18,34 @@ function snapshot(st: SyncState, epoch: string, seq: number, kvs: KVUpdate[]): K
 }
 
 void describe('SyncState', () => {
+  void it('stores and reports projected KVs; a change only in dropped fields is no change', () => {
+    // Keeps the tunnel address, drops everything else.
+    const st = new SyncState((u) => ({
+      ...u,
+      value: u.value && {
+        kind: 'Node',
+        metadata: { name: u.value.metadata.name },
+        spec: {
+          ipv4VXLANTunnelAddr: (u.value.spec as { ipv4VXLANTunnelAddr?: string })
+            .ipv4VXLANTunnelAddr,
+        },
+      },
+    }))
+    const withLabel = (name: string, ip: string, label: string): KVUpdate => ({
+      key: `Node/${name}`,
+      value: {
+        kind: 'Node',
+        metadata: { name, labels: { l: label } },
+        spec: { ipv4VXLANTunnelAddr: ip },
+      },
+      revision: '1',
+    })
+    assert.deepEqual(snapshot(st, 'e', 1, [withLabel('a', '1', 'x')]), [put('a', '1')])
+    assert.deepEqual(st.kvs.get('Node/a'), put('a', '1'))
+    assert.deepEqual(st.applyDeltas(2, 2, [withLabel('a', '1', 'y')]), [])
+    assert.deepEqual(st.applyDeltas(3, 3, [withLabel('a', '2', 'y')]), [put('a', '2')])
+  })
+
   void it('the first snapshot emits every key and sets the resume point', () => {
     const st = new SyncState()
     assert.deepEqual(snapshot(st, 'e', 5, [put('a', '1'), put('b', '2')]), [

@@ -27,6 +27,12 @@ export class SyncState {
   #epoch: string | undefined
   /** Keys seen by the snapshot in progress; undefined when none is. */
   #seen: Set<string> | undefined
+  readonly #project: ((u: KVUpdate) => KVUpdate) | undefined
+
+  /** @param project applied to every non-deletion before it is stored (see SyncClientConfig) */
+  constructor(project?: (u: KVUpdate) => KVUpdate) {
+    this.#project = project
+  }
 
   /** Every key the client holds (never contains deletions). */
   get kvs(): ReadonlyMap<string, KVUpdate> {
@@ -69,8 +75,9 @@ export class SyncState {
     if (seen === undefined)
       throw new ProtocolError('unexpected-message', 'snapshot chunk outside a snapshot')
     const changes: KVUpdate[] = []
-    for (const u of updates) {
-      seen.add(u.key)
+    for (const received of updates) {
+      seen.add(received.key)
+      const u = this.#project === undefined ? received : this.#project(received)
       if (this.#store(u)) changes.push(u)
     }
     return changes
@@ -121,8 +128,9 @@ export class SyncState {
     for (const u of updates) {
       if (u.value === undefined) {
         if (this.#kvs.delete(u.key)) changes.push(u)
-      } else if (this.#store(u)) {
-        changes.push(u)
+      } else {
+        const p = this.#project === undefined ? u : this.#project(u)
+        if (this.#store(p)) changes.push(p)
       }
     }
     this.#resume = { epoch: at.epoch, seq }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { decodeFrame, encodeDeltas, encodeKv } from '@cattail/syncproto'
-import { makeWep } from './resources.js'
+import { makeWep } from '@cattail/cache/testing'
 import { MsgpackPeek } from './msgpack-peek.js'
 
 void describe('MsgpackPeek', () => {

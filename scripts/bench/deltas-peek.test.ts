@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { encodeDeltas, encodeKv } from '@cattail/syncproto'
-import { makeWep } from './resources.js'
+import { makeWep } from '@cattail/cache/testing'
 import { DeltasInflateMemo, peekDeltas } from './deltas-peek.js'
 
 const blob = (name: string, ts: string): Uint8Array =>

@@ -59,6 +59,8 @@ export class LeanClient {
   /** Bytes read from the socket (HTTP response and frames). */
   bytesReceived = 0
   snapshotChunks = 0
+  /** Wire payload size of every snapshot chunk received (the raw-socket baseline replays them). */
+  readonly snapshotFrameBytes: number[] = []
   deltaFrames = 0
   inSync = false
   seq = 0
@@ -200,6 +202,7 @@ export class LeanClient {
     const type = keep[0]
     if (type === 0x03) {
       this.snapshotChunks++
+      this.snapshotFrameBytes.push(this.#len)
       this.#snapshotSeen = true
       return
     }

@@ -1,0 +1,16 @@
+import { strict as assert } from 'node:assert'
+import { describe, it } from 'node:test'
+import { runQuick } from './quick-run.js'
+
+void describe('agent-memory benchmark', () => {
+  void it('runs with --quick: one agent in sync with every KV, one JSON line', async () => {
+    const line = await runQuick(
+      'agent-memory',
+      ['--endpoints', '2000'],
+      ['endpoints', 'kvs_held', 'vteps', 'rss_bytes_per_endpoint', 'heap_bytes_per_endpoint']
+    )
+    // 2,000 endpoints on 200 nodes (one block each) plus one pool per cluster.
+    assert.equal(line['kvs_held'], 2000 + 200 + 200 + 10)
+    assert.equal(line['vteps'], 199)
+  })
+})
