@@ -14,6 +14,15 @@ export { entitySelectorsV1, namespaceSelectorV1, policyTypes } from './prepare.j
 export { renderRule, splitPortList } from './render-rule.js'
 export { ALL_IPAM_POOLS, ALL_VXLAN_NET, MASQ_IPAM_POOLS } from './render-chains.js'
 export { PolicyCalcImpl, POLICY_HOOKS } from './policy-calc.js'
+export {
+  tracePolicy,
+  traceSnapshot,
+  TraceError,
+  type TraceQuery,
+  type TraceResult,
+  type TraceSide,
+  type TraceEndpoint,
+} from './trace.js'
 
 /** Creates the incremental policy calc for node `opts.nodeName`. */
 export function createPolicyCalc(opts: PolicyCalcOptions): PolicyCalc {
