@@ -7,3 +7,5 @@ export { collectStatus, formatStatus, statusCommand, type StatusReport } from '.
 export { demoCommand, runDemo, type DemoOptions } from './demo/demo.js'
 export * from './demo/scenario.js'
 export * from './lab/index.js'
+export { policyCommand, formatTrace } from './policy-trace.js'
+export { readCacheSnapshot, type CacheSnapshot, type CacheSnapshotOptions } from './cache-client.js'

@@ -4,6 +4,7 @@
  *   cattail cache       the snapshot cache and fan-out server (Deployment)
  *   cattail agent       the node agent (DaemonSet)
  *   cattail status      what a cache is serving: sync status, remote clusters, object counts
+ *   cattail policy      policy tools: `policy trace` (the verdict between two endpoints)
  *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
  */
 import { Command } from 'commander'
@@ -11,6 +12,7 @@ import { agentCommand } from '@cattail/agent'
 import { cacheCommand } from '@cattail/cache'
 import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
+import { policyCommand } from './policy-trace.js'
 
 /** Version printed by `cattail --version`. */
 export const CATTAIL_VERSION = '0.1.0'
@@ -26,7 +28,13 @@ export function buildProgram(): Command {
     )
     .version(CATTAIL_VERSION)
     .showHelpAfterError()
-  const subcommands = [cacheCommand(), agentCommand(), statusCommand(), demoCommand()]
+  const subcommands = [
+    cacheCommand(),
+    agentCommand(),
+    statusCommand(),
+    policyCommand(),
+    demoCommand(),
+  ]
   for (const c of subcommands) program.addCommand(c.exitOverride())
   return program.exitOverride()
 }
