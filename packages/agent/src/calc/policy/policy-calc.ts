@@ -313,7 +313,7 @@ export class PolicyCalcImpl implements PolicyCalc {
       this.#renderDirty = false
       this.store.dirtySets.clear()
     } else if (this.store.dirtySets.size > 0 || this.#staticChanged()) {
-      this.#cached = { ...this.#cached, ipsets: this.#ipsets(this.#cachedSetIds) }
+      this.#cached = { ...this.#cached, ipsets: this.#refreshIpsets(this.#cached.ipsets) }
       this.store.dirtySets.clear()
     }
     this.store.handedOut = new Set(this.#cached.ipsets.keys())
@@ -416,20 +416,36 @@ export class PolicyCalcImpl implements PolicyCalc {
     for (const [name, members] of this.#staticSets) {
       out.set(name, { name, family: 4, type: 'hash:net', members })
     }
-    for (const id of setIds) {
-      const def = this.store.setDef(id)
-      if (def === undefined) continue
-      for (const family of FAMILIES) {
-        const name = setName(id, family)
-        out.set(name, {
-          name,
-          family,
-          type: def.namedPort === undefined ? 'hash:net' : 'hash:ip,port',
-          members: new Set(this.store.members(id, family)?.keys() ?? []),
-        })
+    for (const id of setIds) this.#putSelectorSets(out, id)
+    return out
+  }
+
+  /** A copy of `prev` with only the changed sets rebuilt (membership-only changes). */
+  #refreshIpsets(prev: ReadonlyMap<string, IpsetSpec>): Map<string, IpsetSpec> {
+    const out = new Map(prev)
+    for (const [name, members] of this.#staticSets) {
+      if (prev.get(name)?.members !== members) {
+        out.set(name, { name, family: 4, type: 'hash:net', members })
       }
     }
+    for (const id of this.store.dirtySets) {
+      if (this.#cachedSetIds.has(id)) this.#putSelectorSets(out, id)
+    }
     return out
+  }
+
+  #putSelectorSets(out: Map<string, IpsetSpec>, id: string): void {
+    const def = this.store.setDef(id)
+    if (def === undefined) return
+    for (const family of FAMILIES) {
+      const name = setName(id, family)
+      out.set(name, {
+        name,
+        family,
+        type: def.namedPort === undefined ? 'hash:net' : 'hash:ip,port',
+        members: new Set(this.store.members(id, family)?.keys() ?? []),
+      })
+    }
   }
 }
 
