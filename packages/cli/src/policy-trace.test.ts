@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert'
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
@@ -90,5 +93,60 @@ void describe('cattail policy trace (against a sync server)', () => {
     const bad = await cattail([...base, '--to', 'WorkloadEndpoint/nope/x'])
     assert.equal(bad.code, 2)
     assert.match(bad.stdout, /neither a known endpoint key nor an IP address/)
+  })
+})
+
+const MANIFESTS = `apiVersion: v1
+kind: Namespace
+metadata: { name: shop }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: backend, namespace: shop, labels: { app: backend-app } }
+spec: { nodeName: node-1, containers: [{ name: c }] }
+status: { phase: Running, podIP: 198.19.1.4 }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: pg, namespace: shop, labels: { app: postgres } }
+spec: { nodeName: node-2, containers: [{ name: c }] }
+status: { phase: Running, podIP: 198.19.2.4 }
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: { name: backend-to-postgres, namespace: shop }
+spec:
+  selector: app == 'backend-app'
+  types: [Ingress, Egress]
+  egress:
+    - action: Allow
+      protocol: TCP
+      destination: { selector: app == 'postgres', ports: [5432] }
+`
+
+void describe('cattail policy trace (against the file datastore)', () => {
+  void it('reads the datastore with the flags of cattail cache', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), `cattail-trace-${process.pid}-`))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(join(dir, 'cluster.yaml'), MANIFESTS)
+    const base = ['policy', 'trace', '--datastore-type', 'file', '--file-dir', dir]
+    const args = [
+      '--remote-clusters',
+      'false',
+      '--from',
+      '198.19.1.4',
+      '--to',
+      '198.19.2.4',
+      '-o',
+      'json',
+    ]
+    const r = await cattail([...base, ...args, '--port', '5432'])
+    assert.equal(r.code, 0, r.stdout)
+    const j = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>
+    assert.equal(j['verdict'], 'allow')
+    assert.equal(j['egress']?.['policy'], 'np/shop/backend-to-postgres')
+    assert.equal(j['ingress']?.['profile'], 'kns.shop')
+    const d = await cattail([...base, ...args, '--port', '80'])
+    assert.equal((JSON.parse(d.stdout) as Record<string, unknown>)['verdict'], 'deny')
   })
 })

@@ -3,12 +3,18 @@
  * calc over it and traces one packet (`--from`, `--to`, `--protocol`, `--port`) through the local
  * cluster's policy: the verdict, and per side the tier, policy and rule (or profile / default)
  * that decided. Endpoints are keys as `cattail status` counts them (`WorkloadEndpoint/<ns>/<name>`,
- * remote ones `<cluster>/WorkloadEndpoint/…`) or IP addresses.
+ * remote ones `<cluster>/WorkloadEndpoint/…`) or IP addresses. With `--datastore-type` (the flags of
+ * `cattail cache`) it reads the datastores directly instead of a cache.
  */
 import { Command, Option } from 'commander'
 import { ConfigError, createRootLogger } from '@cattail/common'
 import { TraceError, traceSnapshot, type TraceResult, type TraceSide } from '@cattail/agent'
 import { addCacheClientOptions, cacheClientSettings, readCacheSnapshot } from './cache-client.js'
+import {
+  addDatastoreOptions,
+  datastoreChosen,
+  readDatastoreSnapshot,
+} from './datastore-snapshot.js'
 
 function sideText(name: string, s: TraceSide): string {
   if (!s.evaluated)
@@ -46,6 +52,7 @@ export function policyCommand(): Command {
     "Trace one packet through the local cluster's policy, computed by the agent's own calc over a cache's snapshot."
   )
   addCacheClientOptions(trace)
+  addDatastoreOptions(trace)
     .requiredOption('--from <endpoint>', 'source: endpoint key or IP address')
     .requiredOption('--to <endpoint>', 'destination: endpoint key or IP address')
     .addOption(new Option('--protocol <proto>', 'tcp, udp, sctp, icmp or a number').default('tcp'))
@@ -53,16 +60,16 @@ export function policyCommand(): Command {
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')
     )
-    .action(async (o: Record<string, string | undefined>) => {
+    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
       const port = o['port'] === undefined ? undefined : Number(o['port'])
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
         throw new ConfigError([`--port: ${o['port'] ?? ''} is not a port number`])
       }
-      const snap = await readCacheSnapshot({
-        ...cacheClientSettings(o),
-        log: createRootLogger('warn', 'cli'),
-        clientName: 'cattail-policy-trace',
-      })
+      const settings = cacheClientSettings(o)
+      const log = createRootLogger('warn', 'cli')
+      const snap = datastoreChosen(cmd)
+        ? await readDatastoreSnapshot(o, settings.timeoutMs, log)
+        : await readCacheSnapshot({ ...settings, log, clientName: 'cattail-policy-trace' })
       let result: TraceResult
       try {
         result = traceSnapshot(snap.kvs.values(), {
