@@ -467,6 +467,56 @@ void describe('policy calc: tiers, profiles, scoping', () => {
     )
   })
 
+  void it('serviceAccounts match pcsa. labels and names; global() matches host endpoints, local and remote', () => {
+    const c = backendCalc()
+    c.onUpdate(
+      profile('ksa.default.api', { 'pcsa.role': 'api', 'pcsa.projectcalico.org/name': 'api' })
+    )
+    c.onUpdate(
+      profile('ksa.default.api', { 'pcsa.role': 'api', 'pcsa.projectcalico.org/name': 'api' }, 'b')
+    )
+    c.onUpdate(nsProfile('default', {}, 'b'))
+    c.onUpdate(wep({ name: 'a', node: 'n2', ip: '198.19.2.3', sa: 'api' }))
+    c.onUpdate(wep({ name: 'r', node: 'm1', ip: '198.19.9.3', sa: 'api', cluster: 'b' }))
+    c.onUpdate(wep({ name: 'o', node: 'n2', ip: '198.19.2.4', sa: 'other' }))
+    const hep = (key: string, ip: string): Parameters<typeof c.onUpdate>[0] => ({
+      key,
+      revision: '1',
+      value: {
+        kind: 'HostEndpoint',
+        metadata: { name: key.split('/').pop() ?? '', labels: { role: 'node' } },
+        spec: { node: 'x', expectedIPs: [ip], profiles: [] },
+      },
+    })
+    c.onUpdate(hep('HostEndpoint/h1', '198.18.0.1'))
+    c.onUpdate(hep('b/HostEndpoint/h2', '198.18.1.1'))
+    c.onUpdate(
+      np('p', 'default', {
+        selector: "app == 'backend-app'",
+        types: ['Egress'],
+        egress: [
+          { action: 'Allow', destination: { serviceAccounts: { selector: "role == 'api'" } } },
+          { action: 'Allow', destination: { serviceAccounts: { names: ['other'] } } },
+          {
+            action: 'Allow',
+            destination: { namespaceSelector: 'global()', selector: "role == 'node'" },
+          },
+        ],
+      })
+    )
+    const d = c.desired()
+    const ns = "projectcalico.org/namespace == 'default'"
+    assert.deepEqual(setOf(d, sel(`(${ns}) && (pcsa.role == 'api')`)), ['198.19.2.3', '198.19.9.3'])
+    assert.deepEqual(
+      setOf(d, sel(`(${ns}) && (projectcalico.org/serviceaccount in { 'other' })`)),
+      ['198.19.2.4']
+    )
+    assert.deepEqual(setOf(d, sel("(!has(projectcalico.org/namespace)) && (role == 'node')")), [
+      '198.18.0.1',
+      '198.18.1.1',
+    ])
+  })
+
   void it('the Kubernetes NetworkPolicy conversion renders as knp', async () => {
     const { fromKubernetes } = await import('@cattail/model')
     const res = fromKubernetes('networkpolicies', {
