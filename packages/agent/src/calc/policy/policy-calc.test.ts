@@ -168,6 +168,21 @@ void describe('policy calc: the seed policy across clusters', () => {
     assert.equal(ch.structural, false)
     assert.deepEqual(ch.members.get(pgSet), { add: ['198.19.9.10'], del: ['198.19.9.9'] })
     assert.deepEqual(setOf(c.desired(), pgSet), ['198.19.9.10'])
+    // A resync that repeats unchanged resources is not structural and changes no member.
+    c.onUpdate(seed)
+    c.onUpdate(
+      wep({
+        name: 'backend',
+        node: 'n1',
+        ip: '198.19.1.5',
+        iface: 'cali1',
+        labels: { app: 'backend-app' },
+      })
+    )
+    c.onUpdate(nsProfile('default'))
+    const again = c.takeChanges()
+    assert.equal(again.structural, false)
+    assert.equal(again.members.size, 0)
     // A remote endpoint in another namespace never matches a namespaced rule selector.
     c.onUpdate(
       wep({

@@ -87,6 +87,8 @@ export class PolicyCalcImpl implements PolicyCalc {
   #cachedSetIds: ReadonlySet<string> = new Set()
   /** Last good endpoint chains by chain name (used when rendering an endpoint throws). */
   readonly #lastGood = new Map<string, string[]>()
+  /** Last value text of policies, profiles and tiers (unchanged resyncs are not structural). */
+  readonly #lastText = new Map<string, string>()
 
   #markStructural(): void {
     this.#structural = true
@@ -106,7 +108,9 @@ export class PolicyCalcImpl implements PolicyCalc {
       case 'HostEndpoint': {
         const rec = v === undefined ? undefined : this.#endpointRec(u.key, key.cluster, v)
         const old = this.store.endpoints.get(u.key)
-        if (old?.local === true || rec?.local === true) this.#markStructural()
+        if ((old?.local === true || rec?.local === true) && !sameLocalEndpoint(old, rec)) {
+          this.#markStructural()
+        }
         this.store.updateEndpoint(u.key, rec)
         return
       }
@@ -130,15 +134,17 @@ export class PolicyCalcImpl implements PolicyCalc {
         return
       }
       case 'Profile':
+        if (this.#unchanged(u)) return
         this.#onProfile(u.key, key.cluster, v)
         return
       case 'NetworkPolicy':
       case 'GlobalNetworkPolicy':
         if (key.cluster !== undefined) return // policies are never federated
+        if (this.#unchanged(u)) return
         this.#onPolicy(u.key, v)
         return
       case 'Tier':
-        if (key.cluster !== undefined) return
+        if (key.cluster !== undefined || this.#unchanged(u)) return
         if (v?.kind === 'Tier') {
           this.store.tiers.set(key.name, {
             order: v.spec.order,
@@ -174,6 +180,16 @@ export class PolicyCalcImpl implements PolicyCalc {
       default:
         assertNever(key.kind, 'resource kind')
     }
+  }
+
+  /** True when a policy, profile or tier update repeats the stored value (a resync). */
+  #unchanged(u: KVUpdate): boolean {
+    const text =
+      u.value === undefined ? undefined : JSON.stringify([u.value.metadata, u.value.spec])
+    if (text === this.#lastText.get(u.key)) return true
+    if (text === undefined) this.#lastText.delete(u.key)
+    else this.#lastText.set(u.key, text)
+    return false
   }
 
   #endpointRec(key: string, cluster: string | undefined, v: Resource): EndpointRec | undefined {
@@ -447,6 +463,19 @@ export class PolicyCalcImpl implements PolicyCalc {
       })
     }
   }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i])
+
+/** True when a local endpoint's rendering inputs are unchanged (labels, profiles, addresses…). */
+function sameLocalEndpoint(a: EndpointRec | undefined, b: EndpointRec | undefined): boolean {
+  if (a === undefined || b === undefined) return false
+  if (a.local !== b.local || a.iface !== b.iface) return false
+  if (!sameList(a.addrs, b.addrs) || !sameList(a.profiles, b.profiles)) return false
+  if (JSON.stringify(a.ports) !== JSON.stringify(b.ports)) return false
+  const ka = Object.keys(a.labels)
+  return ka.length === Object.keys(b.labels).length && ka.every((k) => a.labels[k] === b.labels[k])
 }
 
 function toSpecs(m: ReadonlyMap<string, string[]>): Map<string, ChainSpec> {
