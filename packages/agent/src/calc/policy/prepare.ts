@@ -16,6 +16,7 @@
 import { makeUniqueId, parseSelector, type Selector } from '@cattail/selector'
 import type { EntityRule, PolicyPort, PolicyRule, PolicySpec } from '@cattail/model'
 import { policyId } from './names.js'
+import { PolicyPrepareError as PrepareError } from './errors.js'
 
 /** Label Calico puts the namespace name under. */
 export const LABEL_NAMESPACE = 'projectcalico.org/namespace'
@@ -89,7 +90,7 @@ export interface PreparedPolicy {
 }
 
 /** Thrown while preparing; the message is the problem's reason. */
-export class PrepareError extends Error {}
+export { PolicyPrepareError as PrepareError } from './errors.js'
 
 function parse(text: string, what: string): Selector {
   try {

@@ -15,6 +15,7 @@
 import type { IpFamily } from './contract.js'
 import type { PreparedEntity, PreparedPolicy, PreparedRule } from './prepare.js'
 import { PrepareError, protocolText } from './prepare.js'
+import { TraceError } from './errors.js'
 import { PolicyCalcImpl } from './policy-calc.js'
 import type { KVUpdate } from '@cattail/model'
 import { appliedTiers } from './render-chains.js'
@@ -72,8 +73,7 @@ export interface TraceResult {
   readonly problems: readonly string[]
 }
 
-/** Thrown for a query the trace cannot answer (unknown endpoint key, no address). */
-export class TraceError extends Error {}
+export { TraceError }
 
 interface Packet {
   readonly family: IpFamily
