@@ -14,15 +14,12 @@
 import type { KVUpdate, Resource } from '@cattail/model'
 import { parseKey } from '@cattail/model'
 import { assertNever } from '@cattail/common'
-import { computeVtep } from '../vtep-calc.js'
-import { computeNatSets } from '../nat-calc.js'
 import type { NodeInput, PoolInput } from '../types.js'
 import type {
   ChainHook,
   ChainSpec,
   FamilyChains,
   IpFamily,
-  IpsetSpec,
   IptablesTable,
   PolicyCalc,
   PolicyCalcChanges,
@@ -38,16 +35,12 @@ import {
 } from './options.js'
 import {
   LABEL_NAMESPACE,
-  LABEL_ORCHESTRATOR,
-  LABEL_SERVICE_ACCOUNT,
   PrepareError,
   preparePolicy,
   prepareProfile,
   type PreparedPolicy,
 } from './prepare.js'
 import {
-  ALL_IPAM_POOLS,
-  ALL_VXLAN_NET,
   MASQ_IPAM_POOLS,
   appliedTiers,
   comparePolicies,
@@ -57,8 +50,10 @@ import {
   tierSort,
   type LocalEndpointPlan,
 } from './render-chains.js'
-import { familyOf, setName } from './render-rule.js'
-import { PolicyStore, memberForm, type EndpointRec } from './store.js'
+import { familyOf } from './render-rule.js'
+import { PolicyStore, memberForm } from './store.js'
+import { buildIpsets, refreshIpsets, staticSets } from './ipset-state.js'
+import { endpointRecord, sameLocalEndpoint } from './records.js'
 
 /** Hooks from built-in chains (the same for both families). */
 export const POLICY_HOOKS: readonly ChainHook[] = [
@@ -106,7 +101,8 @@ export class PolicyCalcImpl implements PolicyCalc {
     switch (key.kind) {
       case 'WorkloadEndpoint':
       case 'HostEndpoint': {
-        const rec = v === undefined ? undefined : this.#endpointRec(u.key, key.cluster, v)
+        const rec =
+          v === undefined ? undefined : endpointRecord(u.key, key.cluster, v, this.opts.nodeName)
         const old = this.store.endpoints.get(u.key)
         if ((old?.local === true || rec?.local === true) && !sameLocalEndpoint(old, rec)) {
           this.#markStructural()
@@ -192,46 +188,6 @@ export class PolicyCalcImpl implements PolicyCalc {
     return false
   }
 
-  #endpointRec(key: string, cluster: string | undefined, v: Resource): EndpointRec | undefined {
-    if (v.kind === 'WorkloadEndpoint') {
-      const ns = v.metadata.namespace ?? 'default'
-      const labels: Record<string, string> = {
-        [LABEL_NAMESPACE]: ns,
-        [LABEL_ORCHESTRATOR]: v.spec.orchestrator,
-        ...(v.spec.serviceAccountName !== undefined && {
-          [LABEL_SERVICE_ACCOUNT]: v.spec.serviceAccountName,
-        }),
-        ...v.metadata.labels,
-      }
-      const local = cluster === undefined && v.spec.node === this.opts.nodeName
-      return {
-        key,
-        kind: 'WorkloadEndpoint',
-        cluster,
-        local: local && v.spec.interfaceName !== undefined,
-        iface: v.spec.interfaceName,
-        addrs: v.spec.ipNetworks.map((n) => memberForm(n)),
-        ports: v.spec.ports ?? [],
-        profiles: v.spec.profiles,
-        labels,
-      }
-    }
-    if (v.kind === 'HostEndpoint') {
-      return {
-        key,
-        kind: 'HostEndpoint',
-        cluster,
-        local: false,
-        iface: v.spec.interfaceName,
-        addrs: v.spec.expectedIPs.map((n) => memberForm(n)),
-        ports: v.spec.ports ?? [],
-        profiles: v.spec.profiles,
-        labels: { ...v.metadata.labels },
-      }
-    }
-    return undefined
-  }
-
   #onProfile(key: string, cluster: string | undefined, v: Resource | undefined): void {
     const prof = v?.kind === 'Profile' ? v : undefined
     const name = prof?.metadata.name ?? this.#profileNameOf(key)
@@ -293,17 +249,7 @@ export class PolicyCalcImpl implements PolicyCalc {
   #refreshStatic(): void {
     if (!this.#staticDirty) return
     this.#staticDirty = false
-    const vteps = new Set<string>()
-    for (const n of this.#nodes.values()) {
-      const r = computeVtep(n)
-      if ('vtep' in r) vteps.add(r.vtep.nodeIp)
-    }
-    const nat = computeNatSets(this.#pools.values())
-    const next = new Map<string, ReadonlySet<string>>([
-      [ALL_VXLAN_NET, vteps],
-      [MASQ_IPAM_POOLS, new Set([...nat.natPools].map((c) => memberForm(c)))],
-      [ALL_IPAM_POOLS, new Set([...nat.allPools].map((c) => memberForm(c)))],
-    ])
+    const next = staticSets(this.#nodes.values(), this.#pools.values())
     const hadNat = (this.#staticSets.get(MASQ_IPAM_POOLS)?.size ?? 0) > 0
     for (const [name, members] of next) {
       const prev = this.#staticSets.get(name) ?? new Set<string>()
@@ -329,7 +275,15 @@ export class PolicyCalcImpl implements PolicyCalc {
       this.#renderDirty = false
       this.store.dirtySets.clear()
     } else if (this.store.dirtySets.size > 0 || this.#staticChanged()) {
-      this.#cached = { ...this.#cached, ipsets: this.#refreshIpsets(this.#cached.ipsets) }
+      this.#cached = {
+        ...this.#cached,
+        ipsets: refreshIpsets(
+          this.store,
+          this.#staticSets,
+          this.#cachedSetIds,
+          this.#cached.ipsets
+        ),
+      }
       this.store.dirtySets.clear()
     }
     this.store.handedOut = new Set(this.#cached.ipsets.keys())
@@ -420,62 +374,12 @@ export class PolicyCalcImpl implements PolicyCalc {
     }
     routes.sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0))
     return {
-      ipsets: this.#ipsets(setIds),
+      ipsets: buildIpsets(this.store, this.#staticSets, setIds),
       chains: { 4: families[4], 6: families[6] },
       hooks: POLICY_HOOKS,
       workloadRoutes: routes,
     }
   }
-
-  #ipsets(setIds: ReadonlySet<string>): Map<string, IpsetSpec> {
-    const out = new Map<string, IpsetSpec>()
-    for (const [name, members] of this.#staticSets) {
-      out.set(name, { name, family: 4, type: 'hash:net', members })
-    }
-    for (const id of setIds) this.#putSelectorSets(out, id)
-    return out
-  }
-
-  /** A copy of `prev` with only the changed sets rebuilt (membership-only changes). */
-  #refreshIpsets(prev: ReadonlyMap<string, IpsetSpec>): Map<string, IpsetSpec> {
-    const out = new Map(prev)
-    for (const [name, members] of this.#staticSets) {
-      if (prev.get(name)?.members !== members) {
-        out.set(name, { name, family: 4, type: 'hash:net', members })
-      }
-    }
-    for (const id of this.store.dirtySets) {
-      if (this.#cachedSetIds.has(id)) this.#putSelectorSets(out, id)
-    }
-    return out
-  }
-
-  #putSelectorSets(out: Map<string, IpsetSpec>, id: string): void {
-    const def = this.store.setDef(id)
-    if (def === undefined) return
-    for (const family of FAMILIES) {
-      const name = setName(id, family)
-      out.set(name, {
-        name,
-        family,
-        type: def.namedPort === undefined ? 'hash:net' : 'hash:ip,port',
-        members: new Set(this.store.members(id, family)?.keys() ?? []),
-      })
-    }
-  }
-}
-
-const sameList = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i])
-
-/** True when a local endpoint's rendering inputs are unchanged (labels, profiles, addresses…). */
-function sameLocalEndpoint(a: EndpointRec | undefined, b: EndpointRec | undefined): boolean {
-  if (a === undefined || b === undefined) return false
-  if (a.local !== b.local || a.iface !== b.iface) return false
-  if (!sameList(a.addrs, b.addrs) || !sameList(a.profiles, b.profiles)) return false
-  if (JSON.stringify(a.ports) !== JSON.stringify(b.ports)) return false
-  const ka = Object.keys(a.labels)
-  return ka.length === Object.keys(b.labels).length && ka.every((k) => a.labels[k] === b.labels[k])
 }
 
 function toSpecs(m: ReadonlyMap<string, string[]>): Map<string, ChainSpec> {
