@@ -50,7 +50,7 @@ export type UpdateSourceFactory = (
   log: Logger
 ) => Promise<UpdateSource>
 
-/** Injectable parts of {@link AgentDaemon} (tests, and the policy calc until it is merged). */
+/** Injectable parts of {@link AgentDaemon} (tests). */
 export interface AgentDaemonOptions {
   /** Builds the pure policy calc. @default defaultPolicyCalcFactory */
   readonly policyCalcFactory?: PolicyCalcFactory
@@ -105,39 +105,29 @@ export class AgentDaemon implements Startable {
       }),
     })
     const calcFactory = opts.policyCalcFactory ?? defaultPolicyCalcFactory
-    if (cfg.policy.enabled && calcFactory === undefined)
-      this.#log.warn('no policy calc in this build; the policy dataplane is off')
-    this.policy =
-      cfg.policy.enabled && calcFactory !== undefined
-        ? createPolicyDataplane({
-            nodeName: cfg.nodeName,
-            policy: cfg.policy,
-            loop: { ...DEFAULT_DATAPLANE_LOOP_CONFIG, resyncIntervalMs: cfg.resyncIntervalMs },
-            calcFactory,
-            log,
-            ...(opts.policyRunner && { runner: opts.policyRunner }),
-            hooks: {
-              onApplied: (r, ms) =>
-                this.metrics.observePolicyApply(
-                  r,
-                  ms,
-                  (this.policy as PolicyDataplane).driver.stats
-                ),
-              onError: () => {
-                this.metrics.policyApplyErrors.inc()
-                this.metrics.observePolicyStats((this.policy as PolicyDataplane).driver.stats)
-              },
+    this.policy = cfg.policy.enabled
+      ? createPolicyDataplane({
+          nodeName: cfg.nodeName,
+          policy: cfg.policy,
+          loop: { ...DEFAULT_DATAPLANE_LOOP_CONFIG, resyncIntervalMs: cfg.resyncIntervalMs },
+          calcFactory,
+          log,
+          ...(opts.policyRunner && { runner: opts.policyRunner }),
+          hooks: {
+            onApplied: (r, ms) =>
+              this.metrics.observePolicyApply(r, ms, (this.policy as PolicyDataplane).driver.stats),
+            onError: () => {
+              this.metrics.policyApplyErrors.inc()
+              this.metrics.observePolicyStats((this.policy as PolicyDataplane).driver.stats)
             },
-            onProblems: (p) => this.metrics.policyProblems.set(p.length),
-            onFatal: (err) => {
-              this.#log.fatal(
-                { err },
-                'another writer keeps rewriting our iptables chains; exiting'
-              )
-              onFatal(err)
-            },
-          })
-        : undefined
+          },
+          onProblems: (p) => this.metrics.policyProblems.set(p.length),
+          onFatal: (err) => {
+            this.#log.fatal({ err }, 'another writer keeps rewriting our iptables chains; exiting')
+            onFatal(err)
+          },
+        })
+      : undefined
   }
 
   /** In sync with the cache (connected and the server says in-sync). */

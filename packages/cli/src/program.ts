@@ -5,6 +5,7 @@
  *   cattail agent       the node agent (DaemonSet)
  *   cattail federation  the federated services controller (Deployment)
  *   cattail status      what a cache is serving: sync status, remote clusters, object counts
+ *   cattail policy      policy tools: `policy trace` (the verdict between two endpoints)
  *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
  *   cattail version     the version; cattail completion bash|zsh: shell completion
  */
@@ -15,6 +16,7 @@ import { federationCommand } from '@cattail/federation'
 import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
 import { completionCommand, readCattailVersion, versionCommand } from './version.js'
+import { policyCommand } from './policy-trace.js'
 
 /** Version printed by `cattail --version` and `cattail version` (from package.json). */
 export const CATTAIL_VERSION = readCattailVersion()
@@ -35,6 +37,7 @@ export function buildProgram(): Command {
     agentCommand(),
     federationCommand(),
     statusCommand(),
+    policyCommand(),
     demoCommand(),
     versionCommand(),
     completionCommand(() => program),

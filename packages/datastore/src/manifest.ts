@@ -36,6 +36,8 @@ export function toManifest(r: Resource): Manifest {
     case 'NetworkPolicy':
     case 'GlobalNetworkPolicy':
     case 'Tier':
+    case 'NetworkSet':
+    case 'GlobalNetworkSet':
     case 'RemoteClusterConfiguration':
       return { apiVersion: CALICO_API_VERSION, kind: r.kind, metadata, spec: r.spec }
     default:

@@ -70,6 +70,12 @@ export function prefixForCluster(cluster: string, r: Resource): Resource {
         },
       }
     case 'Profile':
+      // Labels only: a remote cluster's profile rules never apply here.
+      return {
+        ...r,
+        metadata: { ...r.metadata, name: prefixName(cluster, r.metadata.name) },
+        spec: { labelsToApply: r.spec.labelsToApply },
+      }
     case 'Node':
       return {
         ...r,
@@ -90,6 +96,8 @@ export function prefixForCluster(cluster: string, r: Resource): Resource {
     case 'NetworkPolicy':
     case 'GlobalNetworkPolicy':
     case 'Tier':
+    case 'NetworkSet':
+    case 'GlobalNetworkSet':
     case 'RemoteClusterConfiguration':
     case 'RemoteClusterStatus':
     case 'Service':

@@ -26,6 +26,8 @@ export type ResourceKind =
   | 'NetworkPolicy'
   | 'GlobalNetworkPolicy'
   | 'Tier'
+  | 'NetworkSet'
+  | 'GlobalNetworkSet'
   | 'RemoteClusterConfiguration'
   | 'RemoteClusterStatus'
   | 'Service'
@@ -36,6 +38,7 @@ export type ResourceKind =
 export const NAMESPACED_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   'WorkloadEndpoint',
   'NetworkPolicy',
+  'NetworkSet',
   'Service',
   'Endpoints',
   'Secret',
@@ -52,6 +55,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   'NetworkPolicy',
   'GlobalNetworkPolicy',
   'Tier',
+  'NetworkSet',
+  'GlobalNetworkSet',
   'RemoteClusterConfiguration',
   'RemoteClusterStatus',
   'Service',
@@ -112,6 +117,10 @@ export type Profile = Base<
   {
     /** Labels given to every endpoint that references the profile. */
     readonly labelsToApply: Readonly<Record<string, string>>
+    /** Ingress rules (local profiles only; remote profiles carry labels alone). */
+    readonly ingress?: readonly PolicyRule[]
+    /** Egress rules (local profiles only). */
+    readonly egress?: readonly PolicyRule[]
   }
 >
 
@@ -189,6 +198,7 @@ export interface PolicyRule {
   readonly notProtocol?: string | number
   readonly ipVersion?: 4 | 6
   readonly icmp?: { readonly type?: number; readonly code?: number }
+  readonly notICMP?: { readonly type?: number; readonly code?: number }
   readonly source?: EntityRule
   readonly destination?: EntityRule
 }
@@ -215,6 +225,18 @@ export type Tier = Base<
   'Tier',
   { readonly order?: number; readonly defaultAction?: 'Deny' | 'Pass' }
 >
+
+/** Spec of NetworkSet and GlobalNetworkSet: the CIDRs that join rule selectors matching its labels. */
+export interface NetworkSetSpec {
+  /** CIDRs or addresses, either family. */
+  readonly nets: readonly string[]
+}
+
+/** `projectcalico.org/v3` NetworkSet (namespaced). */
+export type NetworkSet = Base<'NetworkSet', NetworkSetSpec>
+
+/** `projectcalico.org/v3` GlobalNetworkSet. */
+export type GlobalNetworkSet = Base<'GlobalNetworkSet', NetworkSetSpec>
 
 /** `overlayRoutingMode` of an RCC. */
 export type OverlayRoutingMode = 'Enabled' | 'Disabled'
@@ -331,6 +353,8 @@ export type Resource =
   | NetworkPolicy
   | GlobalNetworkPolicy
   | Tier
+  | NetworkSet
+  | GlobalNetworkSet
   | RemoteClusterConfiguration
   | RemoteClusterStatus
   | Service

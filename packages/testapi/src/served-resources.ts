@@ -74,6 +74,8 @@ const CALICO_KINDS: readonly (readonly [string, string, boolean])[] = [
   ['networkpolicies', 'NetworkPolicy', true],
   ['globalnetworkpolicies', 'GlobalNetworkPolicy', false],
   ['tiers', 'Tier', false],
+  ['networksets', 'NetworkSet', true],
+  ['globalnetworksets', 'GlobalNetworkSet', false],
   ['profiles', 'Profile', false],
   ['felixconfigurations', 'FelixConfiguration', false],
   ['clusterinformations', 'ClusterInformation', false],

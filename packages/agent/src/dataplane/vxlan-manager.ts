@@ -165,6 +165,8 @@ export class VxlanManager implements Manager {
       case 'NetworkPolicy':
       case 'GlobalNetworkPolicy':
       case 'Tier':
+      case 'NetworkSet':
+      case 'GlobalNetworkSet':
       case 'RemoteClusterConfiguration':
       case 'RemoteClusterStatus':
       case 'Service':

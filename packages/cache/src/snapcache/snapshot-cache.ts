@@ -63,6 +63,8 @@ export const CACHE_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   'NetworkPolicy',
   'GlobalNetworkPolicy',
   'Tier',
+  'NetworkSet',
+  'GlobalNetworkSet',
   'RemoteClusterStatus',
 ])
 

@@ -6,7 +6,7 @@
  *
  *   /calico/resources/v3/projectcalico.org/<plural>/[<ns>/]<name>   Calico v3 JSON
  *       workloadendpoints, hostendpoints, profiles, nodes, ippools, networkpolicies,
- *       globalnetworkpolicies, tiers, remoteclusterconfigurations
+ *       globalnetworkpolicies, tiers, networksets, globalnetworksets, remoteclusterconfigurations
  *   /calico/ipam/v2/assignment/ipv<4|6>/block/<cidr with "/" as "-">  Calico AllocationBlock JSON
  *       (e.g. `.../ipv4/block/10.0.0.0-26`); the model name is `10-0-0-0-26`, as in a
  *       Kubernetes datastore, so both drivers give a block the same key
@@ -68,6 +68,10 @@ export function layoutOf(kind: ResourceKind): KindLayout {
       return { store: 'calico-v3', plural: 'globalnetworkpolicies', namespaced: false }
     case 'Tier':
       return { store: 'calico-v3', plural: 'tiers', namespaced: false }
+    case 'NetworkSet':
+      return { store: 'calico-v3', plural: 'networksets', namespaced: true }
+    case 'GlobalNetworkSet':
+      return { store: 'calico-v3', plural: 'globalnetworksets', namespaced: false }
     case 'RemoteClusterConfiguration':
       return { store: 'calico-v3', plural: 'remoteclusterconfigurations', namespaced: false }
     case 'IPAMBlock':

@@ -59,6 +59,21 @@ void describe('manifest documents', () => {
     ])
   })
 
+  void it('reads NetworkSet and GlobalNetworkSet documents', () => {
+    const got = parseManifestFile(
+      'sets.yaml',
+      'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {name: ext, labels: {kind: ext}}\nspec: {nets: [203.0.113.0/24]}\n---\napiVersion: projectcalico.org/v3\nkind: NetworkSet\nmetadata: {name: db, namespace: prod}\nspec: {nets: [198.51.100.7]}\n'
+    )
+    assert.deepEqual(got.problems, [])
+    assert.deepEqual(
+      got.resources.map(
+        (r) =>
+          `${r.resource.kind}/${r.resource.metadata.namespace ?? ''}/${r.resource.metadata.name}`
+      ),
+      ['GlobalNetworkSet//ext', 'NetworkSet/prod/db']
+    )
+  })
+
   void it('reads Lists, skips empty documents and reports broken YAML without losing the rest', () => {
     const list = JSON.stringify({
       apiVersion: 'v1',

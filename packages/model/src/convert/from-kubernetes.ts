@@ -51,6 +51,8 @@ type CalicoCrd =
   | 'globalnetworkpolicies'
   | 'calico-networkpolicies'
   | 'tiers'
+  | 'networksets'
+  | 'globalnetworksets'
 
 const isCalicoCrd = (r: KubeResourceType): r is CalicoCrd =>
   KUBE_RESOURCES[r].group === 'crd.projectcalico.org'

@@ -88,6 +88,8 @@ export const KUBE_RESOURCES = {
   ),
   'calico-networkpolicies': crd('networkpolicies', 'NetworkPolicy', true, 'NetworkPolicy'),
   tiers: crd('tiers', 'Tier', false, 'Tier'),
+  networksets: crd('networksets', 'NetworkSet', true, 'NetworkSet'),
+  globalnetworksets: crd('globalnetworksets', 'GlobalNetworkSet', false, 'GlobalNetworkSet'),
 } as const satisfies Record<string, KubeResourceInfo>
 
 /** The API resources `fromKubernetes` converts (see {@link KUBE_RESOURCES}). */

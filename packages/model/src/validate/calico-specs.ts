@@ -4,6 +4,7 @@
  * field (callers wrap them in `checked`). Unknown fields are dropped.
  */
 import type {
+  NetworkSetSpec,
   AllocationAttribute,
   CalicoNode,
   EndpointPort,
@@ -100,10 +101,22 @@ export function hostEndpointSpec(v: unknown): Spec<HostEndpoint> {
   }
 }
 
-/** Profile spec: only `labelsToApply` is kept (rules never travel). */
+/** Profile spec: `labelsToApply` and the rules (remote profiles drop their rules, see remote.ts). */
 export function profileSpec(v: unknown): Spec<Profile> {
   const s = obj(v, 'spec')
-  return { labelsToApply: optStringMap(s['labelsToApply'], 'spec.labelsToApply') ?? {} }
+  const ingress = arr(s['ingress'], 'spec.ingress', policyRule)
+  const egress = arr(s['egress'], 'spec.egress', policyRule)
+  return {
+    labelsToApply: optStringMap(s['labelsToApply'], 'spec.labelsToApply') ?? {},
+    ...(ingress.length > 0 && { ingress }),
+    ...(egress.length > 0 && { egress }),
+  }
+}
+
+/** NetworkSet / GlobalNetworkSet spec: `nets`, each an address or CIDR of either family. */
+export function networkSetSpec(v: unknown): NetworkSetSpec {
+  const s = obj(v, 'spec')
+  return { nets: arr(s['nets'], 'spec.nets', ipOrCidr) }
 }
 
 /** Node spec: the addresses the VXLAN overlay needs. */
@@ -271,6 +284,17 @@ function policyRule(v: unknown, field: string): PolicyRule {
     icmpIn && optNum(icmpIn['type'], `${field}.icmp.type`, { integer: true, min: 0, max: 255 })
   const icmpCode =
     icmpIn && optNum(icmpIn['code'], `${field}.icmp.code`, { integer: true, min: 0, max: 255 })
+  const notIcmpIn = optObj(r['notICMP'], `${field}.notICMP`)
+  const notIcmpType =
+    notIcmpIn &&
+    optNum(notIcmpIn['type'], `${field}.notICMP.type`, { integer: true, min: 0, max: 255 })
+  const notIcmpCode =
+    notIcmpIn &&
+    optNum(notIcmpIn['code'], `${field}.notICMP.code`, { integer: true, min: 0, max: 255 })
+  if (icmpCode !== undefined && icmpType === undefined)
+    fail(`${field}.icmp.code`, 'needs icmp.type')
+  if (notIcmpCode !== undefined && notIcmpType === undefined)
+    fail(`${field}.notICMP.code`, 'needs notICMP.type')
   const source = entityRule(r['source'], `${field}.source`)
   const destination = entityRule(r['destination'], `${field}.destination`)
   return {
@@ -285,6 +309,12 @@ function policyRule(v: unknown, field: string): PolicyRule {
         ...(icmpCode !== undefined && { code: icmpCode }),
       },
     }),
+    ...(notIcmpIn !== undefined && {
+      notICMP: {
+        ...(notIcmpType !== undefined && { type: notIcmpType }),
+        ...(notIcmpCode !== undefined && { code: notIcmpCode }),
+      },
+    }),
     ...(source !== undefined && { source }),
     ...(destination !== undefined && { destination }),
   }
@@ -292,9 +322,22 @@ function policyRule(v: unknown, field: string): PolicyRule {
 
 const TYPES = ['Ingress', 'Egress'] as const
 
+/** Policy flags for host-endpoint forwarding and pre-DNAT policy, which cattail does not render. */
+const UNSUPPORTED_POLICY_FLAGS = ['applyOnForward', 'preDNAT', 'doNotTrack'] as const
+
+const UNSUPPORTED_REASON: Readonly<Record<(typeof UNSUPPORTED_POLICY_FLAGS)[number], string>> = {
+  applyOnForward:
+    'applyOnForward is not supported (cattail renders workload policy only, not host-endpoint forward policy)',
+  preDNAT: 'preDNAT is not supported (cattail renders no pre-DNAT policy in mangle PREROUTING)',
+  doNotTrack: 'doNotTrack is not supported (cattail renders no untracked policy in raw)',
+}
+
 /** NetworkPolicy / GlobalNetworkPolicy spec. */
 export function policySpec(v: unknown): PolicySpec {
   const s = obj(v, 'spec')
+  for (const f of UNSUPPORTED_POLICY_FLAGS) {
+    if (s[f] === true) fail(`spec.${f}`, UNSUPPORTED_REASON[f])
+  }
   const tier = optStr(s['tier'], 'spec.tier')
   const order = optNum(s['order'], 'spec.order')
   const selector = optSelector(s['selector'], 'spec.selector')

@@ -12,6 +12,21 @@ const v3 = (kind: string, metadata: Record<string, unknown>, spec: unknown): unk
 void describe('parseResource: each invalid object gives a precise message, never a throw', () => {
   const cases: [string, unknown, string][] = [
     [
+      'applyOnForward policy',
+      v3('GlobalNetworkPolicy', { name: 'fw' }, { selector: 'all()', applyOnForward: true }),
+      'GlobalNetworkPolicy fw: spec.applyOnForward applyOnForward is not supported (cattail renders workload policy only, not host-endpoint forward policy)',
+    ],
+    [
+      'preDNAT policy',
+      v3('GlobalNetworkPolicy', { name: 'pd' }, { selector: 'all()', preDNAT: true }),
+      'GlobalNetworkPolicy pd: spec.preDNAT preDNAT is not supported (cattail renders no pre-DNAT policy in mangle PREROUTING)',
+    ],
+    [
+      'network set with a bad net',
+      v3('NetworkSet', { name: 'ns1', namespace: 'default' }, { nets: ['10.0.0.0/33'] }),
+      'NetworkSet default/ns1: spec.nets[0] "10.0.0.0/33" is not a valid IP address or CIDR',
+    ],
+    [
       'bad pool CIDR',
       v3('IPPool', { name: 'default-pool' }, { cidr: '10.0.0/16' }),
       'IPPool default-pool: spec.cidr "10.0.0/16" is not a valid CIDR',
@@ -64,7 +79,7 @@ void describe('parseResource: each invalid object gives a precise message, never
     [
       'unknown kind',
       { apiVersion: 'projectcalico.org/v3', kind: 'BGPPeer', metadata: { name: 'p' } },
-      'BGPPeer p: kind must be one of WorkloadEndpoint, HostEndpoint, Profile, Node, IPPool, IPAMBlock, NetworkPolicy, GlobalNetworkPolicy, Tier, RemoteClusterConfiguration, got "BGPPeer"',
+      'BGPPeer p: kind must be one of WorkloadEndpoint, HostEndpoint, Profile, Node, IPPool, IPAMBlock, NetworkPolicy, GlobalNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet, RemoteClusterConfiguration, got "BGPPeer"',
     ],
     ['not an object', 42, '<unknown> <unnamed>: must be an object, got 42'],
     ['missing spec', v3('IPPool', { name: 'p' }, undefined), 'IPPool p: spec is required'],
@@ -271,5 +286,24 @@ void describe('parseResource: valid objects', () => {
       { apiVersions: ['projectcalico.org/v3'] }
     )
     assert.equal(crd.ok, false)
+  })
+})
+
+void describe('parseResource: network sets', () => {
+  void it('accepts NetworkSet and GlobalNetworkSet with nets and labels', () => {
+    const r = parseResource(
+      v3(
+        'GlobalNetworkSet',
+        { name: 'ext', labels: { kind: 'ext' } },
+        { nets: ['203.0.113.0/24', '2001:2::/64'] }
+      )
+    )
+    assert.ok(r.ok)
+    assert.deepEqual(r.resource.spec, { nets: ['203.0.113.0/24', '2001:2::/64'] })
+    const n = parseResource(
+      v3('NetworkSet', { name: 'a', namespace: 'prod' }, { nets: ['198.51.100.1'] })
+    )
+    assert.ok(n.ok)
+    assert.equal(n.resource.metadata.namespace, 'prod')
   })
 })

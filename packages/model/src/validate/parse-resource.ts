@@ -11,6 +11,7 @@ import {
   hostEndpointSpec,
   ipamBlockSpec,
   ipPoolSpec,
+  networkSetSpec,
   nodeSpec,
   policySpec,
   profileSpec,
@@ -44,10 +45,16 @@ export const CALICO_KINDS: readonly CalicoKind[] = [
   'NetworkPolicy',
   'GlobalNetworkPolicy',
   'Tier',
+  'NetworkSet',
+  'GlobalNetworkSet',
   'RemoteClusterConfiguration',
 ]
 
-const CALICO_NAMESPACED: ReadonlySet<CalicoKind> = new Set(['WorkloadEndpoint', 'NetworkPolicy'])
+const CALICO_NAMESPACED: ReadonlySet<CalicoKind> = new Set([
+  'WorkloadEndpoint',
+  'NetworkPolicy',
+  'NetworkSet',
+])
 
 /** True when `s` names a Calico kind. */
 export const isCalicoKind = (s: unknown): s is CalicoKind =>
@@ -91,6 +98,10 @@ function build(kind: CalicoKind, o: Readonly<Record<string, unknown>>): Resource
       return { kind, metadata: meta, spec: globalPolicySpec(spec) }
     case 'Tier':
       return { kind, metadata: meta, spec: tierSpec(spec) }
+    case 'NetworkSet':
+      return { kind, metadata: meta, spec: networkSetSpec(spec) }
+    case 'GlobalNetworkSet':
+      return { kind, metadata: meta, spec: networkSetSpec(spec) }
     case 'RemoteClusterConfiguration': {
       const problem = remoteClusterNameProblem(meta.name)
       if (problem !== undefined) fail('metadata.name', problem)
