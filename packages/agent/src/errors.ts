@@ -51,3 +51,22 @@ export class CommandError extends MeshError {
     )
   }
 }
+
+/**
+ * Our iptables chains keep being rewritten under us: another writer (almost certainly Felix still
+ * running in calico-node) is fighting the agent. The daemon exits on it with this message.
+ */
+export class FelixConflictError extends MeshError {
+  readonly code = 'ERR_FELIX_CONFLICT'
+  constructor(
+    readonly repairs: number,
+    readonly windowMs: number,
+    readonly chains: readonly string[]
+  ) {
+    super(
+      `our iptables chains were rewritten by someone else ${repairs} times within ${Math.round(windowMs / 1000)} s ` +
+        `(${chains.slice(0, 5).join(', ')}): Felix is probably still running; set CALICO_DISABLE_FELIX=true ` +
+        'on the calico-node DaemonSet (see the README), then restart the agent'
+    )
+  }
+}

@@ -39,7 +39,14 @@ import {
 import { DataplaneNotReadyError } from '../errors.js'
 import type { ApplyResult } from './types.js'
 import type { Manager } from './manager.js'
-import type { VxlanDriver } from './drivers/vxlan-driver.js'
+
+/** What the loop drives: the VXLAN driver, the policy driver (one loop each). */
+export interface LoopDriver {
+  /** The next apply re-reads the kernel and reconciles everything. */
+  markForResync(): void
+  /** Programs the difference; throws on failure (the loop resyncs and retries). */
+  apply(signal?: AbortSignal): Promise<ApplyResult>
+}
 
 /** Settings of {@link DataplaneLoop}. */
 export interface DataplaneLoopConfig {
@@ -82,7 +89,7 @@ export class DataplaneLoop implements Startable {
   constructor(
     private readonly cfg: DataplaneLoopConfig,
     private readonly managers: readonly Manager[],
-    private readonly driver: VxlanDriver,
+    private readonly driver: LoopDriver,
     log: Logger,
     private readonly hooks: DataplaneLoopHooks = {}
   ) {

@@ -5,3 +5,4 @@
 export * from './calc-fixtures.js'
 export * from './fake-drivers.js'
 export * from './netns.js'
+export * from './fake-policy-calc.js'
