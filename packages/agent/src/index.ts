@@ -42,3 +42,12 @@ export type { UpdateSourceFactory } from './daemon.js'
 export type { UpdateSink, UpdateSource } from './syncclient/update-source.js'
 export { createSyncSource } from './syncclient/sync-source.js'
 export { AgentMetrics } from './metrics.js'
+export { createPolicyDataplane } from './dataplane/policy-dataplane.js'
+export type { PolicyDataplane, PolicyDataplaneOptions } from './dataplane/policy-dataplane.js'
+export { PolicyManager } from './dataplane/policy-manager.js'
+export { KernelPolicyDriver } from './dataplane/drivers/policy-driver.js'
+export { ExecRunner, type ToolRunner } from './dataplane/drivers/exec.js'
+export {
+  DEFAULT_POLICY_DATAPLANE_CONFIG,
+  type PolicyDataplaneConfig,
+} from './dataplane/policy/config.js'
