@@ -65,3 +65,4 @@ export {
   loadDiscoveryKubeConfig,
   type CacheDiscoveryConfig,
 } from './syncclient/cache-discovery.js'
+export { ExecRunner, type ToolRunner, type RunOptions } from './dataplane/drivers/exec.js'
