@@ -30,12 +30,20 @@ export class BadObjectError extends MeshError {
    * @param source - where the object lives: an etcd key, `file.yaml#2` (document index, from 0),
    *   or `<resource> <ns>/<name>`
    * @param detail - the problem (a ValidationError's message, or a parse error)
+   * @param kind - the kind or resource it was read as (`IPPool`, `ippools`), `unknown` if none
+   * @param reason - `invalid` (failed parsing, validation or conversion) or `exception` (the
+   *   conversion threw: a bug the per-object guard contained)
    */
   constructor(
     readonly source: string,
     readonly detail: string,
-    cause?: unknown
+    cause?: unknown,
+    readonly kind: string = 'unknown',
+    readonly reason: BadObjectReason = 'invalid'
   ) {
     super(`${source}: ${detail}`, { cause })
   }
 }
+
+/** Why an object was rejected (the `reason` label of the rejected-objects metric). */
+export type BadObjectReason = 'invalid' | 'exception'

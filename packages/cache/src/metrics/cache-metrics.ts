@@ -45,6 +45,14 @@ export class CacheMetrics {
   readonly retainedBytes: Gauge
   readonly remoteClusterStatus: Gauge<'remote_cluster_name'>
 
+  // Bad input.
+  /** Objects a datastore driver rejected (invalid, treated as absent). */
+  readonly datastoreRejectedObjects: Counter<'kind' | 'reason'>
+  /** Remote objects the mesh layer refused (overlaps, bad VTEP MACs, object limit). */
+  readonly remoteRejectedObjects: Counter<'remote_cluster_name' | 'reason'>
+  /** Node names present in more than one cluster whose derived VTEP MACs collide. */
+  readonly vtepMacConflicts: Gauge
+
   /** @param defaultMetrics also export Node's process/GC metrics. @default true */
   constructor(defaultMetrics = true) {
     const registers = [this.registry]
@@ -174,6 +182,23 @@ export class CacheMetrics {
       name: 'remote_cluster_connection_status',
       help: 'Status of the connection to a remote cluster: 0 failed, 1 connecting, 2 in sync, 3 resync in progress, 5 config incomplete.',
       labelNames: ['remote_cluster_name'],
+      registers,
+    })
+    this.datastoreRejectedObjects = new Counter({
+      name: 'cattail_datastore_rejected_objects_total',
+      help: 'Stored objects a datastore driver rejected and treated as absent (reason: invalid, or exception when the conversion threw).',
+      labelNames: ['kind', 'reason'],
+      registers,
+    })
+    this.remoteRejectedObjects = new Counter({
+      name: 'cattail_remote_rejected_objects_total',
+      help: 'Objects from a remote cluster refused by the mesh layer (overlaps with the local cluster, bad VTEP MACs, the per-remote object limit).',
+      labelNames: ['remote_cluster_name', 'reason'],
+      registers,
+    })
+    this.vtepMacConflicts = new Gauge({
+      name: 'cattail_remote_vtep_mac_conflicts',
+      help: 'Nodes whose derived VXLAN tunnel MAC collides with a node of another cluster (same node name); publish vxlanTunnelMACAddr on one of them.',
       registers,
     })
   }

@@ -172,8 +172,20 @@ export class SnapshotCache implements SyncerCallbacks {
     this.#schedule()
   }
 
-  /** Logs a syncer failure; the syncer retries by itself. */
+  /**
+   * Logs a syncer failure (the syncer retries by itself) and counts rejected objects. A rejected
+   * object was already logged once per key by its driver, so it is only counted here.
+   */
   onFailure(err: MeshError): void {
+    if (err.code === 'ERR_BAD_OBJECT') {
+      const { kind, reason } = err as MeshError & { kind?: unknown; reason?: unknown }
+      this.#metrics?.datastoreRejectedObjects.inc({
+        kind: typeof kind === 'string' ? kind : 'unknown',
+        reason: typeof reason === 'string' ? reason : 'invalid',
+      })
+      this.#log.debug({ err, code: err.code }, 'syncer rejected an object')
+      return
+    }
     this.#log.warn({ err, code: err.code }, 'syncer reported a failure')
   }
 
