@@ -55,7 +55,7 @@ export interface CacheConfig {
 export interface RemoteClustersConfig {
   /** Follow RemoteClusterConfigurations and connect to remote clusters. @default true */
   readonly enabled: boolean
-  /** Namespace of cluster access Secrets (the only one watched). @default 'calico-system' */
+  /** Namespace of cluster access Secrets (the only one watched). @default 'cattail-system' */
   readonly secretsNamespace: string
   /** Longest wait for start-up remotes before reporting in-sync, ms. @default 10000 */
   readonly inSyncTimeoutMs: number
@@ -70,5 +70,5 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = Object.freeze({
   health: { enabled: true, host: '0.0.0.0', port: 9098 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9093 },
   healthIntervalMs: 10_000,
-  remotes: { enabled: true, secretsNamespace: 'calico-system', inSyncTimeoutMs: 10_000 },
+  remotes: { enabled: true, secretsNamespace: 'cattail-system', inSyncTimeoutMs: 10_000 },
 })

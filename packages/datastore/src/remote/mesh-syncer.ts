@@ -50,7 +50,7 @@ import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
 import { remoteStatusUpdate, sameRemoteStatus, type RemoteStatus } from './remote-status.js'
 
 /** Default namespace of cluster access Secrets (and the only one the mesh syncer watches). */
-export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'calico-system'
+export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'cattail-system'
 
 /** Default upper bound on how long local in-sync waits for start-up remotes: 10 s. */
 export const DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS = 10_000
@@ -65,7 +65,7 @@ export interface MeshSyncerOptions extends SyncerOptions {
    * RemoteClusterConfiguration and Secret are read but never forwarded, even when listed.
    */
   readonly kinds: ReadonlySet<ResourceKind>
-  /** Namespace of cluster access Secrets; the only one watched. @default 'calico-system' */
+  /** Namespace of cluster access Secrets; the only one watched. @default 'cattail-system' */
   readonly secretsNamespace?: string
   /** Longest wait, after local in-sync, for start-up remotes before reporting in-sync. @default 10000 */
   readonly remoteInSyncTimeoutMs?: number
@@ -329,7 +329,7 @@ export class MeshSyncer implements Syncer {
     if (ref !== undefined && ref.namespace !== this.#secretsNs) {
       return {
         valid: false,
-        reason: `clusterAccessSecret ${ref.namespace}/${ref.name} is outside the watched secrets namespace ${this.#secretsNs}`,
+        reason: `clusterAccessSecret ${ref.namespace}/${ref.name} is outside the watched secrets namespace ${this.#secretsNs}: access Secrets must be in namespace ${this.#secretsNs}`,
       }
     }
     const secret = ref === undefined ? undefined : this.#secrets.get(`${ref.namespace}/${ref.name}`)

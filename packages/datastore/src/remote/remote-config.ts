@@ -292,7 +292,7 @@ function etcdConfigOf(
 export function remoteDatastoreConfig(
   rcc: RemoteClusterConfiguration,
   secret: Secret | undefined,
-  defaultSecretNamespace = 'calico-system'
+  defaultSecretNamespace = 'cattail-system'
 ): RemoteConfigResult {
   try {
     const spec: unknown = (rcc as { spec?: unknown }).spec
