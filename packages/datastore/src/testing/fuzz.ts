@@ -51,7 +51,7 @@ const KINDS: readonly ResourceKind[] = [
   'Secret',
 ]
 const NS = 'fuzz-ns'
-const TIMEOUT_MS = 60_000
+const TIMEOUT_MS = 120_000
 
 /** mulberry32: a small, good-enough seeded PRNG (tests only). */
 function prng(seed: number): () => number {
