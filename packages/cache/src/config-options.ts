@@ -85,6 +85,19 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: String(D.remotes.inSyncTimeoutMs),
   },
   {
+    key: 'serviceClusterIpRange',
+    flag: '--service-cluster-ip-range <cidrs>',
+    kind: 'list',
+    help: 'the local Service CIDRs, comma-separated; remote IP pools and blocks overlapping them are refused',
+  },
+  {
+    key: 'remoteObjectLimit',
+    flag: '--remote-object-limit <n>',
+    kind: 'int',
+    help: 'most objects one remote cluster may hand over; past it new ones are refused (its status says so)',
+    default: String(D.remotes.objectLimit),
+  },
+  {
     key: 'host',
     flag: '--host <addr>',
     kind: 'string',

@@ -59,6 +59,10 @@ export interface RemoteClustersConfig {
   readonly secretsNamespace: string
   /** Longest wait for start-up remotes before reporting in-sync, ms. @default 10000 */
   readonly inSyncTimeoutMs: number
+  /** Local Service CIDRs; remote pools and blocks overlapping them are refused. @default [] */
+  readonly serviceCidrs: readonly string[]
+  /** Most objects one remote may hand over; past it new ones are refused. @default 200000 */
+  readonly objectLimit: number
 }
 
 /** Defaults for {@link CacheConfig}. */
@@ -70,5 +74,11 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = Object.freeze({
   health: { enabled: true, host: '0.0.0.0', port: 9098 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9093 },
   healthIntervalMs: 10_000,
-  remotes: { enabled: true, secretsNamespace: 'cattail-system', inSyncTimeoutMs: 10_000 },
+  remotes: {
+    enabled: true,
+    secretsNamespace: 'cattail-system',
+    inSyncTimeoutMs: 10_000,
+    serviceCidrs: [],
+    objectLimit: 200_000,
+  },
 })

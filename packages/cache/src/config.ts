@@ -22,6 +22,7 @@ import {
   readOptionValues,
   type RawOptions,
 } from '@cattail/common'
+import { parseCidr } from '@cattail/datastore'
 import type { LevelWithSilent } from 'pino'
 import { DEFAULT_SYNC_SERVER_CONFIG, type SyncServerConfig } from './syncserver/server-config.js'
 import { CACHE_OPTIONS } from './config-options.js'
@@ -141,6 +142,13 @@ export function parseConfig(raw: RawOptions): CacheConfig {
   ) {
     problems.push('--max-connections-lower: must not exceed --max-connections-upper')
   }
+  const serviceCidrs = list('serviceClusterIpRange')
+  for (const c of serviceCidrs) {
+    if (parseCidr(c) === undefined)
+      problems.push(`--service-cluster-ip-range: ${JSON.stringify(c)} is not a CIDR`)
+  }
+  if (values.has('remoteObjectLimit') && int('remoteObjectLimit') === 0)
+    problems.push('--remote-object-limit: must be greater than 0')
   if (problems.length > 0) throw new ConfigError(problems)
 
   const cfg: CacheConfig = {
@@ -192,6 +200,8 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       enabled: bool('remoteClusters'),
       secretsNamespace: str('secretsNamespace') ?? D.remotes.secretsNamespace,
       inSyncTimeoutMs: int('remoteInSyncTimeoutMs'),
+      serviceCidrs,
+      objectLimit: int('remoteObjectLimit'),
     },
   }
   return deepFreeze(cfg)

@@ -114,6 +114,8 @@ export const defaultSyncerFactory: SyncerFactory = async (cfg, callbacks, log) =
       log: syncerLog,
       secretsNamespace: cfg.remotes.secretsNamespace,
       remoteInSyncTimeoutMs: cfg.remotes.inSyncTimeoutMs,
+      serviceCidrs: cfg.remotes.serviceCidrs,
+      remoteObjectLimit: cfg.remotes.objectLimit,
     },
     callbacks
   )

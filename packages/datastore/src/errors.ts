@@ -47,3 +47,25 @@ export class BadObjectError extends MeshError {
 
 /** Why an object was rejected (the `reason` label of the rejected-objects metric). */
 export type BadObjectReason = 'invalid' | 'exception'
+
+/**
+ * The mesh layer refused one object from a remote cluster (remote/remote-guard.ts): it overlaps
+ * the local cluster's addresses, carries a bad VTEP MAC, or the remote is past its object limit.
+ * The object is treated as absent; the remote's status counts it.
+ */
+export class RemoteObjectRejectedError extends MeshError {
+  readonly code = 'ERR_REMOTE_REJECTED'
+  /**
+   * @param remote - the RCC name
+   * @param reason - a RemoteRejectReason (`overlaps-node-address`, `object-limit` …)
+   * @param key - the refused key (`<rcc>/IPPool/p`)
+   */
+  constructor(
+    readonly remote: string,
+    readonly reason: string,
+    readonly key: string,
+    detail: string
+  ) {
+    super(`remote ${remote}: ${key} refused: ${detail}`)
+  }
+}

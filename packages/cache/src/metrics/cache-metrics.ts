@@ -198,7 +198,7 @@ export class CacheMetrics {
     })
     this.vtepMacConflicts = new Gauge({
       name: 'cattail_remote_vtep_mac_conflicts',
-      help: 'Nodes whose derived VXLAN tunnel MAC collides with a node of another cluster (same node name); publish vxlanTunnelMACAddr on one of them.',
+      help: 'Remote nodes (summed over remotes, from their status) whose VXLAN tunnel MAC collides with a same-named node of another cluster; publish vxlanTunnelMACAddr on one of them.',
       registers,
     })
   }
