@@ -144,6 +144,27 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: String(S.handshakeTimeoutMs),
   },
   {
+    key: 'maxPendingHandshakes',
+    flag: '--max-pending-handshakes <n>',
+    kind: 'int',
+    help: 'most connections still in their (TLS or hello) handshake; more are closed at once (0 = no cap)',
+    default: String(D.server.maxPendingHandshakes),
+  },
+  {
+    key: 'maxConnectionsPerSource',
+    flag: '--max-connections-per-source <n>',
+    kind: 'int',
+    help: 'most open connections from one source address; more are closed at once (0 = no cap)',
+    default: String(D.server.maxConnectionsPerSource),
+  },
+  {
+    key: 'tlsReloadIntervalMs',
+    flag: '--tls-reload-interval-ms <ms>',
+    kind: 'int',
+    help: 'check the TLS certificate, key and CA files for changes this often (reloaded without dropping clients)',
+    default: String(S.tlsReloadIntervalMs),
+  },
+  {
     key: 'pingIntervalMs',
     flag: '--ping-interval-ms <ms>',
     kind: 'int',

@@ -70,7 +70,12 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = Object.freeze({
   logLevel: 'info' as const,
   datastore: { type: 'kubernetes' as const, kubeconfig: undefined },
   cache: DEFAULT_SNAPSHOT_CACHE_CONFIG,
-  server: DEFAULT_SYNC_SERVER_CONFIG,
+  // The daemon caps what an idle-socket flood can hold (the library default is no cap).
+  server: {
+    ...DEFAULT_SYNC_SERVER_CONFIG,
+    maxPendingHandshakes: 1000,
+    maxConnectionsPerSource: 64,
+  },
   health: { enabled: true, host: '0.0.0.0', port: 9098 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9093 },
   healthIntervalMs: 10_000,

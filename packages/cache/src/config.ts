@@ -132,6 +132,7 @@ export function parseConfig(raw: RawOptions): CacheConfig {
     'snapshotChunkKvs',
     'dropIntervalMs',
     'healthIntervalMs',
+    'tlsReloadIntervalMs',
   ]) {
     if (values.has(k) && int(k) === 0) problems.push(`--${kebab(k)}: must be greater than 0`)
   }
@@ -165,6 +166,9 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       port: int('port'),
       tls,
       handshakeTimeoutMs: int('handshakeTimeoutMs'),
+      maxPendingHandshakes: int('maxPendingHandshakes'),
+      maxConnectionsPerSource: int('maxConnectionsPerSource'),
+      tlsReloadIntervalMs: int('tlsReloadIntervalMs'),
       pingIntervalMs: int('pingIntervalMs'),
       pongTimeoutMs: int('pongTimeoutMs'),
       maxFallBehindMs: int('maxFallBehindMs'),

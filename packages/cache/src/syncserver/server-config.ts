@@ -31,6 +31,19 @@ export interface SyncServerConfig {
   readonly tls: SyncServerTlsConfig | undefined
   /** Close a connection that has not sent a valid ClientHello within this time. @default 10000 */
   readonly handshakeTimeoutMs: number
+  /**
+   * Most sockets still in their handshake (TCP accepted, TLS and ClientHello not done); more are
+   * closed at accept, so idle sockets cannot use up the file limit. 0 = no cap (the library
+   * default, for tests and benchmarks; the daemon's `--max-pending-handshakes` defaults to 1000).
+   */
+  readonly maxPendingHandshakes: number
+  /**
+   * Most open sockets from one source address; more are closed at accept. 0 = no cap (library
+   * default; the daemon's `--max-connections-per-source` defaults to 64).
+   */
+  readonly maxConnectionsPerSource: number
+  /** How often the TLS certificate, key and CA files are checked for changes. @default 10000 */
+  readonly tlsReloadIntervalMs: number
   /** Ping every this often. @default 10000 */
   readonly pingIntervalMs: number
   /** Close a connection with no pong for this long (forced to 6×ping if ≤ 2×ping). @default 60000 */
@@ -77,6 +90,9 @@ export const DEFAULT_SYNC_SERVER_CONFIG: SyncServerConfig = {
   port: DEFAULT_SYNC_PORT,
   tls: undefined,
   handshakeTimeoutMs: 10_000,
+  maxPendingHandshakes: 0,
+  maxConnectionsPerSource: 0,
+  tlsReloadIntervalMs: 10_000,
   pingIntervalMs: 10_000,
   pongTimeoutMs: 60_000,
   maxFallBehindMs: 300_000,
