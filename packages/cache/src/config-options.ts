@@ -4,6 +4,17 @@ import { DEFAULT_SNAPSHOT_CACHE_CONFIG } from './snapcache/snapshot-cache.js'
 import { DEFAULT_SYNC_SERVER_CONFIG } from './syncserver/server-config.js'
 import { DEFAULT_CACHE_CONFIG } from './config-types.js'
 
+/**
+ * Deprecated spellings of the TLS flags, `[key, flag, new flag]`: the cache and the agent both
+ * spell them `--tls-cert-file`, `--tls-key-file`, `--tls-ca-file` (kubelet's and Felix's
+ * `TyphaCertFile` style: the value is a file). The old ones still work and log a warning.
+ */
+export const DEPRECATED_TLS_OPTIONS: readonly (readonly [string, string, string])[] = [
+  ['tlsCert', '--tls-cert', '--tls-cert-file'],
+  ['tlsKey', '--tls-key', '--tls-key-file'],
+  ['tlsCa', '--tls-ca', '--tls-ca-file'],
+]
+
 const S = DEFAULT_SYNC_SERVER_CONFIG
 const C = DEFAULT_SNAPSHOT_CACHE_CONFIG
 const D = DEFAULT_CACHE_CONFIG
@@ -112,18 +123,24 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: String(S.port),
   },
   {
-    key: 'tlsCert',
-    flag: '--tls-cert <file>',
+    key: 'tlsCertFile',
+    flag: '--tls-cert-file <file>',
     kind: 'string',
-    help: 'server certificate (enables mutual TLS with --tls-key, --tls-ca)',
+    help: 'server certificate (enables mutual TLS with --tls-key-file, --tls-ca-file)',
   },
-  { key: 'tlsKey', flag: '--tls-key <file>', kind: 'string', help: 'server private key' },
+  { key: 'tlsKeyFile', flag: '--tls-key-file <file>', kind: 'string', help: 'server private key' },
   {
-    key: 'tlsCa',
-    flag: '--tls-ca <file>',
+    key: 'tlsCaFile',
+    flag: '--tls-ca-file <file>',
     kind: 'string',
     help: 'CA that client certificates must chain to',
   },
+  ...DEPRECATED_TLS_OPTIONS.map(([key, flag, now]): OptionSpec => ({
+    key,
+    flag: `${flag} <file>`,
+    kind: 'string',
+    help: `deprecated alias of ${now}`,
+  })),
   {
     key: 'clientCn',
     flag: '--client-cn <names>',

@@ -49,6 +49,8 @@ export interface CacheConfig {
   readonly healthIntervalMs: number
   /** Remote clusters (RemoteClusterConfigurations in the local datastore). */
   readonly remotes: RemoteClustersConfig
+  /** Deprecated options that were used, one warning each (logged at start). @default [] */
+  readonly deprecations: readonly string[]
 }
 
 /** Remote-cluster settings of the cache. */
@@ -79,6 +81,7 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = Object.freeze({
   health: { enabled: true, host: '0.0.0.0', port: 9098 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9093 },
   healthIntervalMs: 10_000,
+  deprecations: [],
   remotes: {
     enabled: true,
     secretsNamespace: 'cattail-system',

@@ -25,7 +25,7 @@ import {
 import { parseCidr } from '@cattail/datastore'
 import type { LevelWithSilent } from 'pino'
 import { DEFAULT_SYNC_SERVER_CONFIG, type SyncServerConfig } from './syncserver/server-config.js'
-import { CACHE_OPTIONS } from './config-options.js'
+import { CACHE_OPTIONS, DEPRECATED_TLS_OPTIONS } from './config-options.js'
 import {
   DEFAULT_CACHE_CONFIG,
   type CacheConfig,
@@ -103,13 +103,25 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       datastore = { type: 'kubernetes', kubeconfig: str('kubeconfig') }
   }
 
-  const tlsParts = [str('tlsCert'), str('tlsKey'), str('tlsCa')]
+  const deprecations: string[] = []
+  const tlsParts = DEPRECATED_TLS_OPTIONS.map(([oldKey, oldFlag, newFlag]) => {
+    const newKey = `${oldKey}File`
+    const now = str(newKey)
+    const old = str(oldKey)
+    if (old === undefined) return now
+    deprecations.push(`${oldFlag} (${envName(oldKey)}) is deprecated; use ${newFlag}`)
+    if (now !== undefined && now !== old)
+      problems.push(`${oldFlag} and ${newFlag}: the same setting given twice with different values`)
+    return now ?? old
+  })
   const cns = list('clientCn')
   const uris = list('clientUriSan')
   let tls: SyncServerConfig['tls']
   if (tlsParts.some((p) => p !== undefined) || cns.length + uris.length > 0) {
     if (tlsParts.some((p) => p === undefined)) {
-      problems.push('--tls-cert, --tls-key and --tls-ca: set all three to enable TLS')
+      problems.push(
+        '--tls-cert-file, --tls-key-file and --tls-ca-file: set all three to enable TLS'
+      )
     }
     if (cns.length + uris.length === 0) {
       problems.push('--client-cn or --client-uri-san: at least one is required with TLS')
@@ -200,6 +212,7 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       port: int('metricsPort'),
     },
     healthIntervalMs: int('healthIntervalMs'),
+    deprecations,
     remotes: {
       enabled: bool('remoteClusters'),
       secretsNamespace: str('secretsNamespace') ?? D.remotes.secretsNamespace,

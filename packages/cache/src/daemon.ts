@@ -251,6 +251,7 @@ export async function runCacheDaemon(
     proc.exit(1)
   })
   log.info({ config: configLogFields(cfg) }, 'starting cache daemon')
+  for (const warning of cfg.deprecations) log.warn({ warning }, 'deprecated option used')
   const daemon = new CacheDaemon(cfg, log, opts)
   try {
     await daemon.start()

@@ -7,13 +7,14 @@
  *   cattail demo        a two-cluster mesh on this machine (embedded file datastore + etcd)
  */
 import { Command } from 'commander'
+import { CATTAIL_VERSION } from '@cattail/common'
 import { agentCommand } from '@cattail/agent'
 import { cacheCommand } from '@cattail/cache'
 import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
 
-/** Version printed by `cattail --version`. */
-export const CATTAIL_VERSION = '0.1.0'
+/** Version printed by `cattail --version` (the root package.json's, via @cattail/common). */
+export { CATTAIL_VERSION }
 
 /**
  * Builds the program. Commander's exit handling is overridden on every subcommand so that parse

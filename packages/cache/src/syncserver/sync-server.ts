@@ -40,7 +40,13 @@ import { readFile } from 'node:fs/promises'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { AlreadyStartedError, sleep, type Logger, type Startable } from '@cattail/common'
+import {
+  AlreadyStartedError,
+  CATTAIL_VERSION,
+  sleep,
+  type Logger,
+  type Startable,
+} from '@cattail/common'
 import {
   CLOSE_CODES,
   DEFAULT_SYNCER_TYPE,
@@ -73,7 +79,7 @@ export interface SyncServerOptions {
   readonly metrics?: CacheMetrics
   /** Liveness is reported from the governor loop. */
   readonly health?: HealthAggregator
-  /** Build version announced in the ServerHello. @default '0.1.0' */
+  /** Build version announced in the ServerHello. @default CATTAIL_VERSION */
   readonly serverVersion?: string
   /** @default Date.now */
   readonly nowMs?: () => number
@@ -161,7 +167,7 @@ export class SyncServer implements Startable {
       wsFrames: new WsFrames(),
       metrics: opts.metrics,
       caps,
-      serverVersion: opts.serverVersion ?? '0.1.0',
+      serverVersion: opts.serverVersion ?? CATTAIL_VERSION,
       nowMs: this.#nowMs,
       onHello: (socket) => {
         this.#helloDone.add(socket)
