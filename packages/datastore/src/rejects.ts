@@ -8,8 +8,14 @@
  * `cattail_datastore_rejected_objects_total{kind,reason}`), but logs a warning only the first time
  * a key goes bad, so a relist or a flapping writer cannot flood the log. A key that becomes valid
  * again or is deleted is forgotten, so its next failure is logged again.
+ *
+ * Tombstones: a rejected RemoteClusterConfiguration has a visible consequence (the mesh syncer
+ * shows it as ConfigIncomplete), so when one is deleted the driver emits a deletion of its key
+ * even though it never emitted a value ({@link tombstoneFor}); consumers treat the deletion of an
+ * absent key as a no-op, and the mesh syncer clears the status.
  */
 import { errorMessage, type Logger, type MeshError } from '@cattail/common'
+import type { KVUpdate } from '@cattail/model'
 import { BadObjectError, type BadObjectReason } from './errors.js'
 
 /** The outcome of {@link guardConversion}. */
@@ -27,6 +33,12 @@ export function guardConversion<T>(convert: () => T): Guarded<T> {
   } catch (err) {
     return { ok: false, detail: `conversion failed: ${errorMessage(err)}`, cause: err }
   }
+}
+
+/** The deletion to emit when a rejected object of `kind` named `name` is gone, if any. */
+export function tombstoneFor(kind: string, name: string, revision: string): KVUpdate | undefined {
+  if (kind !== 'RemoteClusterConfiguration' || name === '' || name.includes('/')) return undefined
+  return { key: `RemoteClusterConfiguration/${name}`, value: undefined, revision }
 }
 
 /** Tracks which keys are currently rejected, to log each once; reports every rejection. */
@@ -61,9 +73,12 @@ export class RejectedObjects {
     this.report(new BadObjectError(source, detail, cause, kind, reason))
   }
 
-  /** The object at `source` is valid again, or gone: its next rejection is logged again. */
-  accept(source: string): void {
-    this.#bad.delete(source)
+  /**
+   * The object at `source` is valid again, or gone: its next rejection is logged again. Returns
+   * true when it was rejected until now.
+   */
+  accept(source: string): boolean {
+    return this.#bad.delete(source)
   }
 
   /** Forgets every key not in `present` (after a full listing). */

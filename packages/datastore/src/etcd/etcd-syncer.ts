@@ -39,7 +39,7 @@ import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/mode
 import { Range, type Etcd3, type IWatchResponse, type Watcher } from 'etcd3'
 import { EmittedState } from '../dedupe.js'
 import { DatastoreConnectionError } from '../errors.js'
-import { RejectedObjects, guardConversion } from '../rejects.js'
+import { RejectedObjects, guardConversion, tombstoneFor } from '../rejects.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { createEtcdClient, DEFAULT_ETCD_CLIENT_TUNING, type EtcdClientTuning } from './client.js'
 import { etcdPrefixFor, modelKeyOfEtcdKey, parseEtcdKv, type EtcdParse } from './layout.js'
@@ -314,9 +314,12 @@ export class EtcdSyncer implements Syncer {
       const rev = ev.kv.mod_revision
       let u: KVUpdate | undefined
       if (ev.type === 'Delete') {
-        this.#rejects.accept(etcdKey)
+        const wasBad = this.#rejects.accept(etcdKey)
         const key = modelKeyOfEtcdKey(kind, etcdKey)
         if (key !== undefined) u = this.#state.apply(key, undefined, rev)
+        // A rejected RCC that is deleted: tell consumers, so its ConfigIncomplete status goes.
+        if (u === undefined && wasBad && key !== undefined)
+          u = tombstoneFor(kind, key.slice(kind.length + 1), rev)
       } else {
         const p = this.#parse(kind, etcdKey, ev.kv.value.toString(), rev)
         if (p !== undefined) {

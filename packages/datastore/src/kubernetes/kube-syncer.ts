@@ -35,7 +35,7 @@ import {
 } from '@cattail/model'
 import { EmittedState } from '../dedupe.js'
 import { DatastoreConnectionError } from '../errors.js'
-import { RejectedObjects, guardConversion } from '../rejects.js'
+import { RejectedObjects, guardConversion, tombstoneFor } from '../rejects.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { KubeApi } from './kube-api.js'
 import { loadKubeConfig } from './kubeconfig.js'
@@ -185,7 +185,7 @@ export class KubeSyncer implements Syncer {
     for (const [id, st] of w.objects) {
       if (seen.has(id)) continue
       w.objects.delete(id)
-      this.#rejects.accept(sourceOf(w, id))
+      if (this.#rejects.accept(sourceOf(w, id))) this.#push(out, this.#tombstone(w, id, revision))
       for (const key of st.keys) this.#push(out, this.#emitted.apply(key, undefined, revision))
     }
     w.listed = true
@@ -201,9 +201,9 @@ export class KubeSyncer implements Syncer {
     if (type === 'DELETED') {
       const st = w.objects.get(id)
       w.objects.delete(id)
-      this.#rejects.accept(sourceOf(w, id))
       const rawRv: unknown = obj.metadata?.resourceVersion
       const rv = typeof rawRv === 'string' ? rawRv : ''
+      if (this.#rejects.accept(sourceOf(w, id))) this.#push(out, this.#tombstone(w, id, rv))
       for (const key of st?.keys ?? []) this.#push(out, this.#emitted.apply(key, undefined, rv))
     } else this.#applyObject(w, id, obj, out)
     if (out.length > 0) this.callbacks.onUpdates(out)
@@ -241,6 +241,13 @@ export class KubeSyncer implements Syncer {
     for (const key of prev?.keys ?? [])
       if (!keys.includes(key)) this.#push(out, this.#emitted.apply(key, undefined, revision))
     w.objects.set(id, { rv, keys })
+  }
+
+  /** The deletion of a rejected, now deleted object's key (RCCs only; see ../rejects.ts). */
+  #tombstone(w: WatchedState, id: string, revision: string): KVUpdate | undefined {
+    const r = KUBE_RESOURCES[w.type]
+    const kind = r.producesKinds[0]
+    return r.namespaced || kind === undefined ? undefined : tombstoneFor(kind, id, revision)
   }
 
   #push(out: KVUpdate[], u: KVUpdate | undefined): void {

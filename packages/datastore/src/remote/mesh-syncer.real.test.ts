@@ -254,6 +254,13 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
       m.putSecret('broken-access', kb.secretData())
       await waitFor(() => m.rec.remoteState('broken') === 'InSync', { timeoutMs: 10_000 })
       assert.deepEqual(m.rec.keysOf('broken'), expectedKeys('broken', false))
+      // The malformed RCC is deleted: its ConfigIncomplete status KV goes too.
+      m.removeRcc('malformed')
+      await waitFor(() => !m.rec.state.has('RemoteClusterStatus/malformed'), {
+        timeoutMs: 10_000,
+        what: 'the malformed RCC status deleted',
+      })
+      assert.equal(m.rec.remoteState('fine'), 'InSync')
     } finally {
       await m.close()
     }

@@ -206,10 +206,11 @@ export class MeshSyncer implements Syncer {
         continue
       }
       if (k.kind === 'RemoteClusterConfiguration') {
-        if (u.value?.kind === 'RemoteClusterConfiguration') {
-          this.#rccs.set(k.name, u.value)
-          this.#malformed.delete(k.name)
-        } else this.#rccs.delete(k.name)
+        // A deletion also ends a malformed RCC (drivers send one for a rejected RCC that is
+        // deleted), so its ConfigIncomplete status goes with it.
+        if (u.value?.kind === 'RemoteClusterConfiguration') this.#rccs.set(k.name, u.value)
+        else this.#rccs.delete(k.name)
+        this.#malformed.delete(k.name)
         touched.add(k.name)
       } else if (k.kind === 'Secret') {
         const id = `${k.namespace ?? ''}/${k.name}`
