@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert'
 import { Writable } from 'node:stream'
 import { afterEach, describe, it } from 'node:test'
 import { pino } from 'pino'
-import { waitFor } from '@cattail/common/testing'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tempDir, waitFor } from '@cattail/common/testing'
 import type {
   CalicoNode,
   IPAMBlock,
@@ -75,7 +77,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((m) => m.stop()))
 })
 
-async function harness(opts: { serviceCidrs?: string[]; limit?: number } = {}): Promise<Harness> {
+async function harness(
+  opts: { serviceCidrs?: string[]; limit?: number; fileCheckMs?: number } = {}
+): Promise<Harness> {
   const f = new FakeFactory()
   const rec = new StreamRecorder()
   const logs: Record<string, unknown>[] = []
@@ -97,6 +101,7 @@ async function harness(opts: { serviceCidrs?: string[]; limit?: number } = {}): 
       createSyncer: f.create,
       ...(opts.serviceCidrs !== undefined && { serviceCidrs: opts.serviceCidrs }),
       ...(opts.limit !== undefined && { remoteObjectLimit: opts.limit }),
+      ...(opts.fileCheckMs !== undefined && { remoteFileCheckIntervalMs: opts.fileCheckMs }),
     },
     rec
   )
@@ -249,5 +254,37 @@ void describe('mesh syncer: a remote cannot reroute or flood the local cluster',
     rb.push(node('n1', undefined, '66:0a:1b:2c:3d:4e'))
     await waitFor(() => statusOf(h, 'b')?.vtepMacConflicts === undefined)
     assert.equal(h.mesh.vtepMacConflictCount, 0)
+  })
+
+  void it('TLS files changed in place at the same path are re-read: the remote reconnects', async () => {
+    const dir = await tempDir('cattail-remote-files-')
+    try {
+      const ca = join(dir.path, 'ca.pem')
+      await writeFile(ca, 'CA-1')
+      const h = await harness({ fileCheckMs: 20 })
+      h.local.push({
+        kind: 'RemoteClusterConfiguration',
+        metadata: { name: 'b' },
+        spec: { datastoreType: 'etcdv3', etcdEndpoints: 'https://b:2379', etcdCACertFile: ca },
+      })
+      h.local.setStatus('in-sync')
+      const first = await syncRemote(h, 'https://b:2379', wep('w1'))
+      const cfgOf = (s: FakeSyncer) => s.cfg
+      const tlsCa = (s: FakeSyncer) => {
+        const c = cfgOf(s)
+        return c.type === 'etcdv3' ? c.tls?.ca : undefined
+      }
+      assert.equal(tlsCa(first), 'CA-1')
+      await waitFor(() => h.rec.remoteState('b') === 'InSync')
+      await writeFile(ca, 'CA-2')
+      const second = await waitFor(
+        () => h.f.live('https://b:2379').find((s) => s !== first && !s.stopped),
+        { what: 'a new remote syncer after the file changed' }
+      )
+      assert.equal(tlsCa(second), 'CA-2')
+      assert.ok(first.stopped)
+    } finally {
+      await dir.remove()
+    }
   })
 })

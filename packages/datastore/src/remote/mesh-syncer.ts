@@ -96,6 +96,8 @@ export interface MeshSyncerOptions extends SyncerOptions {
   readonly serviceCidrs?: readonly string[]
   /** Most objects one remote may hand to consumers; past it new ones are refused. @default 200000 */
   readonly remoteObjectLimit?: number
+  /** How often files named by an RCC (TLS files, kubeconfig path) are checked. @default 10000 */
+  readonly remoteFileCheckIntervalMs?: number
 }
 
 const CONSUMED_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
@@ -387,6 +389,9 @@ export class MeshSyncer implements Syncer {
         },
         guard: (value) => this.#localView.check(value),
         objectLimit: this.opts.remoteObjectLimit ?? DEFAULT_REMOTE_OBJECT_LIMIT,
+        ...(this.opts.remoteFileCheckIntervalMs !== undefined && {
+          fileCheckIntervalMs: this.opts.remoteFileCheckIntervalMs,
+        }),
         onRejected: (rej, key) => {
           if (!this.#stopped)
             this.callbacks.onFailure(

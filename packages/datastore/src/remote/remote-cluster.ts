@@ -22,6 +22,10 @@
  * reconnects are the driver's business (it sends only differences), so a lost connection keeps
  * the last known data (fail-static).
  *
+ * Files: a remote configured with file paths (etcd TLS files, a kubeconfig path, k8s CA/cert/key
+ * files) has them hashed at connect and re-hashed every `fileCheckIntervalMs`; a change (a
+ * certificate rotated in place at the same path) reconnects with the new contents.
+ *
  * Guard: every remote value passes `deps.guard` (remote-guard.ts: overlaps with local addresses,
  * bad VTEP MACs) and the per-remote object limit before it reaches `#emitted`; a refused value is
  * treated as absent (a deletion if it was present), counted in the status (`rejected`,
@@ -31,6 +35,7 @@
  * Why not restart on every change: hot reconfiguration must not disturb consumers with a full
  * delete/re-add of unchanged objects (T9/T11); the diff costs one map of this remote's keys.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import {
   assertNever,
@@ -86,6 +91,8 @@ export interface RemoteClusterDeps {
   readonly objectLimit?: number
   /** A remote value was refused (`key` is the renamed key). */
   readonly onRejected?: (rejection: RemoteRejection, key: string) => void
+  /** How often files named by the configuration are checked for changes. @default 10000 */
+  readonly fileCheckIntervalMs?: number
   /** A remote Node arrived or changed (its raw name and published MAC), or vanished (undefined). */
   readonly onNode?: (name: string, node: { readonly mac?: string } | undefined) => void
 }
@@ -122,6 +129,7 @@ export class RemoteCluster {
   /** Keys currently refused (each is logged once until it is accepted or deleted). */
   readonly #rejectedKeys = new Set<string>()
   #vtepMacConflicts: readonly string[] = []
+  #fileTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly name: string,
@@ -190,6 +198,8 @@ export class RemoteCluster {
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
     this.#clearConnectTimer()
+    clearInterval(this.#fileTimer)
+    this.#fileTimer = undefined
     const old = this.#syncer
     this.#syncer = undefined
     if (old !== undefined) {
@@ -228,6 +238,7 @@ export class RemoteCluster {
       return
     }
     if (gen !== this.#gen) return
+    this.#watchFiles(gen, desired)
     // A fresh syncer lists everything: track what it reports so vanished keys can be deleted.
     this.#seen = new Set()
     const syncer = this.deps.createSyncer(
@@ -254,6 +265,37 @@ export class RemoteCluster {
       )
       this.#retry(gen, desired)
     }
+  }
+
+  /** Reconnects when a file the configuration names changes in place (same path). */
+  #watchFiles(gen: number, desired: Extract<RemoteDesired, { valid: true }>): void {
+    clearInterval(this.#fileTimer)
+    this.#fileTimer = undefined
+    const paths = configFiles(desired)
+    if (paths.length === 0) return
+    let baseline: string | undefined
+    let busy = false
+    const check = async (): Promise<void> => {
+      const hash = await hashFiles(paths)
+      if (gen !== this.#gen) return
+      if (baseline === undefined) baseline = hash
+      else if (hash !== baseline) {
+        this.#log.info({ files: paths }, 'remote configuration files changed; reconnecting')
+        this.#supersede()
+        this.#backoff.reset()
+        this.#connect(this.#gen, desired)
+      }
+    }
+    const tick = (): void => {
+      if (busy) return
+      busy = true
+      check()
+        .catch((err: unknown) => this.#log.warn({ err }, 'checking remote files failed'))
+        .finally(() => (busy = false))
+    }
+    tick()
+    this.#fileTimer = setInterval(tick, this.deps.fileCheckIntervalMs ?? 10_000)
+    this.#fileTimer.unref()
   }
 
   /**
@@ -464,6 +506,33 @@ export class RemoteCluster {
       ...(this.#vtepMacConflicts.length > 0 && { vtepMacConflicts: this.#vtepMacConflicts }),
     }
   }
+}
+
+/** Every local file `desired` names (read at connect time). */
+function configFiles(desired: Extract<RemoteDesired, { valid: true }>): string[] {
+  const cfg = desired.config
+  const out: (string | undefined)[] = []
+  const f = desired.etcdTlsFiles
+  if (f !== undefined) out.push(f.ca, f.cert, f.key)
+  if (cfg.type === 'kubernetes') {
+    if (cfg.kubeconfig.kind === 'path') out.push(cfg.kubeconfig.path)
+    out.push(cfg.overrides?.caFile, cfg.overrides?.certFile, cfg.overrides?.keyFile)
+  }
+  return out.filter((p): p is string => p !== undefined && p !== '')
+}
+
+/** A hash of the files' contents (an unreadable file hashes as its error code). */
+async function hashFiles(paths: readonly string[]): Promise<string> {
+  const h = createHash('sha256')
+  for (const p of paths) {
+    try {
+      h.update(await readFile(p))
+    } catch (err) {
+      h.update(`unreadable:${String((err as { code?: unknown }).code)}`)
+    }
+    h.update('\0')
+  }
+  return h.digest('hex')
 }
 
 /** The config with its file fields read: etcd TLS files into `tls`, a kubeconfig path checked. */
