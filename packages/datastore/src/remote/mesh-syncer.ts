@@ -116,6 +116,8 @@ export class MeshSyncer implements Syncer {
   readonly #remotes = new Map<string, RemoteCluster>()
   /** RCCs the local driver reported as malformed (and treats as absent), with the reason. */
   readonly #malformed = new Map<string, string>()
+  /** RCCs reported malformed in the current turn (their key's deletion follows the report). */
+  readonly #justMalformed = new Set<string>()
   /** Remotes with a status but no connection (an RCC whose name is unusable). */
   readonly #statuses = new Map<string, RemoteStatus>()
   #local: Syncer | undefined
@@ -209,10 +211,12 @@ export class MeshSyncer implements Syncer {
       }
       if (k.kind === 'RemoteClusterConfiguration') {
         // A deletion also ends a malformed RCC (drivers send one for a rejected RCC that is
-        // deleted), so its ConfigIncomplete status goes with it.
+        // deleted), so its ConfigIncomplete status goes with it; but not the deletion a driver
+        // sends in the same turn as the rejection itself (a present RCC that turned bad).
         if (u.value?.kind === 'RemoteClusterConfiguration') this.#rccs.set(k.name, u.value)
         else this.#rccs.delete(k.name)
-        this.#malformed.delete(k.name)
+        if (u.value !== undefined || !this.#justMalformed.has(k.name))
+          this.#malformed.delete(k.name)
         touched.add(k.name)
       } else if (k.kind === 'Secret') {
         const id = `${k.namespace ?? ''}/${k.name}`
@@ -279,6 +283,8 @@ export class MeshSyncer implements Syncer {
     if (name === undefined) return
     // The driver treats the RCC as absent; we show why instead of silently dropping it.
     this.#malformed.set(name, `invalid RemoteClusterConfiguration: ${err.message}`)
+    this.#justMalformed.add(name)
+    queueMicrotask(() => this.#justMalformed.delete(name))
     this.#rccs.delete(name)
     if (this.#localSyncedOnce) this.#reconcile(name)
   }

@@ -227,6 +227,8 @@ export class RemoteCluster {
     // Not waiting for the superseded syncer to finish stopping: generations already keep its
     // callbacks out, and a stop stuck on a dead server must not delay the new connection.
     let config: DatastoreConfig
+    // Hashed before reading, so a change after this point is always noticed.
+    const baseline = await hashFiles(configFiles(desired))
     try {
       config = await resolveFiles(desired)
     } catch (err) {
@@ -238,7 +240,7 @@ export class RemoteCluster {
       return
     }
     if (gen !== this.#gen) return
-    this.#watchFiles(gen, desired)
+    this.#watchFiles(gen, desired, baseline)
     // A fresh syncer lists everything: track what it reports so vanished keys can be deleted.
     this.#seen = new Set()
     const syncer = this.deps.createSyncer(
@@ -268,18 +270,20 @@ export class RemoteCluster {
   }
 
   /** Reconnects when a file the configuration names changes in place (same path). */
-  #watchFiles(gen: number, desired: Extract<RemoteDesired, { valid: true }>): void {
+  #watchFiles(
+    gen: number,
+    desired: Extract<RemoteDesired, { valid: true }>,
+    baseline: string
+  ): void {
     clearInterval(this.#fileTimer)
     this.#fileTimer = undefined
     const paths = configFiles(desired)
     if (paths.length === 0) return
-    let baseline: string | undefined
     let busy = false
     const check = async (): Promise<void> => {
       const hash = await hashFiles(paths)
       if (gen !== this.#gen) return
-      if (baseline === undefined) baseline = hash
-      else if (hash !== baseline) {
+      if (hash !== baseline) {
         this.#log.info({ files: paths }, 'remote configuration files changed; reconnecting')
         this.#supersede()
         this.#backoff.reset()
@@ -293,7 +297,6 @@ export class RemoteCluster {
         .catch((err: unknown) => this.#log.warn({ err }, 'checking remote files failed'))
         .finally(() => (busy = false))
     }
-    tick()
     this.#fileTimer = setInterval(tick, this.deps.fileCheckIntervalMs ?? 10_000)
     this.#fileTimer.unref()
   }
