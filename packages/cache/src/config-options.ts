@@ -297,8 +297,21 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     key: 'replicas',
     flag: '--replicas <n>',
     kind: 'int',
-    help: 'cache replicas in the cluster (connection limit formula)',
+    help: 'cache replicas in the cluster (connection limit formula); 0 = ready endpoints of --cache-service (lone if unset)',
     default: String(S.replicas),
+  },
+  {
+    key: 'cacheService',
+    flag: '--cache-service <ns/name>',
+    kind: 'string',
+    help: 'the cache Service whose ready EndpointSlice endpoints give the replica count (as Typha); the agents discover caches through the same Service',
+  },
+  {
+    key: 'replicaPollIntervalMs',
+    flag: '--replica-poll-interval-ms <ms>',
+    kind: 'int',
+    help: 'how often --cache-service endpoints are re-read',
+    default: String(S.replicaPollIntervalMs),
   },
   {
     key: 'shutdownTimeoutMs',

@@ -145,6 +145,7 @@ export function parseConfig(raw: RawOptions): CacheConfig {
     'dropIntervalMs',
     'healthIntervalMs',
     'tlsReloadIntervalMs',
+    'replicaPollIntervalMs',
   ]) {
     if (values.has(k) && int(k) === 0) problems.push(`--${kebab(k)}: must be greater than 0`)
   }
@@ -155,6 +156,9 @@ export function parseConfig(raw: RawOptions): CacheConfig {
   ) {
     problems.push('--max-connections-lower: must not exceed --max-connections-upper')
   }
+  const cacheService = str('cacheService')
+  if (cacheService !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(cacheService))
+    problems.push(`--cache-service: ${JSON.stringify(cacheService)} is not <namespace>/<name>`)
   const serviceCidrs = list('serviceClusterIpRange')
   for (const c of serviceCidrs) {
     if (parseCidr(c) === undefined)
@@ -198,6 +202,8 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       maxConnectionsUpper: int('maxConnectionsUpper'),
       maxConnectionsLower: int('maxConnectionsLower'),
       replicas: int('replicas'),
+      ...(str('cacheService') !== undefined && { cacheService: str('cacheService') }),
+      replicaPollIntervalMs: int('replicaPollIntervalMs'),
       shutdownTimeoutMs: int('shutdownTimeoutMs'),
       shutdownMaxDropIntervalMs: int('shutdownMaxDropIntervalMs'),
     },

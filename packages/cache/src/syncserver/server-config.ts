@@ -76,8 +76,19 @@ export interface SyncServerConfig {
   readonly maxConnectionsUpper: number
   /** Connection limit floor. @default 400 */
   readonly maxConnectionsLower: number
-  /** Number of cache replicas serving this cluster; ≤ 1 means "lone" (upper limit). @default 1 */
+  /**
+   * Number of cache replicas serving this cluster, a static override; 0 = take it from the
+   * cache Service's ready endpoints (`--cache-service`, replica-count.ts), lone (upper limit)
+   * when that is not configured or not known yet. ≤ 1 means "lone". @default 0
+   */
   readonly replicas: number
+  /**
+   * The cache Service `<namespace>/<name>` whose ready EndpointSlice endpoints give the replica
+   * count (re-read every `replicaPollIntervalMs`); undefined = not used. @default undefined
+   */
+  readonly cacheService?: string
+  /** How often the cache Service's endpoints are re-read. @default 30000 */
+  readonly replicaPollIntervalMs: number
   /** Total time for a graceful shutdown to disconnect everyone. @default 300000 */
   readonly shutdownTimeoutMs: number
   /** Max gap between two disconnects during a graceful shutdown. @default 1000 */
@@ -109,7 +120,8 @@ export const DEFAULT_SYNC_SERVER_CONFIG: SyncServerConfig = {
   dropIntervalMs: 1000,
   maxConnectionsUpper: 10_000,
   maxConnectionsLower: 400,
-  replicas: 1,
+  replicas: 0,
+  replicaPollIntervalMs: 30_000,
   shutdownTimeoutMs: 300_000,
   shutdownMaxDropIntervalMs: 1000,
 }

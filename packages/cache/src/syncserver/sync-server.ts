@@ -83,6 +83,8 @@ export interface SyncServerOptions {
   readonly serverVersion?: string
   /** @default Date.now */
   readonly nowMs?: () => number
+  /** Ready replicas from the cache Service (replica-count.ts); used when `replicas` is 0. */
+  readonly replicaCount?: () => number | undefined
 }
 
 /** Counters for tests and the benchmark (the metrics carry the same numbers). */
@@ -115,6 +117,7 @@ export class SyncServer implements Startable {
   readonly #metrics: CacheMetrics | undefined
   readonly #health: HealthAggregator | undefined
   readonly #nowMs: () => number
+  readonly #replicaCount: (() => number | undefined) | undefined
   readonly #snapshots: SharedSnapshots
   readonly #frames = new SharedFrames()
   readonly #conns = new Set<Connection>()
@@ -152,6 +155,7 @@ export class SyncServer implements Startable {
     this.#metrics = opts.metrics
     this.#health = opts.health
     this.#nowMs = opts.nowMs ?? Date.now
+    this.#replicaCount = opts.replicaCount
     this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, this.#nowMs)
     const caps: ServerCapabilities = {
       versions: SUPPORTED_PROTOCOL_VERSIONS,
@@ -204,8 +208,14 @@ export class SyncServer implements Startable {
       upper: this.cfg.maxConnectionsUpper,
       syncerTypes: 1,
       nodes: this.cache.localNodeCount,
-      replicas: this.cfg.replicas,
+      replicas: this.replicas,
     })
+  }
+
+  /** Replicas used by the connection limit: the static override, else the Service's count, else 1. */
+  get replicas(): number {
+    if (this.cfg.replicas > 0) return this.cfg.replicas
+    return this.#replicaCount?.() ?? 1
   }
 
   /** Counters since start. */

@@ -5,4 +5,5 @@
 export { KubeSyncer, collectionPath } from './kube-syncer.js'
 export { DEFAULT_REFLECTOR_CONFIG, type ReflectorConfig } from './reflector.js'
 export { loadKubeConfig } from './kubeconfig.js'
+export { KubeApi } from './kube-api.js'
 export { KubeconfigError, KubeApiError } from './errors.js'
