@@ -32,15 +32,7 @@ import { addNetns, delNetns, isRoot, policyFixtures, sh } from '@cattail/agent/t
 import { createRootLogger } from '@cattail/common'
 import type { KVUpdate } from '@cattail/model'
 import { isQuick, numberArg } from './args.js'
-import {
-  alternate,
-  finish,
-  percentile,
-  printTable,
-  runBench,
-  summarize,
-  type Target,
-} from './common.js'
+import { finish, percentile, printTable, runBench, summarize, type Target } from './common.js'
 
 const argv = process.argv.slice(2)
 const quick = isQuick(argv)

@@ -4,6 +4,17 @@ import { DEFAULT_SNAPSHOT_CACHE_CONFIG } from './snapcache/snapshot-cache.js'
 import { DEFAULT_SYNC_SERVER_CONFIG } from './syncserver/server-config.js'
 import { DEFAULT_CACHE_CONFIG } from './config-types.js'
 
+/**
+ * Deprecated spellings of the TLS flags, `[key, flag, new flag]`: the cache and the agent both
+ * spell them `--tls-cert-file`, `--tls-key-file`, `--tls-ca-file` (kubelet's and Felix's
+ * `TyphaCertFile` style: the value is a file). The old ones still work and log a warning.
+ */
+export const DEPRECATED_TLS_OPTIONS: readonly (readonly [string, string, string])[] = [
+  ['tlsCert', '--tls-cert', '--tls-cert-file'],
+  ['tlsKey', '--tls-key', '--tls-key-file'],
+  ['tlsCa', '--tls-ca', '--tls-ca-file'],
+]
+
 const S = DEFAULT_SYNC_SERVER_CONFIG
 const C = DEFAULT_SNAPSHOT_CACHE_CONFIG
 const D = DEFAULT_CACHE_CONFIG
@@ -92,6 +103,19 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: String(D.remotes.inSyncTimeoutMs),
   },
   {
+    key: 'serviceClusterIpRange',
+    flag: '--service-cluster-ip-range <cidrs>',
+    kind: 'list',
+    help: 'the local Service CIDRs, comma-separated; remote IP pools and blocks overlapping them are refused',
+  },
+  {
+    key: 'remoteObjectLimit',
+    flag: '--remote-object-limit <n>',
+    kind: 'int',
+    help: 'most objects one remote cluster may hand over; past it new ones are refused (its status says so)',
+    default: String(D.remotes.objectLimit),
+  },
+  {
     key: 'host',
     flag: '--host <addr>',
     kind: 'string',
@@ -106,18 +130,24 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     default: String(S.port),
   },
   {
-    key: 'tlsCert',
-    flag: '--tls-cert <file>',
+    key: 'tlsCertFile',
+    flag: '--tls-cert-file <file>',
     kind: 'string',
-    help: 'server certificate (enables mutual TLS with --tls-key, --tls-ca)',
+    help: 'server certificate (enables mutual TLS with --tls-key-file, --tls-ca-file)',
   },
-  { key: 'tlsKey', flag: '--tls-key <file>', kind: 'string', help: 'server private key' },
+  { key: 'tlsKeyFile', flag: '--tls-key-file <file>', kind: 'string', help: 'server private key' },
   {
-    key: 'tlsCa',
-    flag: '--tls-ca <file>',
+    key: 'tlsCaFile',
+    flag: '--tls-ca-file <file>',
     kind: 'string',
     help: 'CA that client certificates must chain to',
   },
+  ...DEPRECATED_TLS_OPTIONS.map(([key, flag, now]): OptionSpec => ({
+    key,
+    flag: `${flag} <file>`,
+    kind: 'string',
+    help: `deprecated alias of ${now}`,
+  })),
   {
     key: 'clientCn',
     flag: '--client-cn <names>',
@@ -136,6 +166,27 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     kind: 'int',
     help: 'close connections without a hello after this',
     default: String(S.handshakeTimeoutMs),
+  },
+  {
+    key: 'maxPendingHandshakes',
+    flag: '--max-pending-handshakes <n>',
+    kind: 'int',
+    help: 'most connections still in their (TLS or hello) handshake; more are closed at once (0 = no cap)',
+    default: String(D.server.maxPendingHandshakes),
+  },
+  {
+    key: 'maxConnectionsPerSource',
+    flag: '--max-connections-per-source <n>',
+    kind: 'int',
+    help: 'most open connections from one source address; more are closed at once (0 = no cap)',
+    default: String(D.server.maxConnectionsPerSource),
+  },
+  {
+    key: 'tlsReloadIntervalMs',
+    flag: '--tls-reload-interval-ms <ms>',
+    kind: 'int',
+    help: 'check the TLS certificate, key and CA files for changes this often (reloaded without dropping clients)',
+    default: String(S.tlsReloadIntervalMs),
   },
   {
     key: 'pingIntervalMs',
@@ -253,8 +304,21 @@ export const CACHE_OPTIONS: readonly OptionSpec[] = [
     key: 'replicas',
     flag: '--replicas <n>',
     kind: 'int',
-    help: 'cache replicas in the cluster (connection limit formula)',
+    help: 'cache replicas in the cluster (connection limit formula); 0 = ready endpoints of --cache-service (lone if unset)',
     default: String(S.replicas),
+  },
+  {
+    key: 'cacheService',
+    flag: '--cache-service <ns/name>',
+    kind: 'string',
+    help: 'the cache Service whose ready EndpointSlice endpoints give the replica count (as Typha); the agents discover caches through the same Service',
+  },
+  {
+    key: 'replicaPollIntervalMs',
+    flag: '--replica-poll-interval-ms <ms>',
+    kind: 'int',
+    help: 'how often --cache-service endpoints are re-read',
+    default: String(S.replicaPollIntervalMs),
   },
   {
     key: 'shutdownTimeoutMs',

@@ -49,13 +49,15 @@ export interface CacheConfig {
   readonly healthIntervalMs: number
   /** Remote clusters (RemoteClusterConfigurations in the local datastore). */
   readonly remotes: RemoteClustersConfig
+  /** Deprecated options that were used, one warning each (logged at start). @default [] */
+  readonly deprecations: readonly string[]
 }
 
 /** Remote-cluster settings of the cache. */
 export interface RemoteClustersConfig {
   /** Follow RemoteClusterConfigurations and connect to remote clusters. @default true */
   readonly enabled: boolean
-  /** Namespace of cluster access Secrets (the only one watched). @default 'calico-system' */
+  /** Namespace of cluster access Secrets (the only one watched). @default 'cattail-system' */
   readonly secretsNamespace: string
   /** Longest wait for start-up remotes before reporting in-sync, ms. @default 10000 */
   readonly inSyncTimeoutMs: number
@@ -64,6 +66,10 @@ export interface RemoteClustersConfig {
    * remote's kubeconfig may not run a command in the cache. @default false
    */
   readonly allowKubeconfigExec: boolean
+  /** Local Service CIDRs; remote pools and blocks overlapping them are refused. @default [] */
+  readonly serviceCidrs: readonly string[]
+  /** Most objects one remote may hand over; past it new ones are refused. @default 200000 */
+  readonly objectLimit: number
 }
 
 /** Defaults for {@link CacheConfig}. */
@@ -71,14 +77,22 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = Object.freeze({
   logLevel: 'info' as const,
   datastore: { type: 'kubernetes' as const, kubeconfig: undefined },
   cache: DEFAULT_SNAPSHOT_CACHE_CONFIG,
-  server: DEFAULT_SYNC_SERVER_CONFIG,
+  // The daemon caps what an idle-socket flood can hold (the library default is no cap).
+  server: {
+    ...DEFAULT_SYNC_SERVER_CONFIG,
+    maxPendingHandshakes: 1000,
+    maxConnectionsPerSource: 64,
+  },
   health: { enabled: true, host: '0.0.0.0', port: 9098 },
   metrics: { enabled: true, host: '0.0.0.0', port: 9093 },
   healthIntervalMs: 10_000,
+  deprecations: [],
   remotes: {
     enabled: true,
-    secretsNamespace: 'calico-system',
+    secretsNamespace: 'cattail-system',
     inSyncTimeoutMs: 10_000,
     allowKubeconfigExec: false,
+    serviceCidrs: [],
+    objectLimit: 200_000,
   },
 })

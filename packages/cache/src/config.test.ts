@@ -64,7 +64,7 @@ void describe('cache config', () => {
         datastoreType: 'etcdv3',
         port: 'abc',
         pingIntervalMs: '0',
-        tlsCert: '/x.crt',
+        tlsCertFile: '/x.crt',
         healthEnabled: 'maybe',
         etcdEndpoints: 'ftp://x',
       })
@@ -76,7 +76,7 @@ void describe('cache config', () => {
     for (const want of [
       '--port',
       '--ping-interval-ms',
-      '--tls-cert, --tls-key and --tls-ca',
+      '--tls-cert-file, --tls-key-file and --tls-ca-file',
       '--client-cn or --client-uri-san',
       '--health-enabled',
       '--etcd-endpoints',
@@ -96,11 +96,11 @@ void describe('cache config', () => {
       'root',
       '--etcd-password',
       's3cret',
-      '--tls-cert',
+      '--tls-cert-file',
       '/c.crt',
-      '--tls-key',
+      '--tls-key-file',
       '/c.key',
-      '--tls-ca',
+      '--tls-ca-file',
       '/ca.crt',
       '--client-uri-san',
       'spiffe://cattail/agent',
@@ -137,5 +137,60 @@ void describe('cache config', () => {
     )
     assert.match(help, /--etcd-endpoints <urls>.*env: CATTAIL_CACHE_ETCD_ENDPOINTS/)
     assert.match(help, /--config-file <file>/)
+  })
+
+  void it('the old TLS flag spelling still works, with a deprecation warning each', async () => {
+    const cfg = await parse([
+      '--tls-cert',
+      '/c.crt',
+      '--tls-key-file',
+      '/c.key',
+      '--tls-ca',
+      '/ca.crt',
+      '--client-cn',
+      'cattail-agent',
+    ])
+    assert.equal(cfg.server.tls?.certFile, '/c.crt')
+    assert.equal(cfg.server.tls?.keyFile, '/c.key')
+    assert.equal(cfg.server.tls?.caFile, '/ca.crt')
+    assert.deepEqual(cfg.deprecations, [
+      '--tls-cert (CATTAIL_CACHE_TLS_CERT) is deprecated; use --tls-cert-file',
+      '--tls-ca (CATTAIL_CACHE_TLS_CA) is deprecated; use --tls-ca-file',
+    ])
+    assert.deepEqual((await parse([])).deprecations, [])
+    assert.throws(
+      () => parseConfig({ tlsCert: '/a', tlsCertFile: '/b' }),
+      /--tls-cert and --tls-cert-file: the same setting given twice/
+    )
+  })
+
+  void it('parses the hostile-client, remote-guard and TLS reload flags', async () => {
+    const d = await parse([])
+    assert.equal(d.server.maxPendingHandshakes, 1000)
+    assert.equal(d.server.maxConnectionsPerSource, 64)
+    assert.deepEqual(d.remotes.serviceCidrs, [])
+    assert.equal(d.remotes.objectLimit, 200_000)
+    assert.equal(d.remotes.secretsNamespace, 'cattail-system')
+    const cfg = await parse([
+      '--max-pending-handshakes',
+      '5',
+      '--max-connections-per-source',
+      '0',
+      '--tls-reload-interval-ms',
+      '250',
+      '--service-cluster-ip-range',
+      '10.96.0.0/12, fd00:10:96::/112',
+      '--remote-object-limit',
+      '7',
+    ])
+    assert.equal(cfg.server.maxPendingHandshakes, 5)
+    assert.equal(cfg.server.maxConnectionsPerSource, 0)
+    assert.equal(cfg.server.tlsReloadIntervalMs, 250)
+    assert.deepEqual(cfg.remotes.serviceCidrs, ['10.96.0.0/12', 'fd00:10:96::/112'])
+    assert.equal(cfg.remotes.objectLimit, 7)
+    assert.throws(
+      () => parseConfig({ serviceClusterIpRange: '10.96.0.0/33' }),
+      /--service-cluster-ip-range: "10.96.0.0\/33" is not a CIDR/
+    )
   })
 })

@@ -22,9 +22,10 @@ import {
   readOptionValues,
   type RawOptions,
 } from '@cattail/common'
+import { parseCidr } from '@cattail/datastore'
 import type { LevelWithSilent } from 'pino'
 import { DEFAULT_SYNC_SERVER_CONFIG, type SyncServerConfig } from './syncserver/server-config.js'
-import { CACHE_OPTIONS } from './config-options.js'
+import { CACHE_OPTIONS, DEPRECATED_TLS_OPTIONS } from './config-options.js'
 import {
   DEFAULT_CACHE_CONFIG,
   type CacheConfig,
@@ -102,13 +103,25 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       datastore = { type: 'kubernetes', kubeconfig: str('kubeconfig') }
   }
 
-  const tlsParts = [str('tlsCert'), str('tlsKey'), str('tlsCa')]
+  const deprecations: string[] = []
+  const tlsParts = DEPRECATED_TLS_OPTIONS.map(([oldKey, oldFlag, newFlag]) => {
+    const newKey = `${oldKey}File`
+    const now = str(newKey)
+    const old = str(oldKey)
+    if (old === undefined) return now
+    deprecations.push(`${oldFlag} (${envName(oldKey)}) is deprecated; use ${newFlag}`)
+    if (now !== undefined && now !== old)
+      problems.push(`${oldFlag} and ${newFlag}: the same setting given twice with different values`)
+    return now ?? old
+  })
   const cns = list('clientCn')
   const uris = list('clientUriSan')
   let tls: SyncServerConfig['tls']
   if (tlsParts.some((p) => p !== undefined) || cns.length + uris.length > 0) {
     if (tlsParts.some((p) => p === undefined)) {
-      problems.push('--tls-cert, --tls-key and --tls-ca: set all three to enable TLS')
+      problems.push(
+        '--tls-cert-file, --tls-key-file and --tls-ca-file: set all three to enable TLS'
+      )
     }
     if (cns.length + uris.length === 0) {
       problems.push('--client-cn or --client-uri-san: at least one is required with TLS')
@@ -131,6 +144,8 @@ export function parseConfig(raw: RawOptions): CacheConfig {
     'snapshotChunkKvs',
     'dropIntervalMs',
     'healthIntervalMs',
+    'tlsReloadIntervalMs',
+    'replicaPollIntervalMs',
   ]) {
     if (values.has(k) && int(k) === 0) problems.push(`--${kebab(k)}: must be greater than 0`)
   }
@@ -141,6 +156,16 @@ export function parseConfig(raw: RawOptions): CacheConfig {
   ) {
     problems.push('--max-connections-lower: must not exceed --max-connections-upper')
   }
+  const cacheService = str('cacheService')
+  if (cacheService !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(cacheService))
+    problems.push(`--cache-service: ${JSON.stringify(cacheService)} is not <namespace>/<name>`)
+  const serviceCidrs = list('serviceClusterIpRange')
+  for (const c of serviceCidrs) {
+    if (parseCidr(c) === undefined)
+      problems.push(`--service-cluster-ip-range: ${JSON.stringify(c)} is not a CIDR`)
+  }
+  if (values.has('remoteObjectLimit') && int('remoteObjectLimit') === 0)
+    problems.push('--remote-object-limit: must be greater than 0')
   if (problems.length > 0) throw new ConfigError(problems)
 
   const cfg: CacheConfig = {
@@ -157,6 +182,9 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       port: int('port'),
       tls,
       handshakeTimeoutMs: int('handshakeTimeoutMs'),
+      maxPendingHandshakes: int('maxPendingHandshakes'),
+      maxConnectionsPerSource: int('maxConnectionsPerSource'),
+      tlsReloadIntervalMs: int('tlsReloadIntervalMs'),
       pingIntervalMs: int('pingIntervalMs'),
       pongTimeoutMs: int('pongTimeoutMs'),
       maxFallBehindMs: int('maxFallBehindMs'),
@@ -174,6 +202,8 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       maxConnectionsUpper: int('maxConnectionsUpper'),
       maxConnectionsLower: int('maxConnectionsLower'),
       replicas: int('replicas'),
+      ...(str('cacheService') !== undefined && { cacheService: str('cacheService') }),
+      replicaPollIntervalMs: int('replicaPollIntervalMs'),
       shutdownTimeoutMs: int('shutdownTimeoutMs'),
       shutdownMaxDropIntervalMs: int('shutdownMaxDropIntervalMs'),
     },
@@ -188,11 +218,14 @@ export function parseConfig(raw: RawOptions): CacheConfig {
       port: int('metricsPort'),
     },
     healthIntervalMs: int('healthIntervalMs'),
+    deprecations,
     remotes: {
       enabled: bool('remoteClusters'),
       secretsNamespace: str('secretsNamespace') ?? D.remotes.secretsNamespace,
       inSyncTimeoutMs: int('remoteInSyncTimeoutMs'),
       allowKubeconfigExec: bool('allowRemoteKubeconfigExec'),
+      serviceCidrs,
+      objectLimit: int('remoteObjectLimit'),
     },
   }
   return deepFreeze(cfg)

@@ -28,6 +28,7 @@ import { CacheMetrics } from './metrics/cache-metrics.js'
 import { MetricsServer } from './metrics/metrics-server.js'
 import { encodeCachedKv } from './snapcache/kv-encoding.js'
 import { CACHE_KINDS, SnapshotCache } from './snapcache/snapshot-cache.js'
+import { ServiceReplicaCounter } from './syncserver/replica-count.js'
 import { SyncServer } from './syncserver/sync-server.js'
 import { TlsFileError } from './errors.js'
 
@@ -49,6 +50,30 @@ export interface CacheDaemonOptions {
   /** @default createSyncer on the local datastore (see {@link defaultSyncerFactory}) */
   readonly syncerFactory?: SyncerFactory
   readonly metrics?: CacheMetrics
+}
+
+/**
+ * The replica counter for `--cache-service`, over the cache's kubeconfig (kubernetes datastore)
+ * or the in-cluster service account; undefined when not configured.
+ */
+function replicaCounterOf(cfg: CacheConfig, log: Logger): ServiceReplicaCounter | undefined {
+  const svc = cfg.server.cacheService
+  if (svc === undefined) return undefined
+  const [namespace = '', service = ''] = svc.split('/')
+  const ds = cfg.datastore
+  return new ServiceReplicaCounter(
+    {
+      kubeconfig:
+        ds.type === 'kubernetes' && ds.kubeconfig !== undefined
+          ? { kind: 'path', path: ds.kubeconfig }
+          : { kind: 'in-cluster' },
+      namespace,
+      service,
+      intervalMs: cfg.server.replicaPollIntervalMs,
+      requestTimeoutMs: 10_000,
+    },
+    log
+  )
 }
 
 /** Maps the CLI datastore settings onto a DatastoreConfig, reading the etcd TLS files. */
@@ -116,6 +141,8 @@ export const defaultSyncerFactory: SyncerFactory = async (cfg, callbacks, log) =
       secretsNamespace: cfg.remotes.secretsNamespace,
       remoteInSyncTimeoutMs: cfg.remotes.inSyncTimeoutMs,
       allowRemoteKubeconfigExec: cfg.remotes.allowKubeconfigExec,
+      serviceCidrs: cfg.remotes.serviceCidrs,
+      remoteObjectLimit: cfg.remotes.objectLimit,
     },
     callbacks
   )
@@ -132,6 +159,7 @@ export class CacheDaemon implements Startable {
   readonly #metricsServer: MetricsServer | undefined
   readonly #syncerFactory: SyncerFactory
   #syncer: Syncer | undefined
+  readonly #replicas: ServiceReplicaCounter | undefined
   #healthTimer: NodeJS.Timeout | undefined
   #unsubscribe: (() => void) | undefined
 
@@ -144,9 +172,12 @@ export class CacheDaemon implements Startable {
     this.metrics = opts.metrics ?? new CacheMetrics()
     this.#syncerFactory = opts.syncerFactory ?? defaultSyncerFactory
     this.cache = new SnapshotCache(cfg.cache, encodeCachedKv, log, { metrics: this.metrics })
+    this.#replicas = replicaCounterOf(cfg, log)
+    const replicas = this.#replicas
     this.server = new SyncServer(cfg.server, this.cache, log, {
       metrics: this.metrics,
       health: this.health,
+      ...(replicas !== undefined && { replicaCount: () => replicas.count }),
     })
     this.health.register(CACHE_HEALTH_NAME, {
       live: true,
@@ -194,6 +225,7 @@ export class CacheDaemon implements Startable {
       await this.#healthServer?.start()
       await this.#metricsServer?.start()
       await this.server.start()
+      this.#replicas?.start()
       this.#syncer = await this.#syncerFactory(this.cfg, this.cache, this.#log)
       await this.#syncer.start()
       this.#log.info({ epoch: this.cache.epoch, port: this.server.port }, 'cache daemon started')
@@ -212,6 +244,7 @@ export class CacheDaemon implements Startable {
   /** Stops everything at once. Idempotent. */
   async stop(): Promise<void> {
     clearInterval(this.#healthTimer)
+    this.#replicas?.stop()
     this.#unsubscribe?.()
     const syncer = this.#syncer
     this.#syncer = undefined
@@ -260,6 +293,7 @@ export async function runCacheDaemon(
     proc.exit(1)
   })
   log.info({ config: configLogFields(cfg) }, 'starting cache daemon')
+  for (const warning of cfg.deprecations) log.warn({ warning }, 'deprecated option used')
   const daemon = new CacheDaemon(cfg, log, opts)
   try {
     await daemon.start()

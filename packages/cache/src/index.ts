@@ -44,3 +44,8 @@ export * from './health/health-server.js'
 export * from './health/cache-status.js'
 export * from './metrics/cache-metrics.js'
 export * from './metrics/metrics-server.js'
+export {
+  ServiceReplicaCounter,
+  readyReplicaCount,
+  type ReplicaCounterConfig,
+} from './syncserver/replica-count.js'

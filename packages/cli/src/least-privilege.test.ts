@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test'
 import { createSilentLogger } from '@cattail/common'
 import { type TempDir, tempDir, waitFor } from '@cattail/common/testing'
 import { CacheDiscovery, loadDiscoveryKubeConfig } from '@cattail/agent'
-import { CACHE_KINDS } from '@cattail/cache'
+import { CACHE_KINDS, ServiceReplicaCounter } from '@cattail/cache'
 import type { ResourceKind } from '@cattail/model'
 import { type KubeObject, type TestApiServer, startTestApiServer } from '@cattail/testapi'
 import {
@@ -76,6 +76,28 @@ const agentDiscovery: Consumer = {
   },
 }
 
+/** The cache's replica count (`--cache-service`): the ready endpoints of its own Service. */
+const cacheReplicas: Consumer = {
+  name: 'cache replica count (--cache-service)',
+  sa: `${NS}/cattail-cache`,
+  start: async (local, _remote, dir) => {
+    const path = join(dir, 'cache-replicas.kubeconfig')
+    await writeFile(path, local)
+    const counter = new ServiceReplicaCounter(
+      {
+        kubeconfig: { kind: 'path', path },
+        namespace: NS,
+        service: 'cattail-cache',
+        intervalMs: 600_000,
+        requestTimeoutMs: 5000,
+      },
+      createSilentLogger()
+    )
+    await counter.poll()
+    return { works: () => counter.count === 1, stop: () => Promise.resolve(counter.stop()) }
+  },
+}
+
 /** Readers of the remote as the federation controller does (mesh syncer asking for Services and Endpoints). */
 const federationRemoteReads: Consumer = {
   name: "federation controller's remote reads",
@@ -84,7 +106,7 @@ const federationRemoteReads: Consumer = {
 }
 
 /** Local consumers; the federation controller joins here when it exists (sa cattail-federation). */
-const LOCAL_CONSUMERS: readonly Consumer[] = [cache, agentDiscovery]
+const LOCAL_CONSUMERS: readonly Consumer[] = [cache, cacheReplicas, agentDiscovery]
 
 /** What a remote cluster serves to the cache and the federation controller. */
 const REMOTE_CONSUMERS: readonly Consumer[] = [

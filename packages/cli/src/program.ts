@@ -10,16 +10,17 @@
  *   cattail version     the version; cattail completion bash|zsh: shell completion
  */
 import { Command } from 'commander'
+import { CATTAIL_VERSION } from '@cattail/common'
 import { agentCommand } from '@cattail/agent'
 import { cacheCommand } from '@cattail/cache'
 import { federationCommand } from '@cattail/federation'
 import { demoCommand } from './demo/demo.js'
 import { statusCommand } from './status.js'
-import { completionCommand, readCattailVersion, versionCommand } from './version.js'
+import { completionCommand, versionCommand } from './version.js'
 import { policyCommand } from './policy-trace.js'
 
-/** Version printed by `cattail --version` and `cattail version` (from package.json). */
-export const CATTAIL_VERSION = readCattailVersion()
+/** Version printed by `cattail --version` and `cattail version` (the root package.json's, via @cattail/common). */
+export { CATTAIL_VERSION }
 
 /**
  * Builds the program. Commander's exit handling is overridden on every subcommand so that parse

@@ -65,10 +65,9 @@ void describe('cattail status (a cache with one good and one failing remote)', (
         ...DEFAULT_CACHE_CONFIG,
         datastore: { type: 'kubernetes', kubeconfig },
         remotes: {
-          enabled: true,
+          ...DEFAULT_CACHE_CONFIG.remotes,
           secretsNamespace: 'cattail-system',
           inSyncTimeoutMs: 2000,
-          allowKubeconfigExec: false,
         },
         server: { ...DEFAULT_CACHE_CONFIG.server, host: '127.0.0.1', port: 0 },
         health: { enabled: true, host: '127.0.0.1', port: 0 },

@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { buildProgram } from './program.js'
-import { bashCompletion, readCattailVersion, zshCompletion } from './version.js'
+import { CATTAIL_VERSION } from '@cattail/common'
+import { cattailArgv } from './lab/mesh-lab.js'
+import { bashCompletion, zshCompletion } from './version.js'
 
 /** Runs the bash completion function for `words` (the last one being completed). */
 const complete = (words: readonly string[]): Promise<string[]> =>
@@ -18,11 +20,19 @@ _cattail; printf '%s\\n' "\${COMPREPLY[@]}"`
   })
 
 void describe('cattail version and completion', () => {
-  void it('reads the version from package.json', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  void it('prints the root package.json version', async () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')
+    ) as {
       version: string
     }
-    assert.equal(readCattailVersion(), pkg.version)
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [...cattailArgv().slice(1), 'version'], (err, stdout, stderr) =>
+        err !== null ? reject(new Error(stderr)) : resolve(stdout)
+      )
+    )
+    assert.equal(out.trim(), `cattail ${pkg.version}`)
+    assert.equal(CATTAIL_VERSION, pkg.version)
   })
 
   void it('completes subcommands and their options in bash', async () => {

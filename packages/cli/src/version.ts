@@ -1,26 +1,14 @@
 /**
- * `cattail version` (the version in the cli package.json) and `cattail completion bash|zsh` (a
+ * `cattail version` (the root package.json's version, read once by @cattail/common) and `cattail completion bash|zsh` (a
  * completion script generated from the program's own commands and options, so it never drifts).
  */
-import { readFileSync } from 'node:fs'
 import { Command, Argument } from 'commander'
-
-/** The version in packages/cli/package.json (src/ and dist/ are both one level below it). */
-export function readCattailVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown
-    }
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown'
-  } catch {
-    return 'unknown'
-  }
-}
+import { CATTAIL_VERSION } from '@cattail/common'
 
 /** Builds `cattail version`. */
 export function versionCommand(): Command {
   return new Command('version').description('Print the cattail version.').action(() => {
-    process.stdout.write(`cattail ${readCattailVersion()}\n`)
+    process.stdout.write(`cattail ${CATTAIL_VERSION}\n`)
   })
 }
 

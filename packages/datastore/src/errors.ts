@@ -30,12 +30,42 @@ export class BadObjectError extends MeshError {
    * @param source - where the object lives: an etcd key, `file.yaml#2` (document index, from 0),
    *   or `<resource> <ns>/<name>`
    * @param detail - the problem (a ValidationError's message, or a parse error)
+   * @param kind - the kind or resource it was read as (`IPPool`, `ippools`), `unknown` if none
+   * @param reason - `invalid` (failed parsing, validation or conversion) or `exception` (the
+   *   conversion threw: a bug the per-object guard contained)
    */
   constructor(
     readonly source: string,
     readonly detail: string,
-    cause?: unknown
+    cause?: unknown,
+    readonly kind: string = 'unknown',
+    readonly reason: BadObjectReason = 'invalid'
   ) {
     super(`${source}: ${detail}`, { cause })
+  }
+}
+
+/** Why an object was rejected (the `reason` label of the rejected-objects metric). */
+export type BadObjectReason = 'invalid' | 'exception'
+
+/**
+ * The mesh layer refused one object from a remote cluster (remote/remote-guard.ts): it overlaps
+ * the local cluster's addresses, carries a bad VTEP MAC, or the remote is past its object limit.
+ * The object is treated as absent; the remote's status counts it.
+ */
+export class RemoteObjectRejectedError extends MeshError {
+  readonly code = 'ERR_REMOTE_REJECTED'
+  /**
+   * @param remote - the RCC name
+   * @param reason - a RemoteRejectReason (`overlaps-node-address`, `object-limit` …)
+   * @param key - the refused key (`<rcc>/IPPool/p`)
+   */
+  constructor(
+    readonly remote: string,
+    readonly reason: string,
+    readonly key: string,
+    detail: string
+  ) {
+    super(`remote ${remote}: ${key} refused: ${detail}`)
   }
 }

@@ -288,7 +288,20 @@ export const REMOTE_CLUSTER_STATE_GAUGE: Readonly<Record<RemoteClusterState, num
 /** Ephemeral status of a remote cluster connection; name = RCC name. Never stored in a datastore. */
 export type RemoteClusterStatus = Base<
   'RemoteClusterStatus',
-  { readonly status: RemoteClusterState; readonly error?: string }
+  {
+    readonly status: RemoteClusterState
+    readonly error?: string
+    /** Remote objects refused so far, by reason (`overlaps-node-address`, `object-limit` …). */
+    readonly rejected?: Readonly<Record<string, number>>
+    /** The most recent refusal, as a sentence. */
+    readonly lastRejection?: string
+    /**
+     * Names of this remote's nodes whose VXLAN tunnel MAC collides with a node of another cluster
+     * of the same name (both derive the MAC from the name); fix: publish `vxlanTunnelMACAddr` on
+     * one of them.
+     */
+    readonly vtepMacConflicts?: readonly string[]
+  }
 >
 
 /** A Kubernetes Service port (core/v1). */

@@ -21,6 +21,7 @@
  */
 export { SelectorParseError, LabelIndexReentrancyError } from './errors.js'
 export { Selector, parseSelector, validateSelector, normaliseSelector } from './selector.js'
+export { MAX_SELECTOR_LENGTH, MAX_SELECTOR_NESTING } from './parser.js'
 export type { Labels } from './labels.js'
 export type { SelectorNode, LabelLookup } from './ast.js'
 export {

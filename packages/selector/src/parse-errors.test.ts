@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { isMeshError } from '@cattail/common'
 import { SelectorParseError } from './errors.js'
-import { parseSelector, validateSelector } from './selector.js'
+import { MAX_SELECTOR_LENGTH, MAX_SELECTOR_NESTING } from './parser.js'
+import { normaliseSelector, parseSelector, validateSelector } from './selector.js'
 
 /** [selector, Calico message, position] */
 const INVALID: ReadonlyArray<readonly [string, string, number]> = [
@@ -110,5 +111,31 @@ void describe('selector parse errors', () => {
     assert.equal(validateSelector(`has(${'a'.repeat(512)})`), undefined)
     assert.equal(validateSelector(`${'a'.repeat(512)} == ""`), undefined)
     assert.match(validateSelector(`has(${'a'.repeat(513)})`)?.message ?? '', /^label too long: a+$/)
+  })
+
+  void it('deep nesting and huge inputs are parse errors, never a RangeError', () => {
+    const ok = '('.repeat(MAX_SELECTOR_NESTING) + 'a == "b"' + ')'.repeat(MAX_SELECTOR_NESTING)
+    assert.equal(validateSelector(ok), undefined)
+    const deep =
+      '('.repeat(MAX_SELECTOR_NESTING + 1) + 'a == "b"' + ')'.repeat(MAX_SELECTOR_NESTING + 1)
+    const err = validateSelector(deep)
+    assert.ok(err instanceof SelectorParseError)
+    assert.equal(err.message, `parentheses nested too deeply: the limit is ${MAX_SELECTOR_NESTING}`)
+    assert.equal(err.position, MAX_SELECTOR_NESTING)
+    // The issue's reproducer: 5,000 nested parentheses (about 10 KB).
+    const attack = '('.repeat(5000) + 'a == "b"' + ')'.repeat(5000)
+    assert.match(validateSelector(attack)?.message ?? '', /nested too deeply/)
+    assert.throws(() => parseSelector(attack), SelectorParseError)
+    assert.equal(normaliseSelector(attack), attack)
+    // Unbalanced: only opening parentheses.
+    assert.match(validateSelector('('.repeat(20_000))?.message ?? '', /too deeply|too long/)
+    const long = 'a == "' + 'x'.repeat(MAX_SELECTOR_LENGTH) + '"'
+    const tooLong = validateSelector(long)
+    assert.ok(tooLong instanceof SelectorParseError)
+    assert.match(tooLong.message, /^selector too long: \d+ characters, the limit is 65536$/)
+    // Many flat operands are fine (n-ary nodes, no recursion per operand).
+    const flat = Array.from({ length: 2000 }, (_, i) => `l${i} == "v"`).join(' && ')
+    assert.equal(validateSelector(flat), undefined)
+    assert.equal(validateSelector('!'.repeat(10_000) + 'all()'), undefined)
   })
 })

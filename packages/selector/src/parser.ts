@@ -16,6 +16,10 @@
  * a parenthesised expression yields its inner node unchanged (so `(a && b) && c` keeps its nesting
  * and renders as `((a && b) && c)`), and a label needs at least two more tokens (EOF counts) before
  * its operator is examined.
+ *
+ * Limits (ours, not Calico's): a selector longer than {@link MAX_SELECTOR_LENGTH} characters or with
+ * parentheses nested deeper than {@link MAX_SELECTOR_NESTING} is a parse error, so that a hostile
+ * selector in a policy cannot exhaust the stack (a `RangeError` would escape every caller) or the CPU.
  */
 import {
   AllNode,
@@ -36,14 +40,35 @@ import {
 import { SelectorParseError } from './errors.js'
 import { Tok, formatToken, tokenize, type Token, type TokenKind } from './tokenizer.js'
 
+/** The longest selector accepted, in UTF-16 code units (64 KiB; real selectors are far shorter). */
+export const MAX_SELECTOR_LENGTH = 65_536
+
+/** The deepest nesting of parentheses accepted. */
+export const MAX_SELECTOR_NESTING = 100
+
 /** Parses `text` into a syntax tree; throws {@link SelectorParseError}. */
 export function parseToNode(text: string): SelectorNode {
-  const tokens = tokenize(text)
-  return new Parser(text, tokens).parseRoot()
+  if (text.length > MAX_SELECTOR_LENGTH) {
+    throw new SelectorParseError(
+      `selector too long: ${text.length} characters, the limit is ${MAX_SELECTOR_LENGTH}`,
+      text,
+      MAX_SELECTOR_LENGTH
+    )
+  }
+  try {
+    return new Parser(text, tokenize(text)).parseRoot()
+  } catch (err) {
+    // Defence in depth: the limits above keep the stack shallow, but no RangeError may ever escape.
+    if (err instanceof RangeError) {
+      throw new SelectorParseError(`selector too complex: ${err.message}`, text, 0)
+    }
+    throw err
+  }
 }
 
 class Parser {
   #i = 0
+  #depth = 0
   constructor(
     private readonly text: string,
     private readonly tokens: readonly Token[]
@@ -112,8 +137,13 @@ class Parser {
       return kind === Tok.All ? new AllNode() : new GlobalNode()
     }
     if (kind === Tok.LParen) {
+      if (this.#depth >= MAX_SELECTOR_NESTING) {
+        this.#fail(`parentheses nested too deeply: the limit is ${MAX_SELECTOR_NESTING}`)
+      }
       this.#i++
+      this.#depth++
       const inner = this.#parseOr()
+      this.#depth--
       if (this.#peek().kind !== Tok.RParen) this.#fail('expected )')
       this.#i++
       return inner

@@ -48,6 +48,14 @@ export class CacheMetrics {
   /** Remote → when its current state began (ms since the epoch). */
   readonly #remoteSince = new Map<string, number>()
 
+  // Bad input.
+  /** Objects a datastore driver rejected (invalid, treated as absent). */
+  readonly datastoreRejectedObjects: Counter<'kind' | 'reason'>
+  /** Remote objects the mesh layer refused (overlaps, bad VTEP MACs, object limit). */
+  readonly remoteRejectedObjects: Counter<'remote_cluster_name' | 'reason'>
+  /** Node names present in more than one cluster whose derived VTEP MACs collide. */
+  readonly vtepMacConflicts: Gauge
+
   /** @param defaultMetrics also export Node's process/GC metrics. @default true */
   constructor(defaultMetrics = true) {
     const registers = [this.registry]
@@ -183,6 +191,23 @@ export class CacheMetrics {
       name: `${p}remote_cluster_state_since_seconds`,
       help: 'When the remote cluster entered its current connection state (unix seconds); time() minus this is the time in state, e.g. the in-sync age.',
       labelNames: ['remote_cluster_name'],
+      registers,
+    })
+    this.datastoreRejectedObjects = new Counter({
+      name: 'cattail_datastore_rejected_objects_total',
+      help: 'Stored objects a datastore driver rejected and treated as absent (reason: invalid, or exception when the conversion threw).',
+      labelNames: ['kind', 'reason'],
+      registers,
+    })
+    this.remoteRejectedObjects = new Counter({
+      name: 'cattail_remote_rejected_objects_total',
+      help: 'Objects from a remote cluster refused by the mesh layer (overlaps with the local cluster, bad VTEP MACs, the per-remote object limit).',
+      labelNames: ['remote_cluster_name', 'reason'],
+      registers,
+    })
+    this.vtepMacConflicts = new Gauge({
+      name: 'cattail_remote_vtep_mac_conflicts',
+      help: 'Remote nodes (summed over remotes, from their status) whose VXLAN tunnel MAC collides with a same-named node of another cluster; publish vxlanTunnelMACAddr on one of them.',
       registers,
     })
   }

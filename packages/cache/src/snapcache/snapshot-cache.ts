@@ -116,6 +116,8 @@ export class SnapshotCache implements SyncerCallbacks {
 
   readonly #log: Logger
   readonly #metrics: CacheMetrics | undefined
+  /** VTEP MAC conflicts listed in each remote's status KV (for the gauge). */
+  readonly #macConflicts = new Map<string, number>()
   readonly #nowMs: () => number
   /** Current state: key → encoding of the latest value. Invariant: equals `#latest`'s state between ticks. */
   readonly #kvs = new Map<string, CachedKv>()
@@ -174,8 +176,28 @@ export class SnapshotCache implements SyncerCallbacks {
     this.#schedule()
   }
 
-  /** Logs a syncer failure; the syncer retries by itself. */
+  /**
+   * Logs a syncer failure (the syncer retries by itself) and counts rejected objects. A rejected
+   * object was already logged once per key by its driver, so it is only counted here.
+   */
   onFailure(err: MeshError): void {
+    if (err.code === 'ERR_REMOTE_REJECTED') {
+      const { remote, reason } = err as MeshError & { remote?: unknown; reason?: unknown }
+      this.#metrics?.remoteRejectedObjects.inc({
+        remote_cluster_name: typeof remote === 'string' ? remote : 'unknown',
+        reason: typeof reason === 'string' ? reason : 'unknown',
+      })
+      return // logged once per key by the remote
+    }
+    if (err.code === 'ERR_BAD_OBJECT') {
+      const { kind, reason } = err as MeshError & { kind?: unknown; reason?: unknown }
+      this.#metrics?.datastoreRejectedObjects.inc({
+        kind: typeof kind === 'string' ? kind : 'unknown',
+        reason: typeof reason === 'string' ? reason : 'invalid',
+      })
+      this.#log.debug({ err, code: err.code }, 'syncer rejected an object')
+      return
+    }
     this.#log.warn({ err, code: err.code }, 'syncer reported a failure')
   }
 
@@ -289,7 +311,14 @@ export class SnapshotCache implements SyncerCallbacks {
             status: v.spec.status,
             ...(v.spec.error !== undefined && { error: v.spec.error }),
           })
-        } else remotes.delete(parsed.name)
+          this.#macConflicts.set(parsed.name, v.spec.vtepMacConflicts?.length ?? 0)
+        } else {
+          remotes.delete(parsed.name)
+          this.#macConflicts.delete(parsed.name)
+        }
+        let conflicts = 0
+        for (const n of this.#macConflicts.values()) conflicts += n
+        this.#metrics?.vtepMacConflicts.set(conflicts)
       }
       deltas.push(kv)
     }
@@ -399,14 +428,9 @@ export class SnapshotCache implements SyncerCallbacks {
     for (const [name, { status: state }] of after) {
       if (before.get(name)?.status === state) continue
       this.#metrics?.setRemoteClusterState(name, state)
-      if (state === 'InSync') {
-        this.#log.info(
-          { remote: name },
-          `Sending in-sync update for RemoteClusterConfiguration(${name})`
-        )
-      } else {
-        this.#log.info({ remote: name, state }, 'remote cluster status changed')
-      }
+      // `Sending in-sync update for RemoteClusterConfiguration(<name>)` is logged once, by the
+      // remote itself (datastore remote-cluster.ts); this line only records the publication.
+      this.#log.info({ remote: name, state }, 'remote cluster status changed')
     }
     for (const name of before.keys()) {
       if (after.has(name)) continue

@@ -31,6 +31,19 @@ export interface SyncServerConfig {
   readonly tls: SyncServerTlsConfig | undefined
   /** Close a connection that has not sent a valid ClientHello within this time. @default 10000 */
   readonly handshakeTimeoutMs: number
+  /**
+   * Most sockets still in their handshake (TCP accepted, TLS and ClientHello not done); more are
+   * closed at accept, so idle sockets cannot use up the file limit. 0 = no cap (the library
+   * default, for tests and benchmarks; the daemon's `--max-pending-handshakes` defaults to 1000).
+   */
+  readonly maxPendingHandshakes: number
+  /**
+   * Most open sockets from one source address; more are closed at accept. 0 = no cap (library
+   * default; the daemon's `--max-connections-per-source` defaults to 64).
+   */
+  readonly maxConnectionsPerSource: number
+  /** How often the TLS certificate, key and CA files are checked for changes. @default 10000 */
+  readonly tlsReloadIntervalMs: number
   /** Ping every this often. @default 10000 */
   readonly pingIntervalMs: number
   /** Close a connection with no pong for this long (forced to 6×ping if ≤ 2×ping). @default 60000 */
@@ -63,8 +76,19 @@ export interface SyncServerConfig {
   readonly maxConnectionsUpper: number
   /** Connection limit floor. @default 400 */
   readonly maxConnectionsLower: number
-  /** Number of cache replicas serving this cluster; ≤ 1 means "lone" (upper limit). @default 1 */
+  /**
+   * Number of cache replicas serving this cluster, a static override; 0 = take it from the
+   * cache Service's ready endpoints (`--cache-service`, replica-count.ts), lone (upper limit)
+   * when that is not configured or not known yet. ≤ 1 means "lone". @default 0
+   */
   readonly replicas: number
+  /**
+   * The cache Service `<namespace>/<name>` whose ready EndpointSlice endpoints give the replica
+   * count (re-read every `replicaPollIntervalMs`); undefined = not used. @default undefined
+   */
+  readonly cacheService?: string
+  /** How often the cache Service's endpoints are re-read. @default 30000 */
+  readonly replicaPollIntervalMs: number
   /** Total time for a graceful shutdown to disconnect everyone. @default 300000 */
   readonly shutdownTimeoutMs: number
   /** Max gap between two disconnects during a graceful shutdown. @default 1000 */
@@ -77,6 +101,9 @@ export const DEFAULT_SYNC_SERVER_CONFIG: SyncServerConfig = {
   port: DEFAULT_SYNC_PORT,
   tls: undefined,
   handshakeTimeoutMs: 10_000,
+  maxPendingHandshakes: 0,
+  maxConnectionsPerSource: 0,
+  tlsReloadIntervalMs: 10_000,
   pingIntervalMs: 10_000,
   pongTimeoutMs: 60_000,
   maxFallBehindMs: 300_000,
@@ -93,7 +120,8 @@ export const DEFAULT_SYNC_SERVER_CONFIG: SyncServerConfig = {
   dropIntervalMs: 1000,
   maxConnectionsUpper: 10_000,
   maxConnectionsLower: 400,
-  replicas: 1,
+  replicas: 0,
+  replicaPollIntervalMs: 30_000,
   shutdownTimeoutMs: 300_000,
   shutdownMaxDropIntervalMs: 1000,
 }

@@ -23,7 +23,15 @@
  *   handshake completes (TLS; `handshakeTimeout` covers the TLS part), and disarmed by the
  *   connection's first valid hello. Half-open sockets never reach ws, so the timer sits below it.
  * - Connections count as active from the WebSocket upgrade, including during the hello
- *   (Typha counts them from accept); nothing is refused at accept time, excess is shed.
+ *   (Typha counts them from accept); the connection limit refuses nothing at accept time, excess
+ *   is shed.
+ * - Hostile clients (ours, not Typha's): at TCP accept (before TLS), a socket is closed at once
+ *   when `maxPendingHandshakes` sockets are still in their handshake (TLS or ClientHello not
+ *   done), or when its source address already has `maxConnectionsPerSource` open sockets. So an
+ *   idle-socket flood holds a bounded number of file descriptors and, from one address, cannot
+ *   crowd out agents from others.
+ * - TLS material is re-read every `tlsReloadIntervalMs` (tls-reload.ts); a change is applied with
+ *   `setSecureContext`, so new handshakes use it and connected clients are not disturbed.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -32,7 +40,13 @@ import { readFile } from 'node:fs/promises'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { AlreadyStartedError, sleep, type Logger, type Startable } from '@cattail/common'
+import {
+  AlreadyStartedError,
+  CATTAIL_VERSION,
+  sleep,
+  type Logger,
+  type Startable,
+} from '@cattail/common'
 import {
   CLOSE_CODES,
   DEFAULT_SYNCER_TYPE,
@@ -52,6 +66,7 @@ import { SharedFrames } from './shared-frames.js'
 import { SharedSnapshots } from './shared-snapshots.js'
 import { WsFrames } from './ws-frame.js'
 import { clientIdentity, isClientAllowed } from './tls-identity.js'
+import { TlsReloader } from './tls-reload.js'
 
 /** Listen backlog (the kernel caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096
@@ -64,10 +79,12 @@ export interface SyncServerOptions {
   readonly metrics?: CacheMetrics
   /** Liveness is reported from the governor loop. */
   readonly health?: HealthAggregator
-  /** Build version announced in the ServerHello. @default '0.1.0' */
+  /** Build version announced in the ServerHello. @default CATTAIL_VERSION */
   readonly serverVersion?: string
   /** @default Date.now */
   readonly nowMs?: () => number
+  /** Ready replicas from the cache Service (replica-count.ts); used when `replicas` is 0. */
+  readonly replicaCount?: () => number | undefined
 }
 
 /** Counters for tests and the benchmark (the metrics carry the same numbers). */
@@ -83,6 +100,12 @@ export interface SyncServerStats {
   readonly mergedFramesReused: number
   readonly handshakeTimeouts: number
   readonly tlsRejected: number
+  /** Sockets closed at accept (pending-handshake or per-source cap). */
+  readonly refusedAtAccept: number
+  /** Sockets accepted whose handshake is not done yet. */
+  readonly pendingHandshakes: number
+  /** TLS material reloads applied. */
+  readonly tlsReloads: number
   /** Governor ticks so far (tests wait on it instead of sleeping). */
   readonly governorTicks: number
   readonly closed: Readonly<Record<string, number>>
@@ -94,11 +117,19 @@ export class SyncServer implements Startable {
   readonly #metrics: CacheMetrics | undefined
   readonly #health: HealthAggregator | undefined
   readonly #nowMs: () => number
+  readonly #replicaCount: (() => number | undefined) | undefined
   readonly #snapshots: SharedSnapshots
   readonly #frames = new SharedFrames()
   readonly #conns = new Set<Connection>()
   readonly #sockets = new Set<Socket>()
   readonly #helloDone = new WeakSet<Socket>()
+  /** `<address>:<port>` of accepted sockets whose handshake (TLS, hello) is not done. */
+  readonly #pending = new Set<string>()
+  /** Open sockets per source address. */
+  readonly #perSource = new Map<string, number>()
+  #refusedAtAccept = 0
+  #lastRefusalLogMs = 0
+  #tlsReloader: TlsReloader | undefined
   readonly #closed = new Map<string, number>()
   readonly #ctx: ConnectionContext
   #server: Server | undefined
@@ -124,6 +155,7 @@ export class SyncServer implements Startable {
     this.#metrics = opts.metrics
     this.#health = opts.health
     this.#nowMs = opts.nowMs ?? Date.now
+    this.#replicaCount = opts.replicaCount
     this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, this.#nowMs)
     const caps: ServerCapabilities = {
       versions: SUPPORTED_PROTOCOL_VERSIONS,
@@ -139,9 +171,12 @@ export class SyncServer implements Startable {
       wsFrames: new WsFrames(),
       metrics: opts.metrics,
       caps,
-      serverVersion: opts.serverVersion ?? '0.1.0',
+      serverVersion: opts.serverVersion ?? CATTAIL_VERSION,
       nowMs: this.#nowMs,
-      onHello: (socket) => this.#helloDone.add(socket),
+      onHello: (socket) => {
+        this.#helloDone.add(socket)
+        this.#pending.delete(`${socket.remoteAddress}:${socket.remotePort}`)
+      },
       onClosed: (conn, cause, wasStreaming) => this.#onClosed(conn, cause, wasStreaming),
     }
     this.#health?.register(SYNC_SERVER_HEALTH_NAME, {
@@ -173,8 +208,14 @@ export class SyncServer implements Startable {
       upper: this.cfg.maxConnectionsUpper,
       syncerTypes: 1,
       nodes: this.cache.localNodeCount,
-      replicas: this.cfg.replicas,
+      replicas: this.replicas,
     })
+  }
+
+  /** Replicas used by the connection limit: the static override, else the Service's count, else 1. */
+  get replicas(): number {
+    if (this.cfg.replicas > 0) return this.cfg.replicas
+    return this.#replicaCount?.() ?? 1
   }
 
   /** Counters since start. */
@@ -190,6 +231,9 @@ export class SyncServer implements Startable {
       mergedFramesReused: this.#frames.mergedStats.reused,
       handshakeTimeouts: this.#handshakeTimeouts,
       tlsRejected: this.#tlsRejected,
+      refusedAtAccept: this.#refusedAtAccept,
+      pendingHandshakes: this.#pending.size,
+      tlsReloads: this.#tlsReloader?.reloads ?? 0,
       governorTicks: this.#ticks,
       closed: Object.fromEntries(this.#closed),
     }
@@ -230,9 +274,11 @@ export class SyncServer implements Startable {
     } else {
       server = createHttpServer()
     }
-    server.on(tls !== undefined ? 'secureConnection' : 'connection', (sock: Socket) =>
-      this.#armHandshakeTimer(sock)
-    )
+    // Raw TCP accept (also for TLS, before its handshake): the hostile-client caps.
+    server.on('connection', (sock: Socket) => this.#onAccept(sock))
+    server.on(tls !== undefined ? 'secureConnection' : 'connection', (sock: Socket) => {
+      if (!sock.destroyed) this.#armHandshakeTimer(sock)
+    })
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('websocket upgrade required\n')
     })
@@ -255,6 +301,12 @@ export class SyncServer implements Startable {
     server.on('error', (err) => this.#log.error({ err }, 'listener error'))
     this.#server = server
     this.#wss = wss
+    if (tls !== undefined) {
+      this.#tlsReloader = new TlsReloader(tls, this.cfg.tlsReloadIntervalMs, this.#log, (ctx) =>
+        (server as ReturnType<typeof createHttpsServer>).setSecureContext(ctx)
+      )
+      await this.#tlsReloader.start()
+    }
     this.#abort = new AbortController()
     signal?.addEventListener('abort', () => void this.stop(), { once: true })
     this.#governor = setInterval(() => this.#govern(), this.cfg.dropIntervalMs)
@@ -310,6 +362,8 @@ export class SyncServer implements Startable {
     this.#abort = undefined
     abort.abort()
     clearInterval(this.#governor)
+    this.#tlsReloader?.stop()
+    this.#tlsReloader = undefined
     this.#unsubscribe?.()
     this.#unsubscribe = undefined
     for (const c of [...this.#conns]) {
@@ -341,6 +395,46 @@ export class SyncServer implements Startable {
       // Joiners build on demand instead; this is a bug, so say it loudly.
       this.#log.error({ err }, 'snapshot pre-build failed')
     }
+  }
+
+  /** TCP accept: refuses the socket when a hostile-client cap is reached, else tracks it. */
+  #onAccept(sock: Socket): void {
+    const addr = sock.remoteAddress ?? ''
+    const id = `${addr}:${sock.remotePort}`
+    const { maxPendingHandshakes: maxPending, maxConnectionsPerSource: maxPerSource } = this.cfg
+    const fromSource = this.#perSource.get(addr) ?? 0
+    let reason: string | undefined
+    if (maxPending > 0 && this.#pending.size >= maxPending) reason = 'pending-handshakes'
+    else if (maxPerSource > 0 && fromSource >= maxPerSource) reason = 'per-source'
+    if (reason !== undefined) {
+      this.#refusedAtAccept++
+      this.#metrics?.connectionsRejected.inc({ reason })
+      const now = this.#nowMs()
+      if (now - this.#lastRefusalLogMs >= 10_000) {
+        this.#lastRefusalLogMs = now
+        this.#log.warn(
+          {
+            reason,
+            source: addr,
+            pending: this.#pending.size,
+            fromSource,
+            maxPending,
+            maxPerSource,
+          },
+          'connection refused at accept (cap reached); further refusals for 10 s are only counted'
+        )
+      }
+      sock.destroy()
+      return
+    }
+    this.#pending.add(id)
+    this.#perSource.set(addr, fromSource + 1)
+    sock.once('close', () => {
+      this.#pending.delete(id)
+      const n = (this.#perSource.get(addr) ?? 1) - 1
+      if (n <= 0) this.#perSource.delete(addr)
+      else this.#perSource.set(addr, n)
+    })
   }
 
   #armHandshakeTimer(sock: Socket): void {

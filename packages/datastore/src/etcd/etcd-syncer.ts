@@ -19,8 +19,9 @@
  *     automatic watch resumption are switched off or bypassed so recovery is ours and prompt.
  *   - A watcher `error` is a cancel; on etcd 3.4 a compacted start revision only says
  *     "Watcher canceled" with an empty reason (deps.md §3), so every cancel means "relist".
- *   - A bad value (invalid JSON, failed validation) is reported with a BadObjectError naming
- *     the etcd key and treated as absent.
+ *   - A bad value (invalid JSON, failed validation, or a conversion that throws) is reported with
+ *     a BadObjectError naming the etcd key, logged once per key, and treated as absent; the rest
+ *     of the page and the watch go on (../rejects.ts).
  *
  * Why not etcd3's own watch resumption: it hides outages (no status change, no failure) and
  * replays from its last revision, which fails after a compaction anyway.
@@ -37,10 +38,11 @@ import {
 import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
 import { Range, type Etcd3, type IWatchResponse, type Watcher } from 'etcd3'
 import { EmittedState } from '../dedupe.js'
-import { BadObjectError, DatastoreConnectionError } from '../errors.js'
+import { DatastoreConnectionError } from '../errors.js'
+import { RejectedObjects, guardConversion, tombstoneFor } from '../rejects.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { createEtcdClient, DEFAULT_ETCD_CLIENT_TUNING, type EtcdClientTuning } from './client.js'
-import { etcdPrefixFor, modelKeyOfEtcdKey, parseEtcdKv } from './layout.js'
+import { etcdPrefixFor, modelKeyOfEtcdKey, parseEtcdKv, type EtcdParse } from './layout.js'
 
 /** Tuning of the etcd driver (the DatastoreConfig carries only connection settings). */
 export interface EtcdSyncerTuning extends EtcdClientTuning {
@@ -77,6 +79,7 @@ export class EtcdSyncer implements Syncer {
   readonly #log: Logger
   readonly #state = new EmittedState()
   readonly #watched: readonly Watched[]
+  readonly #rejects: RejectedObjects
   #status: SyncStatus = 'wait-for-ready'
   #abort: AbortController | undefined
   #loop: Promise<void> | undefined
@@ -91,6 +94,7 @@ export class EtcdSyncer implements Syncer {
     private readonly tuning: EtcdSyncerTuning = DEFAULT_ETCD_SYNCER_TUNING
   ) {
     this.#log = opts.log.child({ component: 'etcd-syncer' })
+    this.#rejects = new RejectedObjects(this.#log, (err) => this.#report(err))
     const watched: Watched[] = []
     for (const kind of opts.kinds) {
       const ns = kind === 'Secret' ? opts.secretsNamespace : undefined
@@ -197,6 +201,7 @@ export class EtcdSyncer implements Syncer {
   async #listAll(): Promise<string> {
     const client = this.#client as Etcd3
     const listing = new Map<string, Resource>()
+    const seen = new Set<string>()
     let revision: string | undefined
     if (this.#watched.length === 0) {
       const res = await client.getAll().prefix('/calico/').limit(1).exec()
@@ -214,9 +219,9 @@ export class EtcdSyncer implements Syncer {
         revision ??= res.header.revision
         for (const kv of res.kvs) {
           const etcdKey = kv.key.toString()
-          const p = parseEtcdKv(kind, etcdKey, kv.value.toString(), kv.mod_revision)
-          if (p.ok) listing.set(p.key, p.resource)
-          else this.#bad(etcdKey, p.key, p.error)
+          seen.add(etcdKey)
+          const p = this.#parse(kind, etcdKey, kv.value.toString(), kv.mod_revision)
+          if (p !== undefined) listing.set(p.key, p.resource)
         }
         const last = res.kvs[res.kvs.length - 1]
         if (!res.more || last === undefined) break
@@ -224,6 +229,7 @@ export class EtcdSyncer implements Syncer {
       }
     }
     const rev = revision ?? '0'
+    this.#rejects.retain(seen)
     const updates = this.#state.resync(listing, rev)
     this.#log.debug(
       { revision: rev, keys: listing.size, changes: updates.length },
@@ -233,14 +239,39 @@ export class EtcdSyncer implements Syncer {
     return rev
   }
 
-  #bad(etcdKey: string, modelKey: string | undefined, error: MeshError | string): void {
-    if (modelKey === undefined) {
-      this.#log.debug({ etcdKey }, 'ignoring etcd key outside the layout')
-      return
+  /**
+   * Parses one etcd value behind the per-object guard: a valid object, or undefined after
+   * reporting it (keys outside the layout are ignored quietly).
+   */
+  #parse(
+    kind: ResourceKind,
+    etcdKey: string,
+    value: string,
+    rev: string
+  ): Extract<EtcdParse, { ok: true }> | undefined {
+    const g = guardConversion(() => parseEtcdKv(kind, etcdKey, value, rev))
+    if (!g.ok) {
+      this.#rejects.reject(etcdKey, kind, 'exception', g.detail, g.cause)
+      return undefined
     }
-    const detail = typeof error === 'string' ? error : error.message
-    this.#log.warn({ etcdKey, detail }, 'bad object in etcd; treating it as absent')
-    this.#report(new BadObjectError(etcdKey, detail, typeof error === 'string' ? undefined : error))
+    const p = g.value
+    if (p.ok) {
+      this.#rejects.accept(etcdKey)
+      return p
+    }
+    if (p.key === undefined) {
+      this.#log.debug({ etcdKey }, 'ignoring etcd key outside the layout')
+      return undefined
+    }
+    const err = p.error
+    this.#rejects.reject(
+      etcdKey,
+      kind,
+      'invalid',
+      typeof err === 'string' ? err : err.message,
+      typeof err === 'string' ? undefined : err
+    )
+    return undefined
   }
 
   /** Watches every prefix from `revision + 1` until canceled, disconnected (throws) or stopped. */
@@ -283,15 +314,19 @@ export class EtcdSyncer implements Syncer {
       const rev = ev.kv.mod_revision
       let u: KVUpdate | undefined
       if (ev.type === 'Delete') {
+        const wasBad = this.#rejects.accept(etcdKey)
         const key = modelKeyOfEtcdKey(kind, etcdKey)
         if (key !== undefined) u = this.#state.apply(key, undefined, rev)
+        // A rejected RCC that is deleted: tell consumers, so its ConfigIncomplete status goes.
+        if (u === undefined && wasBad && key !== undefined)
+          u = tombstoneFor(kind, key.slice(kind.length + 1), rev)
       } else {
-        const p = parseEtcdKv(kind, etcdKey, ev.kv.value.toString(), rev)
-        if (p.ok) {
+        const p = this.#parse(kind, etcdKey, ev.kv.value.toString(), rev)
+        if (p !== undefined) {
           u = this.#state.apply(p.key, p.resource, rev)
         } else {
-          this.#bad(etcdKey, p.key, p.error)
-          if (p.key !== undefined) u = this.#state.apply(p.key, undefined, rev)
+          const key = guardConversion(() => modelKeyOfEtcdKey(kind, etcdKey))
+          if (key.ok && key.value !== undefined) u = this.#state.apply(key.value, undefined, rev)
         }
       }
       if (u !== undefined) batch.push(u)

@@ -51,6 +51,7 @@ void describe('manifest documents', () => {
       {
         source: 'cluster.yaml#2',
         detail: 'IPPool broken: spec.cidr "198.19.0/16" is not a valid CIDR',
+        kind: 'IPPool',
       },
       {
         source: 'cluster.yaml#4',
@@ -93,7 +94,11 @@ void describe('manifest documents', () => {
     const got = parseManifestFile('nodes.json', list)
     assert.equal(got.resources.length, 1)
     assert.deepEqual(got.problems, [
-      { source: 'nodes.json#0.items[1]', detail: 'Node <unnamed>: metadata.name is required' },
+      {
+        source: 'nodes.json#0.items[1]',
+        detail: 'Node <unnamed>: metadata.name is required',
+        kind: 'Node',
+      },
     ])
     assert.deepEqual(parseManifestFile('empty.yaml', ''), { resources: [], problems: [] })
     assert.deepEqual(parseManifestFile('dashes.yaml', '---\n---\n'), {

@@ -10,7 +10,9 @@
  *   - `v1` `List` (what `kubectl get -o yaml` prints): each item as above;
  *   - empty documents (a trailing `---`) are ignored.
  * A bad document yields an error naming `<file>#<index>` (index of the document in the file,
- * from 0; `#2.items[3]` inside a List) and never affects the other documents.
+ * from 0; `#2.items[3]` inside a List) and never affects the other documents. Each document (and
+ * each List item) is converted behind a guard: a conversion that throws is a problem of that
+ * document (reason `exception`), never of the file.
  */
 import {
   CALICO_API_VERSION,
@@ -39,6 +41,10 @@ export interface DocumentProblem {
   /** `<file>#<index>` (or `<file>#<index>.items[<n>]`). */
   readonly source: string
   readonly detail: string
+  /** The document's `kind`, when it has a string one. */
+  readonly kind?: string
+  /** `exception` when the conversion threw, else `invalid`. */
+  readonly reason?: 'invalid' | 'exception'
 }
 
 /** What one file contained. */
@@ -60,7 +66,8 @@ function convertObject(obj: unknown, source: string, out: FileContents): void {
   if (apiVersion === CALICO_API_VERSION || apiVersion === CALICO_CRD_API_VERSION) {
     const res = parseResource(o)
     if (res.ok) out.resources.push({ source, resource: res.resource })
-    else out.problems.push({ source, detail: res.error.message })
+    else
+      out.problems.push({ source, detail: res.error.message, ...(kind !== undefined && { kind }) })
     return
   }
   if (apiVersion === 'v1' && kind === 'List') {
@@ -69,7 +76,7 @@ function convertObject(obj: unknown, source: string, out: FileContents): void {
       out.problems.push({ source, detail: 'List has no items' })
       return
     }
-    items.forEach((item: unknown, i) => convertObject(item, `${source}.items[${i}]`, out))
+    items.forEach((item: unknown, i) => convertGuarded(item, `${source}.items[${i}]`, out))
     return
   }
   const resourceType = KUBE_KINDS[`${apiVersion ?? ''}/${kind ?? ''}`]
@@ -82,16 +89,38 @@ function convertObject(obj: unknown, source: string, out: FileContents): void {
   }
   const res = fromKubernetes(resourceType, o)
   if (!res.ok) {
-    out.problems.push({ source, detail: res.error.message })
+    out.problems.push({ source, detail: res.error.message, ...(kind !== undefined && { kind }) })
     return
   }
   for (const r of res.resources) out.resources.push({ source, resource: r })
 }
 
+function convertGuarded(obj: unknown, source: string, out: FileContents): void {
+  try {
+    convertObject(obj, source, out)
+  } catch (e) {
+    const k: unknown =
+      typeof obj === 'object' && obj !== null ? (obj as { kind?: unknown }).kind : ''
+    out.problems.push({
+      source,
+      detail: `conversion failed: ${e instanceof Error ? e.message : String(e)}`,
+      ...(typeof k === 'string' && k !== '' && { kind: k }),
+      reason: 'exception',
+    })
+  }
+}
+
 /** Parses one file's text (YAML, multi-document allowed; JSON is YAML too). */
 export function parseManifestFile(fileName: string, text: string): FileContents {
   const out: FileContents = { resources: [], problems: [] }
-  const docs = parseAllDocuments(text)
+  let docs: ReturnType<typeof parseAllDocuments>
+  try {
+    docs = parseAllDocuments(text)
+  } catch (e) {
+    const detail = `invalid YAML: ${e instanceof Error ? e.message : String(e)}`
+    out.problems.push({ source: `${fileName}#0`, detail, reason: 'exception' })
+    return out
+  }
   // parseAllDocuments returns an EmptyStream (not an array) for empty input.
   if (!Array.isArray(docs)) return out
   docs.forEach((doc, i) => {
@@ -108,7 +137,7 @@ export function parseManifestFile(fileName: string, text: string): FileContents 
       out.problems.push({ source, detail: `invalid YAML: ${(e as Error).message}` })
       return
     }
-    convertObject(value, source, out)
+    convertGuarded(value, source, out)
   })
   return out
 }

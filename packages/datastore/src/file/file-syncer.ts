@@ -213,7 +213,10 @@ export class FileSyncer implements Syncer {
       }
       const contents = parseManifestFile(name, text)
       for (const p of contents.problems) {
-        problems.set(`${p.source}: ${p.detail}`, new BadObjectError(p.source, p.detail))
+        problems.set(
+          `${p.source}: ${p.detail}`,
+          new BadObjectError(p.source, p.detail, undefined, p.kind, p.reason)
+        )
       }
       for (const { source, resource } of contents.resources) {
         if (!this.#wanted(resource)) continue
@@ -233,8 +236,8 @@ export class FileSyncer implements Syncer {
     for (const [id, err] of problems) {
       if (this.#reported.has(id)) continue
       this.#log.warn(
-        { source: err.source, detail: err.detail },
-        'bad document; treating it as absent'
+        { source: err.source, kind: err.kind, reason: err.reason, detail: err.detail },
+        'invalid object treated as absent'
       )
       this.#report(err)
     }

@@ -15,8 +15,10 @@
  * resourceVersion and the keys its conversion produced (a pod yields 0..n workload endpoints), so
  * an edit that drops a key, a deletion, or a relist that no longer contains an object emits
  * deletions for exactly those keys. One shared EmittedState drops updates whose content did not
- * change (a relist after reconnect emits only the differences). A bad object is reported through
- * `onFailure` (BadObjectError naming it) and treated as absent; everything else goes on.
+ * change (a relist after reconnect emits only the differences). A bad object (its conversion
+ * fails or throws, or it is not even an object) is reported through `onFailure` (BadObjectError
+ * naming it), logged once per object (RejectedObjects) and treated as absent; everything else,
+ * including the rest of the list page, goes on.
  */
 import { setMaxListeners } from 'node:events'
 import type { Logger } from '@cattail/common'
@@ -32,7 +34,8 @@ import {
   kubeResourcesFor,
 } from '@cattail/model'
 import { EmittedState } from '../dedupe.js'
-import { BadObjectError, DatastoreConnectionError } from '../errors.js'
+import { DatastoreConnectionError } from '../errors.js'
+import { RejectedObjects, guardConversion, tombstoneFor } from '../rejects.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { KubeApi } from './kube-api.js'
 import { loadKubeConfig } from '@cattail/kubeconfig'
@@ -80,6 +83,7 @@ export class KubeSyncer implements Syncer {
   #watched: Watched[] = []
   readonly #emitted = new EmittedState()
   readonly #log: Logger
+  readonly #rejects: RejectedObjects
 
   constructor(
     readonly cfg: Extract<DatastoreConfig, { type: 'kubernetes' }>,
@@ -88,6 +92,7 @@ export class KubeSyncer implements Syncer {
     readonly tuning: ReflectorConfig = DEFAULT_REFLECTOR_CONFIG
   ) {
     this.#log = opts.log.child({ component: 'kube-syncer' })
+    this.#rejects = new RejectedObjects(this.#log, (err) => this.callbacks.onFailure(err))
   }
 
   /** Current status. */
@@ -181,11 +186,12 @@ export class KubeSyncer implements Syncer {
     for (const obj of items) {
       const id = objectId(obj)
       seen.add(id)
-      this.#applyObject(w, id, obj, out)
+      this.#applyObject(w, id, asRawObject(obj), out)
     }
     for (const [id, st] of w.objects) {
       if (seen.has(id)) continue
       w.objects.delete(id)
+      if (this.#rejects.accept(sourceOf(w, id))) this.#push(out, this.#tombstone(w, id, revision))
       for (const key of st.keys) this.#push(out, this.#emitted.apply(key, undefined, revision))
     }
     w.listed = true
@@ -194,13 +200,16 @@ export class KubeSyncer implements Syncer {
     if (out.length > 0) this.callbacks.onUpdates(out)
   }
 
-  #onEvent(w: WatchedState, type: ChangeType, obj: RawObject): void {
+  #onEvent(w: WatchedState, type: ChangeType, raw: RawObject): void {
     const out: KVUpdate[] = []
+    const obj = asRawObject(raw)
     const id = objectId(obj)
     if (type === 'DELETED') {
       const st = w.objects.get(id)
       w.objects.delete(id)
-      const rv = obj.metadata?.resourceVersion ?? ''
+      const rawRv: unknown = obj.metadata?.resourceVersion
+      const rv = typeof rawRv === 'string' ? rawRv : ''
+      if (this.#rejects.accept(sourceOf(w, id))) this.#push(out, this.#tombstone(w, id, rv))
       for (const key of st?.keys ?? []) this.#push(out, this.#emitted.apply(key, undefined, rv))
     } else this.#applyObject(w, id, obj, out)
     if (out.length > 0) this.callbacks.onUpdates(out)
@@ -208,27 +217,43 @@ export class KubeSyncer implements Syncer {
 
   /** Converts one present object and appends the resulting updates (including dropped keys). */
   #applyObject(w: WatchedState, id: string, obj: RawObject, out: KVUpdate[]): void {
-    const rv = obj.metadata?.resourceVersion
+    const rawRv: unknown = obj.metadata?.resourceVersion
+    const rv = typeof rawRv === 'string' ? rawRv : undefined
     const prev = w.objects.get(id)
     if (prev !== undefined && rv !== undefined && prev.rv === rv) return // replayed, unchanged
-    const conv = fromKubernetes(w.type, obj)
+    // The per-object guard: whatever the conversion does with a hostile object, it cannot stop
+    // the list, the watch or the status.
+    const conv = guardConversion(() => {
+      const c = fromKubernetes(w.type, obj)
+      if (!c.ok) return c
+      const pairs = c.resources.map((r) => [keyToString(keyOf(r)), r] as const)
+      return { ok: true as const, pairs }
+    })
     const keys: string[] = []
     const revision = rv ?? ''
-    if (conv.ok) {
-      for (const r of conv.resources) {
-        const key = keyToString(keyOf(r))
+    const source = sourceOf(w, id)
+    if (!conv.ok) {
+      this.#rejects.reject(source, w.type, 'exception', conv.detail, conv.cause)
+    } else if (!conv.value.ok) {
+      const err = conv.value.error
+      this.#rejects.reject(source, w.type, 'invalid', err.message, err)
+    } else {
+      this.#rejects.accept(source)
+      for (const [key, r] of conv.value.pairs) {
         keys.push(key)
         this.#push(out, this.#emitted.apply(key, r, revision))
       }
-    } else {
-      this.#log.warn({ err: conv.error, resource: w.type, object: id }, 'bad object skipped')
-      this.callbacks.onFailure(
-        new BadObjectError(`${KUBE_RESOURCES[w.type].plural} ${id}`, conv.error.message, conv.error)
-      )
     }
     for (const key of prev?.keys ?? [])
       if (!keys.includes(key)) this.#push(out, this.#emitted.apply(key, undefined, revision))
     w.objects.set(id, { rv, keys })
+  }
+
+  /** The deletion of a rejected, now deleted object's key (RCCs only; see ../rejects.ts). */
+  #tombstone(w: WatchedState, id: string, revision: string): KVUpdate | undefined {
+    const r = KUBE_RESOURCES[w.type]
+    const kind = r.producesKinds[0]
+    return r.namespaced || kind === undefined ? undefined : tombstoneFor(kind, id, revision)
   }
 
   #push(out: KVUpdate[], u: KVUpdate | undefined): void {
@@ -255,8 +280,21 @@ export class KubeSyncer implements Syncer {
 }
 
 /** `namespace/name` (or `name`) of a raw object; objects without a name get a placeholder. */
-function objectId(obj: RawObject): string {
-  const m = obj.metadata
-  const name = m?.name ?? '<unnamed>'
-  return m?.namespace !== undefined ? `${m.namespace}/${name}` : name
+function objectId(raw: unknown): string {
+  const m = asRawObject(raw).metadata
+  const name = typeof m?.name === 'string' ? m.name : '<unnamed>'
+  return typeof m?.namespace === 'string' ? `${m.namespace}/${name}` : name
+}
+
+/** `raw` if it is an object with an object (or no) `metadata`, else an empty object. */
+function asRawObject(raw: unknown): RawObject {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {}
+  const m = (raw as { metadata?: unknown }).metadata
+  if (m !== undefined && (typeof m !== 'object' || m === null || Array.isArray(m))) return {}
+  return raw as RawObject
+}
+
+/** How a rejected object is named in logs and errors: `<plural> <ns>/<name>`. */
+function sourceOf(w: WatchedState, id: string): string {
+  return `${KUBE_RESOURCES[w.type].plural} ${id}`
 }

@@ -79,7 +79,7 @@ async function startMesh(
   })
   const secret = (name: string, data: Record<string, string>): Secret => ({
     kind: 'Secret',
-    metadata: { name, namespace: 'calico-system' },
+    metadata: { name, namespace: 'cattail-system' },
     spec: { data },
   })
   const putRcc = (name: string, spec: RemoteClusterConfigurationSpec): void => {
@@ -240,7 +240,7 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
     try {
       await waitFor(() => m.rec.inSync, { timeoutMs: 20_000, what: 'mesh in-sync' })
       assert.equal(m.rec.remoteState('late'), 'ConfigIncomplete')
-      assert.match(m.rec.remoteError('late') ?? '', /calico-system\/late-access not found/)
+      assert.match(m.rec.remoteError('late') ?? '', /cattail-system\/late-access not found/)
       assert.equal(m.rec.remoteState('broken'), 'ConfigIncomplete')
       assert.match(m.rec.remoteError('broken') ?? '', /kubeconfig is not valid YAML/)
       await waitFor(() => m.rec.remoteState('fine') === 'InSync', { timeoutMs: 10_000 })
@@ -254,6 +254,13 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
       m.putSecret('broken-access', kb.secretData())
       await waitFor(() => m.rec.remoteState('broken') === 'InSync', { timeoutMs: 10_000 })
       assert.deepEqual(m.rec.keysOf('broken'), expectedKeys('broken', false))
+      // The malformed RCC is deleted: its ConfigIncomplete status KV goes too.
+      m.removeRcc('malformed')
+      await waitFor(() => !m.rec.state.has('RemoteClusterStatus/malformed'), {
+        timeoutMs: 10_000,
+        what: 'the malformed RCC status deleted',
+      })
+      assert.equal(m.rec.remoteState('fine'), 'InSync')
     } finally {
       await m.close()
     }
@@ -458,7 +465,7 @@ void describe('mesh syncer over real clusters (needs etcd; test API servers)', (
     }
     const secret = (data: Record<string, string>): Secret => ({
       kind: 'Secret',
-      metadata: { name: 'ek-access', namespace: 'calico-system' },
+      metadata: { name: 'ek-access', namespace: 'cattail-system' },
       spec: { data },
     })
     await put(secret(kb.secretData()))

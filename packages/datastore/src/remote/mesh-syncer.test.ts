@@ -73,7 +73,7 @@ const etcdRcc = (name: string, ep: string, overlay = false): RemoteClusterConfig
 const secret = (
   name: string,
   data: Record<string, string>,
-  namespace = 'calico-system'
+  namespace = 'cattail-system'
 ): Secret => ({
   kind: 'Secret',
   metadata: { name, namespace },
@@ -142,7 +142,7 @@ void describe('mesh syncer (fake drivers)', () => {
     const h = await harness()
     assert.ok(h.local.opts.kinds.has('RemoteClusterConfiguration'))
     assert.ok(h.local.opts.kinds.has('Secret'))
-    assert.equal(h.local.opts.secretsNamespace, 'calico-system')
+    assert.equal(h.local.opts.secretsNamespace, 'cattail-system')
     h.local.push(wep('w1'), etcdRcc('b', 'http://b:2379'), secret('s', { etcdPassword: 'x' }))
     assert.deepEqual([...h.rec.state.keys()], ['WorkloadEndpoint/default/w1'])
     h.local.setStatus('in-sync')
@@ -250,7 +250,7 @@ void describe('mesh syncer (fake drivers)', () => {
     h.local.push(rcc('b', { clusterAccessSecret: { name: 'b-access' } }))
     h.local.setStatus('in-sync')
     assert.equal(h.rec.remoteState('b'), 'ConfigIncomplete')
-    assert.match(h.rec.remoteError('b') ?? '', /calico-system\/b-access not found/)
+    assert.match(h.rec.remoteError('b') ?? '', /cattail-system\/b-access not found/)
     assert.equal(h.mesh.status, 'in-sync', 'a ConfigIncomplete remote has failed once')
     h.local.push(secret('b-access', { etcdEndpoints: 'http://b:2379' }))
     await syncRemote(h, 'http://b:2379', wep('w1'))
@@ -270,7 +270,7 @@ void describe('mesh syncer (fake drivers)', () => {
     assert.equal(h.rec.remoteState('b'), 'ConfigIncomplete')
     assert.match(
       h.rec.remoteError('b') ?? '',
-      /other\/s is outside the watched secrets namespace calico-system/
+      /other\/s is outside the watched secrets namespace cattail-system: access Secrets must be in namespace cattail-system$/
     )
   })
 

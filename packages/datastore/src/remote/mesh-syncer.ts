@@ -21,6 +21,12 @@
  * Everything runs on the callers' event loop turn: the status KV of a remote is emitted before
  * the combined in-sync it unblocks.
  *
+ * Guard (remote-guard.ts, mac-conflicts.ts): local Nodes and IPPools are observed as they pass;
+ * every remote value is checked against them, the Service CIDRs and the per-remote object limit
+ * (refusals: the remote's status, an ERR_REMOTE_REJECTED failure for the metric, a log line), and
+ * node names shared by two clusters with the same (derived or published) VTEP MAC are listed in
+ * the remotes' statuses (`vtepMacConflicts`) and logged with the fix.
+ *
  * Why not forward RCCs and Secrets: they carry credentials (Secret contents, `etcdPassword`,
  * `k8sAPIToken`); consumers see remote state only through the status KVs.
  */
@@ -41,19 +47,25 @@ import {
   type Secret,
   type SyncStatus,
 } from '@cattail/model'
+import { RemoteObjectRejectedError } from '../errors.js'
 import { createSyncer } from '../factory.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
+import { LOCAL_CLUSTER, VtepMacConflicts } from './mac-conflicts.js'
 import { malformedRccName } from './malformed-rcc.js'
+import { LocalAddressView } from './remote-guard.js'
 import { RemoteCluster, type RemoteDesired, type SyncerFactory } from './remote-cluster.js'
 import { remoteDatastoreConfig, secretRefOf } from './remote-config.js'
 import { overlayRoutingModeOf, remoteKinds } from './remote-kinds.js'
 import { remoteStatusUpdate, sameRemoteStatus, type RemoteStatus } from './remote-status.js'
 
 /** Default namespace of cluster access Secrets (and the only one the mesh syncer watches). */
-export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'calico-system'
+export const DEFAULT_REMOTE_SECRETS_NAMESPACE = 'cattail-system'
 
 /** Default upper bound on how long local in-sync waits for start-up remotes: 10 s. */
 export const DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS = 10_000
+
+/** Default most objects one remote may hand to consumers: 200,000. */
+export const DEFAULT_REMOTE_OBJECT_LIMIT = 200_000
 
 /** Default time a remote may stay `Connecting` (no answer at all) before it is ConnectionFailed: 10 s. */
 export const DEFAULT_REMOTE_CONNECT_TIMEOUT_MS = 10_000
@@ -65,7 +77,7 @@ export interface MeshSyncerOptions extends SyncerOptions {
    * RemoteClusterConfiguration and Secret are read but never forwarded, even when listed.
    */
   readonly kinds: ReadonlySet<ResourceKind>
-  /** Namespace of cluster access Secrets; the only one watched. @default 'calico-system' */
+  /** Namespace of cluster access Secrets; the only one watched. @default 'cattail-system' */
   readonly secretsNamespace?: string
   /** Longest wait, after local in-sync, for start-up remotes before reporting in-sync. @default 10000 */
   readonly remoteInSyncTimeoutMs?: number
@@ -85,6 +97,12 @@ export interface MeshSyncerOptions extends SyncerOptions {
   readonly onRemoteStatus?: (name: string, status: RemoteStatus | undefined) => void
   /** Creates local and remote syncers. @default createSyncer */
   readonly createSyncer?: SyncerFactory
+  /** The local Service CIDRs; remote pools and blocks overlapping them are refused. @default [] */
+  readonly serviceCidrs?: readonly string[]
+  /** Most objects one remote may hand to consumers; past it new ones are refused. @default 200000 */
+  readonly remoteObjectLimit?: number
+  /** How often files named by an RCC (TLS files, kubeconfig path) are checked. @default 10000 */
+  readonly remoteFileCheckIntervalMs?: number
 }
 
 const CONSUMED_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
@@ -103,6 +121,8 @@ export class MeshSyncer implements Syncer {
   readonly #remotes = new Map<string, RemoteCluster>()
   /** RCCs the local driver reported as malformed (and treats as absent), with the reason. */
   readonly #malformed = new Map<string, string>()
+  /** RCCs reported malformed in the current turn (their key's deletion follows the report). */
+  readonly #justMalformed = new Set<string>()
   /** Remotes with a status but no connection (an RCC whose name is unusable). */
   readonly #statuses = new Map<string, RemoteStatus>()
   #local: Syncer | undefined
@@ -114,6 +134,11 @@ export class MeshSyncer implements Syncer {
   #gateTimer: NodeJS.Timeout | undefined
   #status: SyncStatus = 'wait-for-ready'
   #stopped = false
+  readonly #localView: LocalAddressView
+  readonly #macs = new VtepMacConflicts()
+  /** `<cluster>/<node>` conflicts already logged. */
+  #loggedConflicts = new Set<string>()
+  #conflictsQueued = false
 
   constructor(
     private readonly cfg: DatastoreConfig,
@@ -124,6 +149,12 @@ export class MeshSyncer implements Syncer {
     this.#secretsNs = opts.secretsNamespace ?? DEFAULT_REMOTE_SECRETS_NAMESPACE
     this.#timeoutMs = opts.remoteInSyncTimeoutMs ?? DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS
     this.#factory = opts.createSyncer ?? createSyncer
+    this.#localView = new LocalAddressView(opts.serviceCidrs ?? [])
+  }
+
+  /** Node names involved in a VTEP MAC conflict between clusters (for the metric). */
+  get vtepMacConflictCount(): number {
+    return this.#macs.total
   }
 
   /** Combined status (see the gating rules in the file comment). */
@@ -184,10 +215,13 @@ export class MeshSyncer implements Syncer {
         continue
       }
       if (k.kind === 'RemoteClusterConfiguration') {
-        if (u.value?.kind === 'RemoteClusterConfiguration') {
-          this.#rccs.set(k.name, u.value)
+        // A deletion also ends a malformed RCC (drivers send one for a rejected RCC that is
+        // deleted), so its ConfigIncomplete status goes with it; but not the deletion a driver
+        // sends in the same turn as the rejection itself (a present RCC that turned bad).
+        if (u.value?.kind === 'RemoteClusterConfiguration') this.#rccs.set(k.name, u.value)
+        else this.#rccs.delete(k.name)
+        if (u.value !== undefined || !this.#justMalformed.has(k.name))
           this.#malformed.delete(k.name)
-        } else this.#rccs.delete(k.name)
         touched.add(k.name)
       } else if (k.kind === 'Secret') {
         const id = `${k.namespace ?? ''}/${k.name}`
@@ -196,6 +230,7 @@ export class MeshSyncer implements Syncer {
         touchedSecrets.add(id)
       } else if (this.opts.kinds.has(k.kind)) {
         forward.push(u)
+        if (k.cluster === undefined) this.#observeLocal(u, k.kind, k.name)
       }
     }
     if (touchedSecrets.size > 0) {
@@ -209,6 +244,43 @@ export class MeshSyncer implements Syncer {
     if (this.#localSyncedOnce) for (const name of touched) this.#reconcile(name)
   }
 
+  #observeLocal(u: KVUpdate, kind: ResourceKind, name: string): void {
+    this.#localView.observe(u)
+    if (kind !== 'Node') return
+    if (u.value?.kind === 'Node')
+      this.#macs.set(LOCAL_CLUSTER, name, u.value.spec.vxlanTunnelMACAddr)
+    else this.#macs.delete(LOCAL_CLUSTER, name)
+    this.#queueConflicts()
+  }
+
+  /** Recomputes the MAC conflicts once the current batch is done. */
+  #queueConflicts(): void {
+    if (this.#conflictsQueued) return
+    this.#conflictsQueued = true
+    queueMicrotask(() => {
+      this.#conflictsQueued = false
+      if (!this.#stopped) this.#refreshConflicts()
+    })
+  }
+
+  #refreshConflicts(): void {
+    const now = new Set<string>()
+    for (const [name, remote] of this.#remotes) {
+      const names = this.#macs.conflictsOf(name)
+      remote.setVtepMacConflicts(names)
+      for (const node of names) {
+        const id = `${name}/${node}`
+        now.add(id)
+        if (this.#loggedConflicts.has(id)) continue
+        this.#log.warn(
+          { remote: name, node },
+          'VXLAN tunnel MAC conflict: a node of this name exists in another cluster and both derive the same MAC; publish vxlanTunnelMACAddr on one of them'
+        )
+      }
+    }
+    this.#loggedConflicts = now
+  }
+
   #onLocalFailure(err: MeshError): void {
     if (this.#stopped) return
     this.callbacks.onFailure(err)
@@ -216,6 +288,8 @@ export class MeshSyncer implements Syncer {
     if (name === undefined) return
     // The driver treats the RCC as absent; we show why instead of silently dropping it.
     this.#malformed.set(name, `invalid RemoteClusterConfiguration: ${err.message}`)
+    this.#justMalformed.add(name)
+    queueMicrotask(() => this.#justMalformed.delete(name))
     this.#rccs.delete(name)
     if (this.#localSyncedOnce) this.#reconcile(name)
   }
@@ -280,6 +354,8 @@ export class MeshSyncer implements Syncer {
     if (rcc === undefined) {
       if (existing !== undefined) {
         this.#remotes.delete(name)
+        this.#macs.deleteCluster(name)
+        this.#queueConflicts()
         existing.remove().catch((err: unknown) => this.#log.error({ err }, 'remote removal failed'))
       } else if (this.#statuses.has(name)) {
         this.#statuses.delete(name)
@@ -322,6 +398,22 @@ export class MeshSyncer implements Syncer {
           this.#emitStatus(name, st)
           if (releasesGate(st)) this.#ungate(name)
         },
+        guard: (value) => this.#localView.check(value),
+        objectLimit: this.opts.remoteObjectLimit ?? DEFAULT_REMOTE_OBJECT_LIMIT,
+        ...(this.opts.remoteFileCheckIntervalMs !== undefined && {
+          fileCheckIntervalMs: this.opts.remoteFileCheckIntervalMs,
+        }),
+        onRejected: (rej, key) => {
+          if (!this.#stopped)
+            this.callbacks.onFailure(
+              new RemoteObjectRejectedError(name, rej.reason, key, rej.detail)
+            )
+        },
+        onNode: (node, v) => {
+          if (v === undefined) this.#macs.delete(name, node)
+          else this.#macs.set(name, node, v.mac)
+          this.#queueConflicts()
+        },
       })
       remote = r
       this.#remotes.set(name, r)
@@ -334,7 +426,7 @@ export class MeshSyncer implements Syncer {
     if (ref !== undefined && ref.namespace !== this.#secretsNs) {
       return {
         valid: false,
-        reason: `clusterAccessSecret ${ref.namespace}/${ref.name} is outside the watched secrets namespace ${this.#secretsNs}`,
+        reason: `clusterAccessSecret ${ref.namespace}/${ref.name} is outside the watched secrets namespace ${this.#secretsNs}: access Secrets must be in namespace ${this.#secretsNs}`,
       }
     }
     const secret = ref === undefined ? undefined : this.#secrets.get(`${ref.namespace}/${ref.name}`)

@@ -22,9 +22,20 @@
  * reconnects are the driver's business (it sends only differences), so a lost connection keeps
  * the last known data (fail-static).
  *
+ * Files: a remote configured with file paths (etcd TLS files, a kubeconfig path, k8s CA/cert/key
+ * files) has them hashed at connect and re-hashed every `fileCheckIntervalMs`; a change (a
+ * certificate rotated in place at the same path) reconnects with the new contents.
+ *
+ * Guard: every remote value passes `deps.guard` (remote-guard.ts: overlaps with local addresses,
+ * bad VTEP MACs) and the per-remote object limit before it reaches `#emitted`; a refused value is
+ * treated as absent (a deletion if it was present), counted in the status (`rejected`,
+ * `lastRejection`), reported through `deps.onRejected` and logged once per key. Past the object
+ * limit, new keys are refused and keys already held keep flowing, so nothing else is affected.
+ *
  * Why not restart on every change: hot reconfiguration must not disturb consumers with a full
  * delete/re-add of unchanged objects (T9/T11); the diff costs one map of this remote's keys.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import {
   assertNever,
@@ -35,11 +46,12 @@ import {
   type Logger,
   type MeshError,
 } from '@cattail/common'
-import type { KVUpdate, ResourceKind, SyncStatus } from '@cattail/model'
+import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
 import { EmittedState } from '../dedupe.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { checkKubeconfig } from '@cattail/kubeconfig'
 import type { EtcdTlsFiles } from './remote-config.js'
+import type { RemoteRejection } from './remote-guard.js'
 import { renameRemoteUpdate } from './remote-rename.js'
 import { sameRemoteStatus, type RemoteStatus } from './remote-status.js'
 
@@ -73,6 +85,16 @@ export interface RemoteClusterDeps {
   readonly emit: (updates: readonly KVUpdate[]) => void
   /** The remote's status changed (undefined: the remote is gone; its status key must go). */
   readonly onStatus: (status: RemoteStatus | undefined) => void
+  /** Refuses remote values (raw, before renaming); undefined lets everything pass. */
+  readonly guard?: (r: Resource) => RemoteRejection | undefined
+  /** Most keys this remote may hand to consumers. @default Infinity */
+  readonly objectLimit?: number
+  /** A remote value was refused (`key` is the renamed key). */
+  readonly onRejected?: (rejection: RemoteRejection, key: string) => void
+  /** How often files named by the configuration are checked for changes. @default 10000 */
+  readonly fileCheckIntervalMs?: number
+  /** A remote Node arrived or changed (its raw name and published MAC), or vanished (undefined). */
+  readonly onNode?: (name: string, node: { readonly mac?: string } | undefined) => void
 }
 
 /** Failure codes that concern one object, not the connection (the driver skips the object). */
@@ -101,6 +123,13 @@ export class RemoteCluster {
   /** Stops of superseded syncers still in flight (awaited by stop() and remove()). */
   #stopping: Promise<void> = Promise.resolve()
   #removed = false
+  /** Refusals so far, by reason, and the last one. */
+  readonly #rejected = new Map<string, number>()
+  #lastRejection: string | undefined
+  /** Keys currently refused (each is logged once until it is accepted or deleted). */
+  readonly #rejectedKeys = new Set<string>()
+  #vtepMacConflicts: readonly string[] = []
+  #fileTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly name: string,
@@ -118,6 +147,13 @@ export class RemoteCluster {
   /** Number of keys consumers currently have from this remote. */
   get keyCount(): number {
     return this.#emitted.size
+  }
+
+  /** Sets this remote's node names whose VTEP MAC collides with another cluster's node. */
+  setVtepMacConflicts(names: readonly string[]): void {
+    if (names.join('\n') === this.#vtepMacConflicts.join('\n')) return
+    this.#vtepMacConflicts = names
+    if (this.#status !== undefined && !this.#removed) this.#setStatus(this.#status)
   }
 
   /** Points the remote at `desired`; reconnects only when its fingerprint changed. */
@@ -162,6 +198,8 @@ export class RemoteCluster {
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
     this.#clearConnectTimer()
+    clearInterval(this.#fileTimer)
+    this.#fileTimer = undefined
     const old = this.#syncer
     this.#syncer = undefined
     if (old !== undefined) {
@@ -189,6 +227,8 @@ export class RemoteCluster {
     // Not waiting for the superseded syncer to finish stopping: generations already keep its
     // callbacks out, and a stop stuck on a dead server must not delay the new connection.
     let config: DatastoreConfig
+    // Hashed before reading, so a change after this point is always noticed.
+    const baseline = await hashFiles(configFiles(desired))
     try {
       config = await resolveFiles(desired)
     } catch (err) {
@@ -200,6 +240,7 @@ export class RemoteCluster {
       return
     }
     if (gen !== this.#gen) return
+    this.#watchFiles(gen, desired, baseline)
     // A fresh syncer lists everything: track what it reports so vanished keys can be deleted.
     this.#seen = new Set()
     const syncer = this.deps.createSyncer(
@@ -226,6 +267,38 @@ export class RemoteCluster {
       )
       this.#retry(gen, desired)
     }
+  }
+
+  /** Reconnects when a file the configuration names changes in place (same path). */
+  #watchFiles(
+    gen: number,
+    desired: Extract<RemoteDesired, { valid: true }>,
+    baseline: string
+  ): void {
+    clearInterval(this.#fileTimer)
+    this.#fileTimer = undefined
+    const paths = configFiles(desired)
+    if (paths.length === 0) return
+    let busy = false
+    const check = async (): Promise<void> => {
+      const hash = await hashFiles(paths)
+      if (gen !== this.#gen) return
+      if (hash !== baseline) {
+        this.#log.info({ files: paths }, 'remote configuration files changed; reconnecting')
+        this.#supersede()
+        this.#backoff.reset()
+        this.#connect(this.#gen, desired)
+      }
+    }
+    const tick = (): void => {
+      if (busy) return
+      busy = true
+      check()
+        .catch((err: unknown) => this.#log.warn({ err }, 'checking remote files failed'))
+        .finally(() => (busy = false))
+    }
+    this.#fileTimer = setInterval(tick, this.deps.fileCheckIntervalMs ?? 10_000)
+    this.#fileTimer.unref()
   }
 
   /**
@@ -280,9 +353,17 @@ export class RemoteCluster {
 
   #onUpdates(updates: readonly KVUpdate[]): void {
     const out: KVUpdate[] = []
+    let refused = false
     for (const raw of updates) {
-      const u = renameRemoteUpdate(this.name, raw, this.#kinds)
+      let u = renameRemoteUpdate(this.name, raw, this.#kinds)
       if (u === undefined) continue
+      const rejection = this.#check(raw.value, u.key)
+      this.#noteNode(raw, rejection !== undefined)
+      if (rejection !== undefined) {
+        refused = true
+        this.#refuse(rejection, u.key)
+        u = { ...u, value: undefined }
+      } else this.#rejectedKeys.delete(u.key)
       this.#lastRevision = u.revision
       if (u.value === undefined) this.#seen?.delete(u.key)
       else this.#seen?.add(u.key)
@@ -290,6 +371,7 @@ export class RemoteCluster {
       if (emit !== undefined) out.push(emit)
     }
     if (out.length > 0) this.deps.emit(out)
+    if (refused && this.#status !== undefined) this.#setStatus(this.#status)
     // A driver that recovered without a status change still proves the connection works.
     if (this.#status?.status === 'ConnectionFailed' && this.#syncer?.status === 'in-sync') {
       this.#onDriverStatus('in-sync')
@@ -309,6 +391,8 @@ export class RemoteCluster {
         this.#backoff.reset()
         const was = this.#status?.status
         this.#setStatus({ status: 'InSync' })
+        // The one place this line is logged (once per remote per in-sync; the cache does not
+        // repeat it when it publishes the status).
         if (was !== 'InSync') {
           this.#log.info(
             { keys: this.#emitted.size },
@@ -336,6 +420,53 @@ export class RemoteCluster {
     )
   }
 
+  /** Why the remote value for `key` must be refused, or undefined. */
+  #check(value: Resource | undefined, key: string): RemoteRejection | undefined {
+    if (value === undefined) return undefined
+    const guarded = this.deps.guard?.(value)
+    if (guarded !== undefined) return guarded
+    const limit = this.deps.objectLimit ?? Infinity
+    if (this.#emitted.size >= limit && !this.#emitted.has(key)) {
+      return {
+        reason: 'object-limit',
+        detail: `the remote holds ${limit} objects, its limit (--remote-object-limit): further objects are dropped`,
+      }
+    }
+    return undefined
+  }
+
+  #refuse(rejection: RemoteRejection, key: string): void {
+    this.#rejected.set(rejection.reason, (this.#rejected.get(rejection.reason) ?? 0) + 1)
+    this.#lastRejection = rejection.detail
+    this.deps.onRejected?.(rejection, key)
+    if (this.#rejectedKeys.has(key)) return
+    this.#rejectedKeys.add(key)
+    // The object limit is logged once per remote, not once per key.
+    if (rejection.reason === 'object-limit' && (this.#rejected.get('object-limit') ?? 0) > 1) return
+    this.#log.warn(
+      { key, reason: rejection.reason, detail: rejection.detail },
+      'remote object refused'
+    )
+  }
+
+  #noteNode(raw: KVUpdate, refused: boolean): void {
+    const onNode = this.deps.onNode
+    if (onNode === undefined || !raw.key.startsWith('Node/')) return
+    const name = raw.key.slice('Node/'.length)
+    const v = raw.value
+    if (refused) onNode(name, undefined)
+    else if (v?.kind === 'Node') {
+      const mac = v.spec.vxlanTunnelMACAddr
+      onNode(name, mac === undefined ? {} : { mac })
+    } else if (v === undefined) onNode(name, undefined)
+  }
+
+  /** Tells `deps.onNode` that the node of renamed key `key` (`<rcc>/Node/<name>`) is gone. */
+  #forgetNode(key: string): void {
+    const prefix = `${this.name}/Node/`
+    if (key.startsWith(prefix)) this.deps.onNode?.(key.slice(prefix.length), undefined)
+  }
+
   /** After a fresh syncer's first in-sync: deletes the keys it no longer reports. */
   #flushVanished(): void {
     const seen = this.#seen
@@ -344,6 +475,7 @@ export class RemoteCluster {
     const out: KVUpdate[] = []
     for (const key of [...this.#emitted.keys()]) {
       if (seen.has(key)) continue
+      this.#forgetNode(key)
       const u = this.#emitted.apply(key, undefined, this.#lastRevision)
       if (u !== undefined) out.push(u)
     }
@@ -353,17 +485,57 @@ export class RemoteCluster {
   #deleteAll(): void {
     const out: KVUpdate[] = []
     for (const key of this.#emitted.keys()) {
+      this.#forgetNode(key)
       out.push({ key, value: undefined, revision: this.#lastRevision })
     }
     this.#emitted = new EmittedState()
     if (out.length > 0) this.deps.emit(out)
   }
 
-  #setStatus(status: RemoteStatus | undefined): void {
+  #setStatus(next: RemoteStatus | undefined): void {
+    const status = next === undefined ? undefined : this.#withGuardInfo(next)
     if (sameRemoteStatus(this.#status, status) && status !== undefined) return
     this.#status = status
     this.deps.onStatus(status)
   }
+
+  /** `status` with the current refusal counts and MAC conflicts (none: fields absent). */
+  #withGuardInfo(status: RemoteStatus): RemoteStatus {
+    const { rejected: _r, lastRejection: _l, vtepMacConflicts: _v, ...base } = status
+    return {
+      ...base,
+      ...(this.#rejected.size > 0 && { rejected: Object.fromEntries(this.#rejected) }),
+      ...(this.#lastRejection !== undefined && { lastRejection: this.#lastRejection }),
+      ...(this.#vtepMacConflicts.length > 0 && { vtepMacConflicts: this.#vtepMacConflicts }),
+    }
+  }
+}
+
+/** Every local file `desired` names (read at connect time). */
+function configFiles(desired: Extract<RemoteDesired, { valid: true }>): string[] {
+  const cfg = desired.config
+  const out: (string | undefined)[] = []
+  const f = desired.etcdTlsFiles
+  if (f !== undefined) out.push(f.ca, f.cert, f.key)
+  if (cfg.type === 'kubernetes') {
+    if (cfg.kubeconfig.kind === 'path') out.push(cfg.kubeconfig.path)
+    out.push(cfg.overrides?.caFile, cfg.overrides?.certFile, cfg.overrides?.keyFile)
+  }
+  return out.filter((p): p is string => p !== undefined && p !== '')
+}
+
+/** A hash of the files' contents (an unreadable file hashes as its error code). */
+async function hashFiles(paths: readonly string[]): Promise<string> {
+  const h = createHash('sha256')
+  for (const p of paths) {
+    try {
+      h.update(await readFile(p))
+    } catch (err) {
+      h.update(`unreadable:${String((err as { code?: unknown }).code)}`)
+    }
+    h.update('\0')
+  }
+  return h.digest('hex')
 }
 
 /** The config with its file fields read: etcd TLS files into `tls`, a kubeconfig path checked. */

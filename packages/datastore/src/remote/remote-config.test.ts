@@ -13,7 +13,7 @@ const rcc = (spec: unknown, name = 'b'): RemoteClusterConfiguration =>
   ({ kind: 'RemoteClusterConfiguration', metadata: { name }, spec }) as RemoteClusterConfiguration
 
 const secret = (data: Record<string, unknown>, name = 'b-access'): Secret =>
-  ({ kind: 'Secret', metadata: { name, namespace: 'calico-system' }, spec: { data } }) as Secret
+  ({ kind: 'Secret', metadata: { name, namespace: 'cattail-system' }, spec: { data } }) as Secret
 
 const KUBECONFIG = `apiVersion: v1
 kind: Config
@@ -185,7 +185,7 @@ void describe('remoteDatastoreConfig', () => {
       'a missing Secret',
       withSecret,
       undefined,
-      /clusterAccessSecret calico-system\/b-access not found/,
+      /clusterAccessSecret cattail-system\/b-access not found/,
     ],
     [
       'a Secret without data',
@@ -197,7 +197,7 @@ void describe('remoteDatastoreConfig', () => {
       'a Secret whose kubeconfig is not YAML',
       withSecret,
       secret({ kubeconfig: 'a: [unclosed' }),
-      /Secret calico-system\/b-access: kubeconfig is not valid YAML/,
+      /Secret cattail-system\/b-access: kubeconfig is not valid YAML/,
     ],
     [
       'a Secret whose kubeconfig has no server',

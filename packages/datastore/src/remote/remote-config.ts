@@ -320,7 +320,7 @@ export interface RemoteConfigOptions {
 export function remoteDatastoreConfig(
   rcc: RemoteClusterConfiguration,
   secret: Secret | undefined,
-  defaultSecretNamespace = 'calico-system',
+  defaultSecretNamespace = 'cattail-system',
   opts: RemoteConfigOptions = {}
 ): RemoteConfigResult {
   const untrusted = { allowExec: opts.allowKubeconfigExec === true }

@@ -1,6 +1,7 @@
 /**
  * Remote cluster status as it travels in the stream: one ephemeral `RemoteClusterStatus/<rcc>`
- * KV per remote (value spec `{ status, error? }`), and the gauge value the cache exports as
+ * KV per remote (value spec `{ status, error?, rejected?, lastRejection?, vtepMacConflicts? }`; the
+ * extra fields are optional, so older readers keep working), and the gauge value the cache exports as
  * `remote_cluster_connection_status{remote_cluster_name}`. Pure.
  */
 import {
@@ -16,6 +17,12 @@ export interface RemoteStatus {
   readonly status: RemoteClusterState
   /** Why the remote is ConnectionFailed or ConfigIncomplete. */
   readonly error?: string
+  /** Remote objects refused so far (remote-guard.ts), by reason. Absent when none. */
+  readonly rejected?: Readonly<Record<string, number>>
+  /** The most recent refusal, as a sentence. */
+  readonly lastRejection?: string
+  /** This remote's node names whose VTEP MAC collides with another cluster's node. */
+  readonly vtepMacConflicts?: readonly string[]
 }
 
 /**
@@ -42,15 +49,27 @@ export function remoteStatusUpdate(name: string, status: RemoteStatus | undefine
           spec: {
             status: status.status,
             ...(status.error !== undefined && { error: status.error }),
+            ...(status.rejected !== undefined && { rejected: { ...status.rejected } }),
+            ...(status.lastRejection !== undefined && { lastRejection: status.lastRejection }),
+            ...(status.vtepMacConflicts !== undefined &&
+              status.vtepMacConflicts.length > 0 && {
+                vtepMacConflicts: [...status.vtepMacConflicts],
+              }),
           },
         }
   return { key: remoteStatusKey(name), value, revision: '' }
 }
 
-/** True when `a` and `b` describe the same status (same state and error text). */
+/** True when `a` and `b` describe the same status (state, error, rejections and conflicts). */
 export function sameRemoteStatus(
   a: RemoteStatus | undefined,
   b: RemoteStatus | undefined
 ): boolean {
-  return a?.status === b?.status && a?.error === b?.error
+  return (
+    a?.status === b?.status &&
+    a?.error === b?.error &&
+    a?.lastRejection === b?.lastRejection &&
+    JSON.stringify(a?.rejected ?? {}) === JSON.stringify(b?.rejected ?? {}) &&
+    (a?.vtepMacConflicts ?? []).join('\n') === (b?.vtepMacConflicts ?? []).join('\n')
+  )
 }

@@ -49,7 +49,9 @@ async function retry(what: string, fn: () => Promise<unknown>): Promise<void> {
 }
 
 /** Starts an etcd and a proxy in front of it. */
-export async function makeEtcdHarness(): Promise<EtcdHarness> {
+export async function makeEtcdHarness(
+  tuning: EtcdSyncerTuning = TEST_ETCD_SYNCER_TUNING
+): Promise<EtcdHarness> {
   const etcd = await startTestEtcd()
   const proxy = await startTcpProxy(etcd.endpoint.replace(/^http:\/\//, ''))
   const client = createEtcdClient({ type: 'etcdv3', endpoints: [etcd.endpoint] })
@@ -61,7 +63,7 @@ export async function makeEtcdHarness(): Promise<EtcdHarness> {
     config,
     capabilities: { writeWhileStopped: false },
     createSyncer: (opts: SyncerOptions, callbacks: SyncerCallbacks) =>
-      new EtcdSyncer(config, opts, callbacks, TEST_ETCD_SYNCER_TUNING),
+      new EtcdSyncer(config, opts, callbacks, tuning),
     put: (r: Resource) =>
       retry(`put ${r.kind}`, () => client.put(etcdKeyFor(r)).value(etcdValueFor(r)).exec()),
     putRaw: (kind: ResourceKind, name: string, ns: string | undefined, raw: unknown) =>

@@ -1,5 +1,10 @@
 /** Configuration and callbacks of the reference sync client. */
-import { ConfigError, DEFAULT_BACKOFF_CONFIG, type BackoffConfig } from '@cattail/common'
+import {
+  CATTAIL_VERSION,
+  ConfigError,
+  DEFAULT_BACKOFF_CONFIG,
+  type BackoffConfig,
+} from '@cattail/common'
 import type { KVUpdate, SyncStatus } from '@cattail/model'
 import {
   DEFAULT_CLIENT_MAX_FRAME_BYTES,
@@ -57,7 +62,7 @@ export interface SyncClientConfig {
   readonly nodeName: string
   /** Stream to ask for. @default 'mesh' */
   readonly syncerType: string
-  /** Build version sent in the hello (informational). @default '0.1.0' */
+  /** Build version sent in the hello (informational). @default CATTAIL_VERSION */
   readonly clientVersion: string
   /** Set for wss:// addresses. */
   readonly tls?: SyncClientTlsConfig
@@ -86,7 +91,7 @@ export interface SyncClientConfig {
 /** Defaults for everything but the addresses and the node name. */
 export const DEFAULT_SYNC_CLIENT_CONFIG: Omit<SyncClientConfig, 'addresses' | 'nodeName'> = {
   syncerType: DEFAULT_SYNCER_TYPE,
-  clientVersion: '0.1.0',
+  clientVersion: CATTAIL_VERSION,
   connectTimeoutMs: 10_000,
   readTimeoutMs: 30_000,
   backoff: DEFAULT_BACKOFF_CONFIG,
