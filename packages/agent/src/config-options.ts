@@ -119,7 +119,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     key: 'commandTimeoutMs',
     flag: '--command-timeout-ms <ms>',
     kind: 'int',
-    help: 'deadline of every child process (ip, bridge, …; batches +1 ms per line); killed past it (0 = none)',
+    help: 'deadline of every child process (ip, bridge, iptables-restore, ipset; batches +1 ms per line; iptables-restore at least its lock wait + 5 s); killed past it (0 = none)',
     default: String(D.commandTimeoutMs),
   },
   {
@@ -199,13 +199,6 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     kind: 'int',
     help: 'exit when our iptables chains were rewritten by someone else this many times within 10 minutes (0 = never)',
     default: String(P.felixGuardRepairs),
-  },
-  {
-    key: 'commandTimeoutMs',
-    flag: '--command-timeout-ms <ms>',
-    kind: 'int',
-    help: 'deadline of one iptables/ipset/ip child process',
-    default: String(P.commandTimeoutMs),
   },
   ...httpEndpointOptions('health', D.health),
   ...httpEndpointOptions('metrics', D.metrics),

@@ -161,7 +161,8 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
   if (wrp === proto)
     problems.push('--workload-route-protocol: must differ from --route-protocol (VXLAN routes)')
   const cto = int('commandTimeoutMs')
-  if (cto < 100) problems.push('--command-timeout-ms: must be at least 100')
+  if (cto !== 0 && cto < 100)
+    problems.push('--command-timeout-ms: must be 0 (none) or at least 100')
   for (const k of ['healthPort', 'metricsPort']) {
     const p = int(k)
     if (p !== undefined && p > 65_535)
@@ -210,10 +211,11 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       families: bool('policyIpv6') ? [4, 6] : [4],
       workloadRouteProtocol: wrp,
       felixGuardRepairs: int('felixGuardRepairs'),
-      commandTimeoutMs: cto,
+      // iptables-restore may wait --iptables-lock-wait for the xtables lock: never kill it sooner
+      commandTimeoutMs: cto === 0 ? 0 : Math.max(cto, (int('iptablesLockWait') + 5) * 1000),
     },
     resyncIntervalMs: int('resyncIntervalMs'),
-    commandTimeoutMs: int('commandTimeoutMs'),
+    commandTimeoutMs: cto,
     watchdogTimeoutMs: int('watchdogTimeoutMs'),
     hostProcDir: str('hostProcDir') ?? D.hostProcDir,
     ...(bool('dryRun') && { dryRun: true }),

@@ -122,7 +122,7 @@ void describe('docker manifests', () => {
         if (s.kind === 'ServiceAccount') assert.ok(sas.has(s.name), `${file}: ${s.name} missing`)
   })
 
-  void it('run the agent with NET_ADMIN and NET_RAW (legacy iptables) only, seccomp, read-only root, xtables.lock but not /lib/modules', () => {
+  void it('run the agent with NET_ADMIN and NET_RAW (legacy iptables) only, seccomp, read-only root, xtables.lock and the host /proc but not /lib/modules', () => {
     const agent = workload('cattail-agent')
     const c = agent.containers?.[0]
     assert.deepEqual(c?.securityContext?.capabilities, {
@@ -133,7 +133,8 @@ void describe('docker manifests', () => {
     assert.equal(c?.securityContext?.allowPrivilegeEscalation, false)
     assert.equal(agent.securityContext?.seccompProfile?.type, 'RuntimeDefault')
     const hostPaths = (agent.volumes ?? []).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []))
-    assert.deepEqual(hostPaths, ['/run/xtables.lock'])
+    // xtables.lock for iptables; the host's /proc (read-only) to refuse to run beside Felix
+    assert.deepEqual(hostPaths, ['/run/xtables.lock', '/proc'])
   })
 
   void it('run caches spread over nodes, with memory limits, a priority class and a PodDisruptionBudget', () => {
@@ -155,7 +156,11 @@ void describe('docker manifests', () => {
     const env = (name: string): Map<string, string | undefined> =>
       new Map((workload(name).containers?.[0]?.env ?? []).map((e) => [e.name, e.value]))
     const cache = env('cattail-cache')
-    for (const k of ['CATTAIL_CACHE_TLS_CERT', 'CATTAIL_CACHE_TLS_KEY', 'CATTAIL_CACHE_TLS_CA'])
+    for (const k of [
+      'CATTAIL_CACHE_TLS_CERT_FILE',
+      'CATTAIL_CACHE_TLS_KEY_FILE',
+      'CATTAIL_CACHE_TLS_CA_FILE',
+    ])
       assert.ok(cache.get(k), k)
     assert.equal(cache.get('CATTAIL_CACHE_CLIENT_CN'), 'cattail-agent')
     const agent = env('cattail-agent')

@@ -85,7 +85,7 @@ export const FEDERATION_OPTIONS: readonly OptionSpec[] = [
     flag: '--lease-namespace <ns>',
     kind: 'string',
     help: 'namespace of the leader-election Lease',
-    default: 'calico-system',
+    default: 'cattail-system',
   },
   {
     key: 'leaseName',
@@ -141,7 +141,7 @@ export function parseConfig(raw: RawOptions): FederationConfig {
   const int = (k: string): number => values.int(k)
   const str = (k: string, d: string): string => values.str(k) ?? d
   const lease: LeaseConfig = {
-    namespace: str('leaseNamespace', 'calico-system'),
+    namespace: str('leaseNamespace', 'cattail-system'),
     name: str('leaseName', 'cattail-federation'),
     identity: values.str('leaseIdentity') ?? `${hostname()}_${randomBytes(4).toString('hex')}`,
     leaseDurationMs: int('leaseDurationMs'),

@@ -22,7 +22,7 @@ export interface ControllerConfig {
 
 /** Defaults of {@link ControllerConfig}. */
 export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
-  secretsNamespace: 'calico-system',
+  secretsNamespace: 'cattail-system',
   remoteGracePeriodMs: 0,
   requestTimeoutMs: 30_000,
   writeConcurrency: 16,

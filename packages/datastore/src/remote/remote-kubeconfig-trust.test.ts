@@ -87,7 +87,7 @@ void describe('remote kubeconfigs cannot run commands or read files (test API se
       toNative({ kind: 'RemoteClusterConfiguration', metadata: { name }, spec })
     const secret = (name: string, data: Record<string, string>): Secret => ({
       kind: 'Secret',
-      metadata: { name, namespace: 'calico-system' },
+      metadata: { name, namespace: 'cattail-system' },
       spec: { data },
     })
     const evil = withExec(remote.api.kubeconfig(), marker, remote.api.token)

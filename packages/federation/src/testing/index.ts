@@ -11,7 +11,7 @@ import { parseConfig } from '../config.js'
 import { FederationDaemon } from '../daemon.js'
 
 /** Namespace of the RCC access Secrets in the test clusters. */
-export const TEST_SECRETS_NAMESPACE = 'calico-system'
+export const TEST_SECRETS_NAMESPACE = 'cattail-system'
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64')
 
