@@ -14,6 +14,7 @@
  * kubeconfig for A's test API server). Everything runs inside the namespaces it creates;
  * `destroy()` kills every process and removes every namespace, also after a failed step.
  */
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -292,20 +293,38 @@ export class E2eMesh {
     return readFile(this.kubeconfig[cluster], 'utf8')
   }
 
-  /** `cattail status` against one cache (stdout, or the error text when it exits non-zero). */
-  status(cache: CacheName, ...extra: string[]): Promise<string> {
-    return this.lab.net
-      .exec(
-        this.ctl,
-        ...cattailArgv(),
-        'status',
-        '--cache',
-        this.cacheUrl(cache),
-        '--timeout-ms',
-        '5000',
-        ...extra
+  /**
+   * `cattail status -o json` against one cache (exit code 1 when something is not in sync is
+   * part of the answer, not an error).
+   */
+  async status(cache: CacheName): Promise<StatusJson> {
+    const argv = [
+      ...cattailArgv(),
+      'status',
+      '--cache',
+      this.cacheUrl(cache),
+      '--status-url',
+      `http://127.0.0.1:${CACHES[cache].health}/status`,
+      '--timeout-ms',
+      '5000',
+      '-o',
+      'json',
+    ]
+    const out = await new Promise<string>((resolve) =>
+      execFile('ip', ['netns', 'exec', this.ctl, ...argv], (err, stdout, stderr) =>
+        resolve(stdout !== '' ? stdout : `{"error":${JSON.stringify(err?.message ?? stderr)}}`)
       )
-      .catch((err: Error) => err.message)
+    )
+    try {
+      return JSON.parse(out) as StatusJson
+    } catch {
+      return { error: out, remotes: [] }
+    }
+  }
+
+  /** A remote's state as `cattail status` reports it at `cache` (undefined: not listed). */
+  async remoteState(cache: CacheName, remote: string): Promise<string | undefined> {
+    return (await this.status(cache)).remotes?.find((r) => r.name === remote)?.state
   }
 
   /** GET a path of a cache's health or metrics server (from the control namespace). */
@@ -397,6 +416,17 @@ export class E2eMesh {
     await this.lab.destroy().catch(() => undefined)
     await rm(this.work, { recursive: true, force: true }).catch(() => undefined)
   }
+}
+
+/** What `cattail status -o json` prints (the parts the e2e reads). */
+export interface StatusJson {
+  readonly healthy?: boolean
+  readonly error?: string
+  readonly remotes?: readonly {
+    readonly name: string
+    readonly state: string
+    readonly lastError?: string
+  }[]
 }
 
 /** The answer to a GET (status 0: no connection). */
