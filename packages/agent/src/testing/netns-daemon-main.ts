@@ -35,6 +35,8 @@ const daemon = new AgentDaemon(
     metricsPort: '0',
     metricsHost: '127.0.0.1',
     resyncIntervalMs: '0',
+    // the VXLAN cleanup and blocked-route tests; the policy dataplane has root tests of its own
+    policy: 'false',
   }),
   log,
   (_cfg, s) => {
