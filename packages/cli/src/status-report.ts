@@ -20,6 +20,17 @@ export interface StatusReport {
   readonly cache?: CacheStatusDocument
   /** Why `/status` could not be read. */
   readonly cacheError?: string
+  /** Per remote: what the mesh layer refused of it, from its RemoteClusterStatus object. */
+  readonly guards?: ReadonlyMap<string, RemoteGuardFacts>
+}
+
+/** What the mesh layer refused of one remote (issue: a remote is a separate trust domain). */
+export interface RemoteGuardFacts {
+  /** Refused objects by reason (overlaps, bad VTEP MACs, the object limit). */
+  readonly rejected?: Readonly<Record<string, number>>
+  readonly lastRejection?: string
+  /** Nodes whose derived VTEP MAC collides with a same-named node of another cluster. */
+  readonly vtepMacConflicts?: readonly string[]
 }
 
 /** Counted kinds, as `status` names them. */
@@ -38,6 +49,10 @@ export interface RemoteSummary {
   readonly secondsInState?: number
   readonly lastError?: string
   readonly counts: Record<(typeof COUNTED)[number][0], number>
+  /** Refused objects by reason, the last refusal, and VTEP MAC conflicts (when any). */
+  readonly rejected?: Readonly<Record<string, number>>
+  readonly lastRejection?: string
+  readonly vtepMacConflicts?: readonly string[]
 }
 
 /** The JSON form of a report (`-o json`). */
@@ -67,6 +82,7 @@ export function statusDocument(r: StatusReport, nowMs: number): StatusDocument {
       const e = r.remotes[name] ?? { status: 'ConnectionFailed' as const }
       const kinds = r.counts.get(name)
       const s = since.get(name)
+      const g = r.guards?.get(name)
       return {
         name,
         state: e.status,
@@ -77,6 +93,11 @@ export function statusDocument(r: StatusReport, nowMs: number): StatusDocument {
         counts: Object.fromEntries(
           COUNTED.map(([k, kind]) => [k, kinds?.get(kind) ?? 0])
         ) as RemoteSummary['counts'],
+        ...(g?.rejected !== undefined &&
+          Object.keys(g.rejected).length > 0 && { rejected: g.rejected }),
+        ...(g?.lastRejection !== undefined && { lastRejection: g.lastRejection }),
+        ...(g?.vtepMacConflicts !== undefined &&
+          g.vtepMacConflicts.length > 0 && { vtepMacConflicts: g.vtepMacConflicts }),
       }
     })
   return {
@@ -136,6 +157,17 @@ export function formatStatus(r: StatusReport, nowMs: number): string {
       `  ${mark} ${x.name.padEnd(width)}  ${x.state.padEnd(18)} ${age.padEnd(12)} ${counts}`
     )
     if (x.lastError !== undefined) lines.push(`      last error: ${x.lastError}`)
+    if (x.rejected !== undefined) {
+      const why = Object.entries(x.rejected)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ')
+      lines.push(`      refused objects: ${why}`)
+      if (x.lastRejection !== undefined) lines.push(`      last refusal: ${x.lastRejection}`)
+    }
+    if (x.vtepMacConflicts !== undefined)
+      lines.push(
+        `      VTEP MAC conflicts: ${x.vtepMacConflicts.join(', ')} (publish vxlanTunnelMACAddr on one of them)`
+      )
   }
   if (conns !== undefined) {
     lines.push('', `Agents connected: ${conns.length}`)

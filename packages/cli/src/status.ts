@@ -16,7 +16,13 @@ import {
   readCacheSnapshot,
   type CacheSnapshotOptions,
 } from './cache-client.js'
-import { type StatusReport, formatStatus, isHealthy, statusDocument } from './status-report.js'
+import {
+  type RemoteGuardFacts,
+  type StatusReport,
+  formatStatus,
+  isHealthy,
+  statusDocument,
+} from './status-report.js'
 
 export { type StatusReport, formatStatus, isHealthy, statusDocument } from './status-report.js'
 
@@ -64,8 +70,25 @@ export async function collectStatus(opts: CollectStatusOptions): Promise<StatusR
     perKind.set(k.kind, (perKind.get(k.kind) ?? 0) + 1)
     counts.set(cluster, perKind)
   }
+  const guards = new Map<string, RemoteGuardFacts>()
+  for (const kv of snap.kvs.values()) {
+    if (kv.value?.kind !== 'RemoteClusterStatus') continue
+    const { rejected, lastRejection, vtepMacConflicts } = kv.value.spec
+    guards.set(kv.value.metadata.name, {
+      ...(rejected !== undefined && { rejected }),
+      ...(lastRejection !== undefined && { lastRejection }),
+      ...(vtepMacConflicts !== undefined && { vtepMacConflicts }),
+    })
+  }
   const cache = opts.statusUrl !== undefined ? await readCacheStatus(opts.statusUrl) : {}
-  return { addresses: opts.addresses, status: snap.status, remotes: snap.remotes, counts, ...cache }
+  return {
+    addresses: opts.addresses,
+    status: snap.status,
+    remotes: snap.remotes,
+    counts,
+    guards,
+    ...cache,
+  }
 }
 
 /** Builds the `status` command. */
