@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import { waitFor } from '@cattail/common'
-import { cattailArgv, run } from '@cattail/cli'
+import { cattailArgv, LAB_CONTROL_IP, run } from '@cattail/cli'
 import {
   APP_NS,
   CLUSTER_A,
@@ -290,6 +290,38 @@ describe(
           }
         )
         assert.equal((await trace(BACKEND, POSTGRES)).verdict, 'allow')
+
+        // an invalid policy is reported and skipped: the others stay enforced
+        await mesh.apply('A', [
+          {
+            apiVersion: 'crd.projectcalico.org/v1',
+            kind: 'NetworkPolicy',
+            metadata: { name: 'broken', namespace: APP_NS },
+            spec: {
+              selector: "app == 'backend-app'",
+              egress: [{ action: 'Allow', destination: { selector: 'app == (' } }],
+            },
+          },
+        ])
+        assert.equal(await mesh.tcpConnect(BACKEND, POSTGRES.ip, 5432, 1000), ok)
+        assert.equal(await mesh.tcpConnect(BACKEND, OTHER.ip, 5432, 1000), 'timeout')
+        await mesh.kubectl(
+          'A',
+          'delete',
+          'networkpolicies.crd.projectcalico.org',
+          'broken',
+          '-n',
+          APP_NS
+        )
+
+        // NAT outgoing: to a pool of any meshed cluster the pod source stays (above); to the
+        // outside (the underlay's control address) it is masqueraded to the node's address
+        const outside = await mesh.startEchoServer(mesh.ctlPod, 7010)
+        try {
+          assert.equal(await mesh.tcpConnect(WEB, LAB_CONTROL_IP, 7010), `echo hi from ${A2.ip}`)
+        } finally {
+          await mesh.lab.stop(outside)
+        }
       })
     })
 
@@ -466,6 +498,19 @@ describe(
         for (const n of [A2, B1, B2, C1]) {
           await mesh.waitRoute(A1, n.blockCidr, (l) => vx(n.tunnelIp).test(l))
         }
+        // converged to the datastores' truth: the churn's block came and went
+        await mesh.waitRoute(A1, '198.19.65.0/26', (l) => l.trim() === '')
+        // the agents of A that were on the killed replica moved to the other one
+        const conns = await waitFor(
+          async () => {
+            const st = await mesh.cacheHttp('cache-a1', 'health', '/status')
+            const doc = JSON.parse(st.body) as { connections?: { node?: string }[] }
+            const nodes = (doc.connections ?? []).map((c) => c.node)
+            return nodes.includes(A1.name) && nodes.includes(A2.name) ? nodes : undefined
+          },
+          { timeoutMs: 30_000, what: "both of A's agents on cache-a1" }
+        )
+        t.diagnostic(`agents on cache-a1 after the kill: ${conns.join(', ')}`)
         const seen = await watch.stop()
         // valid throughout: the routes to the stable nodes' blocks and their FDB/ARP entries
         const stable = [A2, B1, B2, C1]

@@ -373,10 +373,22 @@ export class E2eMesh {
     }
   }
 
+  /** A pseudo pod for servers in the control namespace (the "outside" of every cluster). */
+  get ctlPod(): E2ePod {
+    return {
+      id: 'ctl',
+      name: 'outside',
+      namespace: '',
+      ip: LAB_CONTROL_IP,
+      labels: {},
+      hostIface: '',
+    }
+  }
+
   /** Starts a TCP echo server in `pod` on `port` (until stopped); returns its process name. */
   async startEchoServer(pod: E2ePod, port: number): Promise<string> {
     const name = `tcp-${pod.id}-${port}`
-    this.lab.start(name, this.podNs(pod), [
+    this.lab.start(name, pod.id === 'ctl' ? this.ctl : this.podNs(pod), [
       process.execPath,
       '-e',
       `require('net').createServer(s=>{s.on('error',()=>{});s.on('data',d=>{s.end('echo '+d+' from '+s.remoteAddress)})}).listen(${port},'0.0.0.0',()=>console.log('listening'))`,
