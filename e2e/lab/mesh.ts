@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { waitFor } from '@cattail/common'
-import { cattailArgv, LAB_CONTROL_IP, MeshLab } from '@cattail/cli'
+import { cattailArgv, etcdRcc, LAB_CONTROL_IP, MeshLab } from '@cattail/cli'
 import { etcdKeyFor } from '@cattail/datastore'
 import type { RemoteClusterConfiguration, Resource } from '@cattail/model'
 import {
@@ -463,23 +463,6 @@ export function secretRcc(
     metadata: { name },
     spec: {
       clusterAccessSecret: { kind: 'Secret', name: secret, namespace: SECRETS_NS },
-      syncOptions: { overlayRoutingMode: overlay },
-    },
-  }
-}
-
-/** An etcdv3 RCC with its endpoints inline. */
-export function etcdRcc(
-  name: string,
-  endpoints: string,
-  overlay: 'Enabled' | 'Disabled'
-): RemoteClusterConfiguration {
-  return {
-    kind: 'RemoteClusterConfiguration',
-    metadata: { name },
-    spec: {
-      datastoreType: 'etcdv3',
-      etcdEndpoints: endpoints,
       syncOptions: { overlayRoutingMode: overlay },
     },
   }
