@@ -7,9 +7,8 @@
  * (the server's 403 is observed), so no rule is unused.
  *
  * Components are consumers: each names its service account and how to start it against a
- * kubeconfig. The federation controller lives on another branch: add it to LOCAL_CONSUMERS (its
- * service account is cattail-federation) and its ClusterRole and Role are proven too; until then
- * its roles are reported as not proven (skipped, with the reason).
+ * kubeconfig. The federation controller is one of them: before each start the local cluster is
+ * set up so that one run uses every verb its roles grant (see seedFederation).
  */
 import { strict as assert } from 'node:assert'
 import { writeFile } from 'node:fs/promises'
@@ -19,6 +18,8 @@ import { createSilentLogger } from '@cattail/common'
 import { type TempDir, tempDir, waitFor } from '@cattail/common/testing'
 import { CacheDiscovery, loadDiscoveryKubeConfig } from '@cattail/agent'
 import { CACHE_KINDS, ServiceReplicaCounter } from '@cattail/cache'
+import { FederationDaemon, parseConfig as parseFederationConfig } from '@cattail/federation'
+import { FAST_REFLECTOR } from '@cattail/federation/testing'
 import type { ResourceKind } from '@cattail/model'
 import { type KubeObject, type TestApiServer, startTestApiServer } from '@cattail/testapi'
 import {
@@ -105,8 +106,132 @@ const federationRemoteReads: Consumer = {
   start: (local) => startMesh(local, new Set<ResourceKind>(['Service', 'Endpoints']), REMOTE),
 }
 
-/** Local consumers; the federation controller joins here when it exists (sa cattail-federation). */
-const LOCAL_CONSUMERS: readonly Consumer[] = [cache, cacheReplicas, agentDiscovery]
+/** The local test API server, for the federation consumer's set-up before each start. */
+let seedApi: TestApiServer | undefined
+const APPS = 'apps'
+const BACKEND_IP = '198.18.0.21'
+const FEDERATION_LEASE = 'cattail-federation'
+
+/**
+ * Puts the local cluster in a state where one run of the federation controller uses every verb
+ * its roles grant: a federated Service with nothing written yet (create), one whose owned
+ * Endpoints and slices are stale (update), owned objects of a Service that no longer exists
+ * (delete), an annotated Service with a selector (a Warning Event), no Lease (get, create, then
+ * renewals: update), and the RCC with its Secret (list/watch).
+ */
+function seedFederation(api: TestApiServer): void {
+  api.put('services', fedService('fed-backing', { app: 'x' }, undefined, { app: 'x' }))
+  api.put('endpointslices.discovery.k8s.io', {
+    metadata: {
+      name: 'fed-backing-x1',
+      namespace: APPS,
+      labels: { 'kubernetes.io/service-name': 'fed-backing' },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [BACKEND_IP], conditions: { ready: true } }],
+    ports: [{ name: 'http', port: 9080, protocol: 'TCP' }],
+  })
+  api.put('services', fedService('fed-new', {}, 'app == "x"'))
+  api.put('services', fedService('fed-stale', {}, 'app == "x"'))
+  api.put('services', fedService('fed-selector', {}, 'app == "x"', { app: 'x' }))
+  for (const kind of ['endpoints', 'endpointslices.discovery.k8s.io']) {
+    const owned = api.list(kind, APPS).filter((o) => o.metadata.labels?.[MANAGED_BY] === 'cattail')
+    for (const o of owned) {
+      const name = o.metadata.name ?? ''
+      const svc = o.metadata.labels?.['kubernetes.io/service-name'] ?? name
+      if (svc === 'fed-new') api.remove(kind, name, APPS)
+      if (svc === 'fed-stale') {
+        api.put(kind, { ...o, ...staleContent(kind) })
+        // and a copy for a Service that does not exist: the controller deletes what it owns there
+        api.put(kind, {
+          ...o,
+          ...staleContent(kind),
+          metadata: {
+            name: name.replace('fed-stale', 'fed-gone'),
+            namespace: APPS,
+            labels: { ...o.metadata.labels, 'kubernetes.io/service-name': 'fed-gone' },
+            ...(o.metadata.annotations !== undefined && { annotations: o.metadata.annotations }),
+          },
+        })
+      }
+    }
+  }
+  api.remove('leases.coordination.k8s.io', FEDERATION_LEASE, NS)
+}
+
+const MANAGED_BY = 'endpointslice.kubernetes.io/managed-by'
+
+function fedService(
+  name: string,
+  labels: Record<string, string>,
+  federate?: string,
+  selector?: Record<string, string>
+): KubeObject {
+  return {
+    metadata: {
+      name,
+      namespace: APPS,
+      labels,
+      ...(federate !== undefined && {
+        annotations: { 'federation.tigera.io/serviceSelector': federate },
+      }),
+    },
+    spec: {
+      ports: [{ name: 'http', port: 9080, protocol: 'TCP' }],
+      ...(selector !== undefined && { selector }),
+    },
+  }
+}
+
+function staleContent(kind: string): Partial<KubeObject> {
+  return kind === 'endpoints'
+    ? { subsets: [{ addresses: [{ ip: '198.18.0.99' }], ports: [{ name: 'http', port: 9080 }] }] }
+    : { endpoints: [{ addresses: ['198.18.0.99'], conditions: { ready: true } }] }
+}
+
+/** The federation controller (one replica, fast lease timings) against the local cluster. */
+const federation: Consumer = {
+  name: 'federation controller',
+  sa: `${NS}/cattail-federation`,
+  start: async (local, _remote, dir) => {
+    const api = seedApi
+    if (api === undefined) throw new Error('seedApi not set')
+    seedFederation(api)
+    const path = join(dir, `federation-${Date.now()}.kubeconfig`)
+    await writeFile(path, local)
+    const cfg = parseFederationConfig({
+      kubeconfig: path,
+      secretsNamespace: NS,
+      leaseNamespace: NS,
+      leaseName: FEDERATION_LEASE,
+      leaseDurationMs: '2000',
+      leaseRenewDeadlineMs: '1500',
+      leaseRetryPeriodMs: '200',
+      startupRemoteWaitMs: '3000',
+      healthEnabled: 'false',
+      metricsEnabled: 'false',
+    })
+    const daemon = new FederationDaemon(
+      { ...cfg, controller: { ...cfg.controller, retryDelayMs: 100, reflector: FAST_REFLECTOR } },
+      createSilentLogger(),
+      { defaultMetrics: false }
+    )
+    await daemon.start()
+    const has = (name: string): boolean =>
+      JSON.stringify(api.get('endpoints', name, APPS)?.['subsets'] ?? []).includes(BACKEND_IP)
+    return {
+      works: () =>
+        has('fed-new') &&
+        has('fed-stale') &&
+        api.get('endpoints', 'fed-gone', APPS) === undefined &&
+        api.list('events', APPS).some((e) => JSON.stringify(e).includes('fed-selector')),
+      stop: () => daemon.stop(),
+    }
+  },
+}
+
+/** Local consumers. */
+const LOCAL_CONSUMERS: readonly Consumer[] = [cache, cacheReplicas, agentDiscovery, federation]
 
 /** What a remote cluster serves to the cache and the federation controller. */
 const REMOTE_CONSUMERS: readonly Consumer[] = [
@@ -134,6 +259,7 @@ void describe('least privilege: the manifests grant exactly what the code uses (
     local = await startTestApiServer({ bookmarkIntervalMs: 200 })
     remote = await startTestApiServer({ bookmarkIntervalMs: 200 })
     dir = await tempDir('cattail-least-priv-')
+    seedApi = local
     for (const api of [local, remote]) api.put('namespaces', { metadata: { name: 'apps' } })
     local.put('endpointslices.discovery.k8s.io', slice)
     local.put('remoteclusterconfigurations.crd.projectcalico.org', {
@@ -228,16 +354,20 @@ void describe('least privilege: the manifests grant exactly what the code uses (
     }
   }
 
-  void it('local cluster (rbac.yaml): cache and agent work, and every granted verb is needed', async () => {
+  void it('local cluster (rbac.yaml): cache, agent and federation work, and every granted verb is needed', async (t) => {
     const docs = loadManifest('base/rbac.yaml')
     remoteSecret(remote.token)
     const { proven, unbound } = await prove(local, docs, LOCAL_CONSUMERS, (c) => {
       const [ns = '', name = ''] = c.sa.split('/')
       return { local: local.kubeconfig({ token: local.serviceAccountToken(ns, name) }), remote: '' }
     })
-    assert.ok(proven.length >= 20, `proven: ${proven.length}`)
-    // Only the federation controller's roles wait for their consumer (another branch).
-    for (const p of unbound) assert.match(p.role, /cattail-federation/, JSON.stringify(p))
+    t.diagnostic(`proven ${proven.length} local permissions, each needed by a consumer`)
+    assert.ok(proven.length >= 45, `proven: ${proven.length}`)
+    assert.ok(
+      proven.some((p) => p.role === 'ClusterRole/cattail-federation' && p.verb === 'delete'),
+      'the federation controller is among the consumers'
+    )
+    assert.deepEqual(unbound, [], 'every granted permission has a consumer that needs it')
   })
 
   void it('remote cluster (remote-cluster/rbac.yaml): remote reads work, and every granted verb is needed', async () => {
