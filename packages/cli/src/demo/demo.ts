@@ -157,8 +157,12 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     // The demo mesh is one-way: east has no RemoteClusterConfiguration for west (west's datastore
     // is a local folder), so east does not know west's VTEP, and its VXLAN source allow-list
     // (policy) would rightly drop west's packets. A real mesh has RCCs both ways (e2e/ runs one).
-    say('   (east runs its agent with --policy false: this one-way demo gives east no RCC for west,')
-    say("    so east's VXLAN source allow-list would drop west's packets; real meshes go both ways)")
+    say(
+      '   (east runs its agent with --policy false: this one-way demo gives east no RCC for west,'
+    )
+    say(
+      "    so east's VXLAN source allow-list would drop west's packets; real meshes go both ways)"
+    )
     lab.startCattail('agent-east', lab.net.nodeNs(EAST.lab.id), [
       ...agentArgs(EAST.node, EAST_CACHE),
       '--policy',
