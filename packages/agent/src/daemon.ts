@@ -38,6 +38,7 @@ import {
 } from './dataplane/policy-dataplane.js'
 import { defaultPolicyCalcFactory } from './dataplane/policy-calc-factory.js'
 import type { ToolRunner } from './dataplane/drivers/exec.js'
+import { DryRunToolRunner } from './dataplane/drivers/dry-run-runner.js'
 import type { FelixConflictError } from './errors.js'
 import { AgentMetrics } from './metrics.js'
 import { createSyncSource } from './syncclient/sync-source.js'
@@ -112,7 +113,13 @@ export class AgentDaemon implements Startable {
           loop: { ...DEFAULT_DATAPLANE_LOOP_CONFIG, resyncIntervalMs: cfg.resyncIntervalMs },
           calcFactory,
           log,
-          ...(opts.policyRunner && { runner: opts.policyRunner }),
+          ...(cfg.dryRun === true
+            ? {
+                runner: new DryRunToolRunner((change) =>
+                  this.#log.info({ change }, 'dry run: would change the kernel')
+                ),
+              }
+            : opts.policyRunner && { runner: opts.policyRunner }),
           hooks: {
             onApplied: (r, ms) =>
               this.metrics.observePolicyApply(r, ms, (this.policy as PolicyDataplane).driver.stats),

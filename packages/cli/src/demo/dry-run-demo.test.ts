@@ -35,6 +35,11 @@ void describe('cattail demo as a non-root user (dry-run dataplane)', () => {
     assert.match(out, /bridge fdb replace \S+ dev vxlan\.calico dst 198\.18\.0\.2 self permanent/)
     assert.match(out, /ip neigh replace \S+ lladdr \S+ dev vxlan\.calico nud permanent/)
     assert.ok(out.includes(`ip route add ${EAST.blockCidr} via`), out)
+    // the policy dataplane's would-be writes: ipsets (VXLAN allow-list) and iptables chains
+    assert.match(out, /ipset restore/)
+    assert.match(out, /create cali40all-vxlan-net hash:net family inet/)
+    assert.match(out, /iptables(-nft|-legacy)?-restore/)
+    assert.match(out, /-A cali-INPUT /)
     assert.match(out, /✔ east +InSync/)
     assert.ok(out.includes(`agent-west would run: ip route del ${EAST.blockCidr}`), out)
     assert.match(out, /done: stopping processes/)
