@@ -33,6 +33,8 @@ const BACKEND = A1.pods[0]!
 const WEB = A2.pods[0]!
 const POSTGRES = B2.pods[0]!
 const OTHER = B1.pods[0]!
+/** Longest wait for the mesh to come up (first start of every process, under load). */
+const START_TIMEOUT_MS = 180_000
 
 /** The seed documents' policy in cluster A: the backend may reach postgres on 5432, nothing else. */
 const SEED_POLICY = [
@@ -176,18 +178,24 @@ describe(
           ['cache-a1', ['cluster-b', 'cluster-c']],
           ['cache-b', ['cluster-a']],
         ] as const) {
+          // generous: the first start of every process (tsx compiling) shares 2 cores with the suite
           for (const r of remotes) {
-            await mesh.lab.waitForLog(cache, `Creating syncer for RemoteClusterConfiguration(${r})`)
             await mesh.lab.waitForLog(
               cache,
-              `Sending in-sync update for RemoteClusterConfiguration(${r})`
+              `Creating syncer for RemoteClusterConfiguration(${r})`,
+              START_TIMEOUT_MS
             )
-            await waitState(cache, r, 'InSync')
+            await mesh.lab.waitForLog(
+              cache,
+              `Sending in-sync update for RemoteClusterConfiguration(${r})`,
+              START_TIMEOUT_MS
+            )
+            await waitState(cache, r, 'InSync', START_TIMEOUT_MS)
           }
           await waitFor(
             async () =>
               (await mesh.cacheHttp(cache, 'health', '/readiness')).status === 200 || undefined,
-            { timeoutMs: 60_000, what: `${cache} ready` }
+            { timeoutMs: START_TIMEOUT_MS, what: `${cache} ready` }
           )
           const metrics = (await mesh.cacheHttp(cache, 'metrics', '/metrics')).body
           for (const r of remotes) {
