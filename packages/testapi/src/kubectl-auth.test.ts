@@ -1,40 +1,16 @@
 import { strict as assert } from 'node:assert'
-import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type TempDir, tempDir } from '@cattail/common/testing'
+import { kubectlRunner } from './kubectl-runner.js'
 import { type TestApiServer, startTestApiServer } from './server.js'
-
-const KUBECTL = process.env['KUBECTL_BIN'] ?? '/usr/bin/kubectl'
-
-interface Run {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
 
 void describe('test API server: protobuf bodies, tokens, RBAC with real kubectl', () => {
   let api: TestApiServer
   let dir: TempDir
   let kubeconfig: string
-  const kubectl = (...args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        KUBECTL,
-        ['--kubeconfig', kubeconfig, ...args],
-        { timeout: 30_000 },
-        (err, stdout, stderr) => {
-          const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
-          resolve({ code, stdout, stderr })
-        }
-      )
-    })
-  const ok = async (...args: string[]): Promise<string> => {
-    const r = await kubectl(...args)
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`)
-    return r.stdout
-  }
+  const { kubectl, ok } = kubectlRunner(() => kubeconfig)
 
   before(async () => {
     api = await startTestApiServer({ enforceRbac: true })
