@@ -14,5 +14,8 @@ if [ ${#files[@]} -eq 0 ]; then
   exit 1
 fi
 echo "node $(node --version) ($(command -v node))"
-exec node --conditions=source --import tsx --test --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-4}" \
+# No --test-force-exit: on Node 24 it ends a test file's process before all of its suites have
+# reported, so tests go missing from the counts without failing (seen: 214-250 of the selector's
+# 250). Every test cleans up its handles instead; --test-timeout bounds a hung test.
+exec node --conditions=source --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-4}" \
   --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}"
