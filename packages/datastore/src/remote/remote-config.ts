@@ -41,6 +41,18 @@ export type RemoteConfigResult =
     }
   | { readonly ok: false; readonly reason: string }
 
+/** RCC spec fields that give Kubernetes access (also read by the federation controller). */
+export const RCC_KUBE_FIELDS = [
+  'kubeconfig',
+  'kubeconfigInline',
+  'k8sAPIEndpoint',
+  'k8sKeyFile',
+  'k8sCertFile',
+  'k8sCAFile',
+  'k8sAPIToken',
+  'k8sInsecureSkipTLSVerify',
+] as const
+
 /** RCC spec fields that describe the connection (all must be empty when a Secret is named). */
 export const RCC_CONNECTION_FIELDS = [
   'datastoreType',
@@ -53,14 +65,7 @@ export const RCC_CONNECTION_FIELDS = [
   'etcdKey',
   'etcdCert',
   'etcdCACert',
-  'kubeconfig',
-  'kubeconfigInline',
-  'k8sAPIEndpoint',
-  'k8sKeyFile',
-  'k8sCertFile',
-  'k8sCAFile',
-  'k8sAPIToken',
-  'k8sInsecureSkipTLSVerify',
+  ...RCC_KUBE_FIELDS,
 ] as const
 
 /** Keys of a cluster access Secret (contents, not paths). */

@@ -5,24 +5,13 @@
  * Secret) also gives Kubernetes access, as in Calico: the Kubernetes fields are then read on their
  * own. Otherwise the remote contributes no services, and its status says so. Pure; never throws.
  */
-import { remoteDatastoreConfig, type DatastoreConfig } from '@cattail/datastore'
+import { RCC_KUBE_FIELDS, remoteDatastoreConfig, type DatastoreConfig } from '@cattail/datastore'
 import type { RemoteClusterConfiguration, Secret } from '@cattail/model'
 
 /** Kubernetes access to a remote, or why there is none. */
 export type RemoteAccess =
   | { readonly ok: true; readonly config: Extract<DatastoreConfig, { type: 'kubernetes' }> }
   | { readonly ok: false; readonly reason: string; readonly noServices: boolean }
-
-const KUBE_SPEC_FIELDS = [
-  'kubeconfig',
-  'kubeconfigInline',
-  'k8sAPIEndpoint',
-  'k8sKeyFile',
-  'k8sCertFile',
-  'k8sCAFile',
-  'k8sAPIToken',
-  'k8sInsecureSkipTLSVerify',
-] as const
 
 const isRecord = (v: unknown): v is Readonly<Record<string, unknown>> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -46,7 +35,7 @@ function kubeSideOf(
     )
   } else {
     const kube: Record<string, unknown> = { datastoreType: 'kubernetes' }
-    for (const f of KUBE_SPEC_FIELDS) if (spec[f] !== undefined) kube[f] = spec[f]
+    for (const f of RCC_KUBE_FIELDS) if (spec[f] !== undefined) kube[f] = spec[f]
     if (Object.keys(kube).length === 1) return undefined
     res = remoteDatastoreConfig({ ...rcc, spec: kube }, undefined, secretsNs)
   }
