@@ -10,7 +10,7 @@
  * ```
  */
 export * from './mesh-syncer.js'
-export { type RemoteDesired, type SyncerFactory } from './remote-cluster.js'
+export { type RemoteDesired, type SyncerFactory } from './remote-cluster-deps.js'
 export * from './remote-config.js'
 export * from './remote-kinds.js'
 export * from './remote-status.js'

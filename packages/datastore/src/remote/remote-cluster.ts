@@ -35,67 +35,23 @@
  * Why not restart on every change: hot reconfiguration must not disturb consumers with a full
  * delete/re-add of unchanged objects (T9/T11); the diff costs one map of this remote's keys.
  */
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import {
   assertNever,
   Backoff,
   errorMessage,
   isMeshError,
-  type BackoffConfig,
   type Logger,
   type MeshError,
 } from '@cattail/common'
 import type { KVUpdate, Resource, ResourceKind, SyncStatus } from '@cattail/model'
 import { EmittedState } from '../dedupe.js'
-import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
-import { checkKubeconfig } from '@cattail/kubeconfig'
-import type { EtcdTlsFiles } from './remote-config.js'
+import type { DatastoreConfig, Syncer, SyncerCallbacks } from '../syncer.js'
+import type { RemoteClusterDeps, RemoteDesired } from './remote-cluster-deps.js'
 import type { RemoteRejection } from './remote-guard.js'
+import { configFiles, hashFiles, resolveFiles, watchFiles } from './remote-files.js'
+import { RemoteRefusals } from './remote-refusals.js'
 import { renameRemoteUpdate } from './remote-rename.js'
 import { sameRemoteStatus, type RemoteStatus } from './remote-status.js'
-
-/** Creates (but does not start) a syncer; `createSyncer` from the factory by default. */
-export type SyncerFactory = (
-  cfg: DatastoreConfig,
-  opts: SyncerOptions,
-  callbacks: SyncerCallbacks
-) => Syncer
-
-/** What a remote should be connected to, as decided by the mesh syncer. */
-export type RemoteDesired =
-  | {
-      readonly valid: true
-      readonly config: DatastoreConfig
-      readonly etcdTlsFiles?: EtcdTlsFiles
-      readonly kinds: ReadonlySet<ResourceKind>
-      /** Equal fingerprints mean "no reconnect needed". */
-      readonly fingerprint: string
-    }
-  | { readonly valid: false; readonly reason: string }
-
-/** What a RemoteCluster needs from its owner. */
-export interface RemoteClusterDeps {
-  readonly log: Logger
-  readonly createSyncer: SyncerFactory
-  readonly retryBackoff: BackoffConfig
-  /** A remote still `Connecting` this long after its syncer started is `ConnectionFailed`. */
-  readonly connectTimeoutMs: number
-  /** Hands a batch of (already renamed) updates to consumers. */
-  readonly emit: (updates: readonly KVUpdate[]) => void
-  /** The remote's status changed (undefined: the remote is gone; its status key must go). */
-  readonly onStatus: (status: RemoteStatus | undefined) => void
-  /** Refuses remote values (raw, before renaming); undefined lets everything pass. */
-  readonly guard?: (r: Resource) => RemoteRejection | undefined
-  /** Most keys this remote may hand to consumers. @default Infinity */
-  readonly objectLimit?: number
-  /** A remote value was refused (`key` is the renamed key). */
-  readonly onRejected?: (rejection: RemoteRejection, key: string) => void
-  /** How often files named by the configuration are checked for changes. @default 10000 */
-  readonly fileCheckIntervalMs?: number
-  /** A remote Node arrived or changed (its raw name and published MAC), or vanished (undefined). */
-  readonly onNode?: (name: string, node: { readonly mac?: string } | undefined) => void
-}
 
 /** Failure codes that concern one object, not the connection (the driver skips the object). */
 const OBJECT_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -123,11 +79,8 @@ export class RemoteCluster {
   /** Stops of superseded syncers still in flight (awaited by stop() and remove()). */
   #stopping: Promise<void> = Promise.resolve()
   #removed = false
-  /** Refusals so far, by reason, and the last one. */
-  readonly #rejected = new Map<string, number>()
-  #lastRejection: string | undefined
-  /** Keys currently refused (each is logged once until it is accepted or deleted). */
-  readonly #rejectedKeys = new Set<string>()
+  /** Refusals so far, by reason, the last one, and the keys refused now. */
+  readonly #refusals: RemoteRefusals
   #vtepMacConflicts: readonly string[] = []
   #fileTimer: NodeJS.Timeout | undefined
 
@@ -136,6 +89,7 @@ export class RemoteCluster {
     private readonly deps: RemoteClusterDeps
   ) {
     this.#log = deps.log.child({ remote: name })
+    this.#refusals = new RemoteRefusals(this.#log)
     this.#backoff = new Backoff(deps.retryBackoff)
   }
 
@@ -276,29 +230,19 @@ export class RemoteCluster {
     baseline: string
   ): void {
     clearInterval(this.#fileTimer)
-    this.#fileTimer = undefined
-    const paths = configFiles(desired)
-    if (paths.length === 0) return
-    let busy = false
-    const check = async (): Promise<void> => {
-      const hash = await hashFiles(paths)
-      if (gen !== this.#gen) return
-      if (hash !== baseline) {
+    this.#fileTimer = watchFiles(
+      configFiles(desired),
+      baseline,
+      this.deps.fileCheckIntervalMs ?? 10_000,
+      (paths) => {
+        if (gen !== this.#gen) return
         this.#log.info({ files: paths }, 'remote configuration files changed; reconnecting')
         this.#supersede()
         this.#backoff.reset()
         this.#connect(this.#gen, desired)
-      }
-    }
-    const tick = (): void => {
-      if (busy) return
-      busy = true
-      check()
-        .catch((err: unknown) => this.#log.warn({ err }, 'checking remote files failed'))
-        .finally(() => (busy = false))
-    }
-    this.#fileTimer = setInterval(tick, this.deps.fileCheckIntervalMs ?? 10_000)
-    this.#fileTimer.unref()
+      },
+      (err) => this.#log.warn({ err }, 'checking remote files failed')
+    )
   }
 
   /**
@@ -363,7 +307,7 @@ export class RemoteCluster {
         refused = true
         this.#refuse(rejection, u.key)
         u = { ...u, value: undefined }
-      } else this.#rejectedKeys.delete(u.key)
+      } else this.#refusals.accepted(u.key)
       this.#lastRevision = u.revision
       if (u.value === undefined) this.#seen?.delete(u.key)
       else this.#seen?.add(u.key)
@@ -436,17 +380,8 @@ export class RemoteCluster {
   }
 
   #refuse(rejection: RemoteRejection, key: string): void {
-    this.#rejected.set(rejection.reason, (this.#rejected.get(rejection.reason) ?? 0) + 1)
-    this.#lastRejection = rejection.detail
+    this.#refusals.refuse(rejection, key)
     this.deps.onRejected?.(rejection, key)
-    if (this.#rejectedKeys.has(key)) return
-    this.#rejectedKeys.add(key)
-    // The object limit is logged once per remote, not once per key.
-    if (rejection.reason === 'object-limit' && (this.#rejected.get('object-limit') ?? 0) > 1) return
-    this.#log.warn(
-      { key, reason: rejection.reason, detail: rejection.detail },
-      'remote object refused'
-    )
   }
 
   #noteNode(raw: KVUpdate, refused: boolean): void {
@@ -501,74 +436,10 @@ export class RemoteCluster {
 
   /** `status` with the current refusal counts and MAC conflicts (none: fields absent). */
   #withGuardInfo(status: RemoteStatus): RemoteStatus {
-    const { rejected: _r, lastRejection: _l, vtepMacConflicts: _v, ...base } = status
+    const { vtepMacConflicts: _v, ...base } = this.#refusals.decorate(status)
     return {
       ...base,
-      ...(this.#rejected.size > 0 && { rejected: Object.fromEntries(this.#rejected) }),
-      ...(this.#lastRejection !== undefined && { lastRejection: this.#lastRejection }),
       ...(this.#vtepMacConflicts.length > 0 && { vtepMacConflicts: this.#vtepMacConflicts }),
     }
-  }
-}
-
-/** Every local file `desired` names (read at connect time). */
-function configFiles(desired: Extract<RemoteDesired, { valid: true }>): string[] {
-  const cfg = desired.config
-  const out: (string | undefined)[] = []
-  const f = desired.etcdTlsFiles
-  if (f !== undefined) out.push(f.ca, f.cert, f.key)
-  if (cfg.type === 'kubernetes') {
-    if (cfg.kubeconfig.kind === 'path') out.push(cfg.kubeconfig.path)
-    out.push(cfg.overrides?.caFile, cfg.overrides?.certFile, cfg.overrides?.keyFile)
-  }
-  return out.filter((p): p is string => p !== undefined && p !== '')
-}
-
-/** A hash of the files' contents (an unreadable file hashes as its error code). */
-async function hashFiles(paths: readonly string[]): Promise<string> {
-  const h = createHash('sha256')
-  for (const p of paths) {
-    try {
-      h.update(await readFile(p))
-    } catch (err) {
-      h.update(`unreadable:${String((err as { code?: unknown }).code)}`)
-    }
-    h.update('\0')
-  }
-  return h.digest('hex')
-}
-
-/** The config with its file fields read: etcd TLS files into `tls`, a kubeconfig path checked. */
-async function resolveFiles(
-  desired: Extract<RemoteDesired, { valid: true }>
-): Promise<DatastoreConfig> {
-  const cfg = desired.config
-  if (cfg.type === 'kubernetes' && cfg.kubeconfig.kind === 'path') {
-    const contents = await readOrExplain(cfg.kubeconfig.path, 'kubeconfig')
-    const server = cfg.overrides?.server
-    const problem = checkKubeconfig(
-      contents,
-      server === undefined ? {} : { serverOverride: server }
-    )
-    if (problem !== undefined) throw new Error(`${cfg.kubeconfig.path}: ${problem}`)
-  }
-  const files = desired.etcdTlsFiles
-  if (cfg.type !== 'etcdv3' || files === undefined) return cfg
-  const tls: { ca?: string; cert?: string; key?: string } = { ...cfg.tls }
-  if (files.ca !== undefined) tls.ca = await readOrExplain(files.ca, 'etcdCACertFile')
-  if (files.cert !== undefined) tls.cert = await readOrExplain(files.cert, 'etcdCertFile')
-  if (files.key !== undefined) tls.key = await readOrExplain(files.key, 'etcdKeyFile')
-  return { ...cfg, tls }
-}
-
-async function readOrExplain(path: string, field: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (err) {
-    const code = (err as { code?: unknown }).code
-    throw new Error(
-      `cannot read ${field} ${path}: ${typeof code === 'string' ? code : errorMessage(err)}`,
-      { cause: err }
-    )
   }
 }
