@@ -32,7 +32,6 @@
  */
 import {
   AlreadyStartedError,
-  assertNever,
   DEFAULT_BACKOFF_CONFIG,
   type BackoffConfig,
   type Logger,
@@ -52,6 +51,7 @@ import { createSyncer } from '../factory.js'
 import type { DatastoreConfig, Syncer, SyncerCallbacks, SyncerOptions } from '../syncer.js'
 import { LOCAL_CLUSTER, VtepMacConflicts } from './mac-conflicts.js'
 import { malformedRccName } from './malformed-rcc.js'
+import { InSyncGate } from './in-sync-gate.js'
 import { LocalAddressView } from './remote-guard.js'
 import { RemoteCluster } from './remote-cluster.js'
 import type { RemoteDesired, SyncerFactory } from './remote-cluster-deps.js'
@@ -115,7 +115,6 @@ const CONSUMED_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
 export class MeshSyncer implements Syncer {
   readonly #log: Logger
   readonly #secretsNs: string
-  readonly #timeoutMs: number
   readonly #factory: SyncerFactory
   readonly #rccs = new Map<string, RemoteClusterConfiguration>()
   readonly #secrets = new Map<string, Secret>()
@@ -129,10 +128,7 @@ export class MeshSyncer implements Syncer {
   #local: Syncer | undefined
   #localStatus: SyncStatus = 'wait-for-ready'
   #localSyncedOnce = false
-  #initialInSyncSent = false
-  /** Start-up RCCs still holding back the first in-sync. */
-  #gating: Set<string> | undefined
-  #gateTimer: NodeJS.Timeout | undefined
+  readonly #gate: InSyncGate
   #status: SyncStatus = 'wait-for-ready'
   #stopped = false
   readonly #localView: LocalAddressView
@@ -148,7 +144,11 @@ export class MeshSyncer implements Syncer {
   ) {
     this.#log = opts.log.child({ component: 'mesh-syncer' })
     this.#secretsNs = opts.secretsNamespace ?? DEFAULT_REMOTE_SECRETS_NAMESPACE
-    this.#timeoutMs = opts.remoteInSyncTimeoutMs ?? DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS
+    this.#gate = new InSyncGate(
+      opts.remoteInSyncTimeoutMs ?? DEFAULT_REMOTE_IN_SYNC_TIMEOUT_MS,
+      this.#log,
+      () => this.#updateStatus()
+    )
     this.#factory = opts.createSyncer ?? createSyncer
     this.#localView = new LocalAddressView(opts.serviceCidrs ?? [])
   }
@@ -198,8 +198,7 @@ export class MeshSyncer implements Syncer {
   /** Stops the local syncer and every remote. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true
-    if (this.#gateTimer !== undefined) clearTimeout(this.#gateTimer)
-    this.#gateTimer = undefined
+    this.#gate.stop()
     const remotes = [...this.#remotes.values()]
     await Promise.all([this.#local?.stop(), ...remotes.map((r) => r.stop())])
   }
@@ -300,40 +299,17 @@ export class MeshSyncer implements Syncer {
     this.#localStatus = status
     if (status === 'in-sync' && !this.#localSyncedOnce) {
       this.#localSyncedOnce = true
-      this.#gating = new Set(this.#rccs.keys())
+      this.#gate.start(this.#rccs.keys())
       for (const name of new Set([...this.#rccs.keys(), ...this.#malformed.keys()])) {
         this.#reconcile(name)
       }
-      if (this.#gating.size > 0) {
-        this.#log.info(
-          { remotes: [...this.#gating], timeoutMs: this.#timeoutMs },
-          'waiting for remote clusters before reporting in-sync'
-        )
-        this.#gateTimer = setTimeout(() => {
-          this.#gateTimer = undefined
-          if (this.#gating === undefined || this.#gating.size === 0) return
-          this.#log.warn(
-            { remotes: [...this.#gating], timeoutMs: this.#timeoutMs },
-            'remote clusters not in sync in time; reporting in-sync without them'
-          )
-          this.#gating.clear()
-          this.#updateStatus()
-        }, this.#timeoutMs)
-      }
+      this.#gate.arm()
     }
     this.#updateStatus()
   }
 
   #updateStatus(): void {
-    let next: SyncStatus = this.#localStatus
-    if (!this.#initialInSyncSent && next === 'in-sync') {
-      if (this.#gating !== undefined && this.#gating.size > 0) next = 'resync-in-progress'
-      else {
-        this.#initialInSyncSent = true
-        if (this.#gateTimer !== undefined) clearTimeout(this.#gateTimer)
-        this.#gateTimer = undefined
-      }
-    }
+    const next = this.#gate.combined(this.#localStatus)
     if (next === this.#status) return
     this.#status = next
     this.callbacks.onStatus(next)
@@ -362,7 +338,7 @@ export class MeshSyncer implements Syncer {
         this.#statuses.delete(name)
         this.#emitStatus(name, undefined)
       }
-      this.#ungate(name)
+      this.#gate.release(name)
       return
     }
     const nameProblem = remoteClusterNameProblem(name)
@@ -376,7 +352,7 @@ export class MeshSyncer implements Syncer {
           this.#emitStatus(name, st)
         }
       }
-      this.#ungate(name)
+      this.#gate.release(name)
       return
     }
     this.#remoteFor(name).apply(this.#desired(rcc))
@@ -397,7 +373,7 @@ export class MeshSyncer implements Syncer {
         onStatus: (st) => {
           if (this.#stopped) return
           this.#emitStatus(name, st)
-          if (releasesGate(st)) this.#ungate(name)
+          this.#gate.observe(name, st)
         },
         guard: (value) => this.#localView.check(value),
         objectLimit: this.opts.remoteObjectLimit ?? DEFAULT_REMOTE_OBJECT_LIMIT,
@@ -448,27 +424,6 @@ export class MeshSyncer implements Syncer {
   #emitStatus(name: string, st: RemoteStatus | undefined): void {
     this.callbacks.onUpdates([remoteStatusUpdate(name, st)])
     this.opts.onRemoteStatus?.(name, st)
-  }
-
-  /** Remote `name` no longer holds back the first in-sync (it synced, failed or went away). */
-  #ungate(name: string): void {
-    if (this.#gating?.delete(name) === true && this.#gating.size === 0) this.#updateStatus()
-  }
-}
-
-/** True when a remote in this status no longer holds back the first in-sync. */
-function releasesGate(st: RemoteStatus | undefined): boolean {
-  if (st === undefined) return true
-  switch (st.status) {
-    case 'InSync':
-    case 'ConnectionFailed':
-    case 'ConfigIncomplete':
-      return true
-    case 'Connecting':
-    case 'ResyncInProgress':
-      return false
-    default:
-      return assertNever(st.status, 'remote status')
   }
 }
 
