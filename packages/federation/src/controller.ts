@@ -19,10 +19,10 @@
  * `remoteGracePeriodMs` (0 = withdrawn at once, as Calico), then its Services drop out of the view
  * until it is InSync again.
  *
- * Implementation: flushes run on a later turn (setImmediate) so a burst of changes is one pass;
- * at most `writeConcurrency` Services are written at once and a Service is never written by two
- * passes at the same time (it is re-queued instead). A failed write is retried after
- * `retryDelayMs`.
+ * Implementation: dirty Services go through a work queue (work-queue.ts): flushes run on a later
+ * turn so a burst of changes is one pass; at most `writeConcurrency` Services are written at once
+ * and a Service is never written by two passes at the same time (it is re-queued instead). A
+ * failed write is retried after `retryDelayMs`.
  */
 import { errorMessage, type Logger } from '@cattail/common'
 import { remoteStatusGaugeValue } from '@cattail/datastore'
@@ -44,6 +44,7 @@ import {
 export { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type ControllerStatus }
 import { BackingIndex } from './backing-index.js'
 import { Withdrawals } from './withdrawals.js'
+import { WorkQueue } from './work-queue.js'
 
 interface Annotated {
   readonly svc: ServiceInfo
@@ -65,21 +66,14 @@ export class FederationController implements BackingView {
   /** Backing id → federated Services (keys) it backed at their last computation. */
   readonly #index = new BackingIndex()
   readonly #addresses = new Map<string, number>()
-  readonly #dirty = new Set<string>()
-  readonly #inFlight = new Set<string>()
-  #flushScheduled = false
+  readonly #queue: WorkQueue
   /** Annotated local Services whose role is `federated`. */
   #federatedCount = 0
   #leader = false
-  #gateOpen = false
   #gateTimer: NodeJS.Timeout | undefined
   #startupRemotes: Set<string> | undefined
   #remotesListed = false
   #localInSync = false
-  #stopped = false
-  #retryTimer: NodeJS.Timeout | undefined
-  /** Resolves when no write is in flight and nothing is dirty (tests, benchmarks). */
-  #idleWaiters: (() => void)[] = []
 
   constructor(
     client: KubeClient,
@@ -88,6 +82,7 @@ export class FederationController implements BackingView {
     log: Logger
   ) {
     this.#log = log.child({ component: 'federation-controller' })
+    this.#queue = new WorkQueue(cfg.writeConcurrency, cfg.retryDelayMs, (k) => this.#process(k))
     this.#withdrawals = new Withdrawals(cfg.remoteGracePeriodMs, (name, withdrawn) => {
       if (withdrawn)
         this.#log.warn(
@@ -129,9 +124,8 @@ export class FederationController implements BackingView {
 
   /** Stops everything (writes in flight finish). */
   async stop(): Promise<void> {
-    this.#stopped = true
     clearTimeout(this.#gateTimer)
-    clearTimeout(this.#retryTimer)
+    this.#queue.stop()
     this.#withdrawals.stop()
     await Promise.all([this.#local.stop(), this.#remotes.stop()])
   }
@@ -162,8 +156,7 @@ export class FederationController implements BackingView {
 
   /** Resolves once nothing is dirty or being written (after the start-up gate opened). */
   idle(): Promise<void> {
-    if (this.#isIdle()) return Promise.resolve()
-    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+    return this.#queue.idle()
   }
 
   // BackingView
@@ -277,7 +270,7 @@ export class FederationController implements BackingView {
   }
 
   #checkGate(): void {
-    if (this.#gateOpen || !this.#localInSync || !this.#remotesListed) return
+    if (this.#queue.isOpen || !this.#localInSync || !this.#remotesListed) return
     if (this.#startupRemotes === undefined) {
       this.#startupRemotes = new Set(this.#remoteInfo.keys())
       this.#gateTimer = setTimeout(() => this.#openGate('timeout'), this.cfg.startupRemoteWaitMs)
@@ -290,9 +283,9 @@ export class FederationController implements BackingView {
   }
 
   #openGate(why: string): void {
-    if (this.#gateOpen) return
+    if (this.#queue.isOpen) return
     clearTimeout(this.#gateTimer)
-    this.#gateOpen = true
+    this.#queue.open()
     this.#log.info({ why }, 'clusters read: federating services')
     this.#markOwned()
     this.#markAll(true)
@@ -312,35 +305,15 @@ export class FederationController implements BackingView {
 
   #markAll(withLocal: boolean): void {
     for (const [ns, m] of this.#annotated) for (const name of m.keys()) this.#mark(fedKey(ns, name))
-    if (withLocal) this.#schedule()
+    if (withLocal) this.#queue.schedule()
   }
 
   #mark(k: string): void {
-    this.#dirty.add(k)
-    this.#schedule()
+    this.#queue.add(k)
   }
 
-  #schedule(): void {
-    if (this.#flushScheduled || this.#stopped) return
-    this.#flushScheduled = true
-    setImmediate(() => {
-      this.#flushScheduled = false
-      this.#flush()
-    })
-  }
-
-  #flush(): void {
-    if (this.#stopped || !this.#gateOpen) return
-    for (const k of [...this.#dirty]) {
-      if (this.#inFlight.size >= this.cfg.writeConcurrency) break
-      if (this.#inFlight.has(k)) continue
-      this.#dirty.delete(k)
-      this.#process(k)
-    }
-    this.#notifyIdle()
-  }
-
-  #process(k: string): void {
+  /** Recomputes federated Service `k` and, as leader, writes it (undefined: nothing to write). */
+  #process(k: string): Promise<void> | undefined {
     const slash = k.indexOf('/')
     const ns = k.slice(0, slash)
     const name = k.slice(slash + 1)
@@ -351,10 +324,9 @@ export class FederationController implements BackingView {
     } catch (err) {
       this.metrics.errors.inc({ kind: 'calc' })
       this.#log.error({ service: k, err: errorMessage(err) }, 'cannot compute federated endpoints')
-      return
+      return undefined
     }
-    if (!this.#leader) return
-    this.#inFlight.add(k)
+    if (!this.#leader) return undefined
     const subject = { namespace: ns, name, ...(a?.svc.uid !== undefined && { uid: a.svc.uid }) }
     const work = async (): Promise<void> => {
       if (a?.role.kind === 'has-spec-selector')
@@ -363,25 +335,14 @@ export class FederationController implements BackingView {
         await this.#writer.warn(subject, 'InvalidSelector', a.role.reason)
       await this.#writer.apply(ns, name, desired, subject)
     }
-    work()
-      .catch((err: unknown) => {
-        this.metrics.errors.inc({ kind: 'write' })
-        this.#log.warn(
-          { service: k, err: errorMessage(err) },
-          'cannot write federated endpoints; retrying'
-        )
-        this.#retryLater(k)
-      })
-      .finally(() => {
-        this.#inFlight.delete(k)
-        if (this.#dirty.size > 0) this.#schedule()
-        else this.#notifyIdle()
-      })
-  }
-
-  #retryLater(k: string): void {
-    if (this.#stopped) return
-    setTimeout(() => this.#mark(k), this.cfg.retryDelayMs).unref()
+    return work().catch((err: unknown) => {
+      this.metrics.errors.inc({ kind: 'write' })
+      this.#log.warn(
+        { service: k, err: errorMessage(err) },
+        'cannot write federated endpoints; retrying'
+      )
+      throw err
+    })
   }
 
   /** The objects to write for `k`, updating the backing index (undefined: remove ours). */
@@ -411,18 +372,5 @@ export class FederationController implements BackingView {
     let n = 0
     for (const v of this.#addresses.values()) n += v
     this.metrics.addressesWritten.set(n)
-  }
-
-  #isIdle(): boolean {
-    return (
-      this.#gateOpen && this.#dirty.size === 0 && this.#inFlight.size === 0 && !this.#flushScheduled
-    )
-  }
-
-  #notifyIdle(): void {
-    if (!this.#isIdle()) return
-    const w = this.#idleWaiters
-    this.#idleWaiters = []
-    for (const f of w) f()
   }
 }
