@@ -296,6 +296,18 @@ void describe('test API server: kinds from CustomResourceDefinitions', () => {
     )
     assert.equal(scope.status, 422)
     assert.match(scope.body.message, /spec\.scope: Invalid value: "Cluster": field is immutable/)
+    // updates without metadata (the name comes from the path)
+    const noMeta = await call('PUT', `${CRDS}/certificates.cert-manager.io`, {
+      spec: crd()['spec'],
+    })
+    assert.equal(noMeta.status, 200, JSON.stringify(noMeta.body))
+    assert.equal(
+      (await call('PUT', `${CRDS}/certificates.cert-manager.io`, { spec: 1 })).status,
+      422
+    )
+    assert.equal((await call('POST', certs, cert('m'))).status, 201)
+    assert.equal((await call('PUT', `${certs}/m`, { kind: 'Issuer' })).status, 422)
+    assert.equal((await call('PUT', `${certs}/m`, { spec: {} })).status, 200)
     assert.equal((await call('DELETE', `${CRDS}/certificates.cert-manager.io`)).status, 200)
     assert.equal((await call('GET', '/version')).status, 200)
   })

@@ -200,7 +200,8 @@ export class Store {
     if (wantRv !== undefined && wantRv !== '' && wantRv !== old.metadata.resourceVersion)
       throw conflict(res, name)
     this.#validate(res, name, ns, body)
-    if (this.cfg.admit !== undefined) body = this.cfg.admit(res, body, old)
+    if (this.cfg.admit !== undefined)
+      body = this.cfg.admit(res, { ...body, metadata: { ...body.metadata, name } }, old)
     const next: KubeObject = onlyStatus
       ? { ...structuredClone(old), status: structuredClone(body['status']) }
       : structuredClone(body)
