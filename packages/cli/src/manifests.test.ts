@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { parseAllDocuments } from 'yaml'
@@ -11,6 +12,9 @@ import { type TempDir, tempDir } from '@cattail/common/testing'
 import { type TestApiServer, startTestApiServer } from '@cattail/testapi'
 
 const dir = fileURLToPath(new URL('../../../docker/manifests/', import.meta.url))
+/** Stand-ins for the third-party CRDs the components need (see the files' comments). */
+const testdata = fileURLToPath(new URL('./testdata/', import.meta.url))
+const THIRD_PARTY_CRDS = ['cert-manager-crds.yaml', 'prometheus-operator-crds.yaml']
 const KUBECTL = process.env['KUBECTL_BIN'] ?? '/usr/bin/kubectl'
 
 interface Container {
@@ -193,6 +197,11 @@ void describe('docker manifests', () => {
     let api: TestApiServer
     let tmp: TempDir
     let kubeconfig: string
+    // kubectl with its discovery cache in the test's folder
+    const kubectl = (...args: string[]): ReturnType<typeof run> =>
+      run(['--kubeconfig', kubeconfig, '--cache-dir', join(tmp.path, 'cache'), ...args])
+    const dryRun = (root: string): ReturnType<typeof run> =>
+      kubectl('apply', '--dry-run=server', '-k', root)
     before(async () => {
       api = await startTestApiServer()
       tmp = await tempDir('cattail-manifests-')
@@ -203,25 +212,14 @@ void describe('docker manifests', () => {
       await tmp.remove()
     })
 
+    // The tests below run in order: project CRDs, then the overlays without and with the
+    // third-party CRDs (the test server serves a CRD's kinds once it is applied, as a real one).
     void it('accepts every base and remote-cluster manifest with kubectl apply --dry-run=server (CRDs applied first)', async () => {
-      const crds = await run([
-        '--kubeconfig',
-        kubeconfig,
-        'apply',
-        '-f',
-        join(dir, 'base/crds.yaml'),
-      ])
+      const crds = await kubectl('apply', '-f', join(dir, 'base/crds.yaml'))
       assert.equal(crds.code, 0, crds.stderr)
       const rev = api.revision
       for (const root of ['.', 'remote-cluster']) {
-        const r = await run([
-          '--kubeconfig',
-          kubeconfig,
-          'apply',
-          '--dry-run=server',
-          '-k',
-          join(dir, root),
-        ])
+        const r = await dryRun(join(dir, root))
         assert.equal(r.code, 0, `${root}: ${r.stderr}`)
         assert.match(
           r.stdout,
@@ -230,6 +228,84 @@ void describe('docker manifests', () => {
       }
       assert.equal(api.revision, rev, 'a dry run stores nothing')
       assert.equal(api.get('deployments.apps', 'cattail-cache', 'cattail-system'), undefined)
+    })
+
+    void it('refuses the overlays while their third-party CRDs are missing, with kubectl\'s "no matches for kind"', async () => {
+      const noMatch = (kind: string, gv: string): RegExp =>
+        new RegExp(
+          `resource mapping not found for name: .*no matches for kind "${kind}" in version "${gv}"`
+        )
+      const cm = await dryRun(join(dir, 'overlays/cert-manager'))
+      assert.notEqual(cm.code, 0)
+      assert.match(cm.stderr, noMatch('Certificate', 'cert-manager.io/v1'))
+      assert.match(cm.stderr, noMatch('Issuer', 'cert-manager.io/v1'))
+      assert.match(cm.stderr, /ensure CRDs are installed first/)
+      // with cert-manager's CRDs, the monitoring overlay still misses the Prometheus Operator's
+      const crds = await kubectl('apply', '-f', join(testdata, 'cert-manager-crds.yaml'))
+      assert.equal(crds.code, 0, crds.stderr)
+      const mon = await dryRun(join(dir, 'overlays/monitoring'))
+      assert.notEqual(mon.code, 0)
+      assert.match(mon.stderr, noMatch('ServiceMonitor', 'monitoring.coreos.com/v1'))
+      assert.match(mon.stderr, noMatch('PodMonitor', 'monitoring.coreos.com/v1'))
+      assert.doesNotMatch(mon.stderr, /cert-manager\.io/)
+      assert.match(
+        mon.stdout,
+        /certificate\.cert-manager\.io\/cattail-ca created \(server dry run\)/
+      )
+    })
+
+    void it('accepts every overlay and every combination of components with kubectl apply --dry-run=server once the third-party CRDs are applied', async () => {
+      for (const f of THIRD_PARTY_CRDS) {
+        const r = await kubectl('apply', '-f', join(testdata, f))
+        assert.equal(r.code, 0, `${f}: ${r.stderr}`)
+      }
+      const est = await kubectl(
+        'wait',
+        '--for=condition=Established',
+        '--timeout=10s',
+        'crd',
+        '--all'
+      )
+      assert.equal(est.code, 0, est.stderr)
+      const rev = api.revision
+      const roots = readdirSync(join(dir, 'overlays')).map((o) => join(dir, 'overlays', o))
+      // the base with each non-empty set of components, each set in its own kustomization (paths
+      // relative: kustomize refuses absolute ones)
+      const components = readdirSync(join(dir, 'components'))
+      for (let mask = 1; mask < 1 << components.length; mask++) {
+        const set = components.filter((_, i) => (mask & (1 << i)) !== 0)
+        const root = join(tmp.path, `combo-${set.join('+')}`)
+        await mkdir(root, { recursive: true })
+        await writeFile(
+          join(root, 'kustomization.yaml'),
+          [
+            'apiVersion: kustomize.config.k8s.io/v1beta1',
+            'kind: Kustomization',
+            `resources: [${relative(root, join(dir, 'base'))}]`,
+            `components: [${set.map((c) => relative(root, join(dir, 'components', c))).join(', ')}]`,
+            '',
+          ].join('\n')
+        )
+        roots.push(root)
+      }
+      for (const root of roots) {
+        const r = await dryRun(root)
+        assert.equal(r.code, 0, `${root}: ${r.stderr}`)
+        assert.match(r.stdout, /daemonset.apps\/cattail-agent created \(server dry run\)/, root)
+        // every custom object of the rendering was accepted by the server
+        const rendered = await kubectl('kustomize', root)
+        let custom = 0
+        for (const d of parseAllDocuments(rendered.stdout)) {
+          const o = d.toJS() as Doc
+          if (!/cert-manager\.io|monitoring\.coreos\.com/.test(String(o['apiVersion']))) continue
+          const line = `${String(o.kind).toLowerCase()}.${String(o['apiVersion']).split('/')[0]}/${o.metadata?.name} created (server dry run)`
+          assert.ok(r.stdout.includes(line), `${root}: ${line}\n${r.stdout}`)
+          custom++
+        }
+        assert.ok(custom > 0, `${root}: no custom objects`)
+      }
+      assert.equal(api.revision, rev, 'a dry run stores nothing')
+      assert.deepEqual(api.list('certificates.cert-manager.io'), [])
     })
   })
 })

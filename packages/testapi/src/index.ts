@@ -2,7 +2,8 @@
  * @module @cattail/testapi: a test Kubernetes API server for cattail's tests (never shipped in the
  * image). It speaks the real wire protocol for what cattail and kubectl use: discovery, list with
  * resourceVersion/limit/continue/selectors, watch with bookmarks and 410 Expired, get, create,
- * update, merge/strategic/JSON/apply patches, delete, TLS with its own CA and bearer tokens.
+ * update, merge/strategic/JSON/apply patches, delete, TLS with its own CA and bearer tokens, and
+ * the kinds of CustomResourceDefinitions applied at run time.
  *
  * @example
  * ```ts

@@ -124,6 +124,57 @@ spec:
     }
   })
 
+  void it('serves the kinds of a CRD applied with kubectl until the CRD is deleted', async () => {
+    const cache = ['--cache-dir', join(dir.path, 'crd-cache')]
+    const crdFile = join(dir.path, 'crd.yaml')
+    await writeFile(
+      crdFile,
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: gadgets.example.cattail.dev }
+spec:
+  group: example.cattail.dev
+  names: { plural: gadgets, singular: gadget, kind: Gadget, shortNames: [gd] }
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+`
+    )
+    const objFile = join(dir.path, 'gadget.yaml')
+    const gadget = (size: number): string =>
+      `apiVersion: example.cattail.dev/v1\nkind: Gadget\nmetadata: { name: g1, namespace: lab }\nspec: { size: ${size} }\n`
+    await writeFile(objFile, gadget(1))
+    const missing = await kubectl(...cache, 'apply', '-f', objFile)
+    assert.notEqual(missing.code, 0)
+    assert.match(
+      missing.stderr,
+      /no matches for kind "Gadget" in version "example.cattail.dev\/v1"/
+    )
+
+    assert.match(await ok(...cache, 'apply', '-f', crdFile), /gadgets.example.cattail.dev created/)
+    await ok(...cache, 'wait', '--for=condition=Established', 'crd/gadgets.example.cattail.dev')
+    assert.match(
+      await ok(...cache, 'apply', '-f', objFile),
+      /gadget.example.cattail.dev\/g1 created/
+    )
+    await writeFile(objFile, gadget(2))
+    assert.match(await ok(...cache, 'apply', '-f', objFile), /g1 configured/)
+    assert.match(await ok(...cache, '-n', 'lab', 'get', 'gd', 'g1', '-o', 'yaml'), /size: 2/)
+    assert.match(
+      await ok(...cache, 'api-resources', '--api-group=example.cattail.dev'),
+      /gadgets\s+gd\s+example.cattail.dev\/v1\s+true\s+Gadget/
+    )
+    await ok(...cache, 'delete', '-f', crdFile)
+    assert.equal(api.list('customresourcedefinitions.apiextensions.k8s.io').length, 0)
+    // a fresh kubectl (new discovery cache) no longer finds the kind
+    const gone = await kubectl('--cache-dir', join(dir.path, 'crd-cache-2'), 'get', 'gadgets', '-A')
+    assert.notEqual(gone.code, 0)
+    assert.match(gone.stderr, /the server doesn't have a resource type "gadgets"/)
+  })
+
   void it('fails with exit code 1 and NotFound text for a missing object', async () => {
     const r = await kubectl('get', 'pod', 'nope')
     assert.equal(r.code, 1)

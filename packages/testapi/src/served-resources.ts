@@ -1,7 +1,8 @@
 /**
  * The API resources the test API server serves: one row per (group, version, plural), with what
  * discovery needs (kind, singular name, short names, scope, verbs). Adding a row is all it takes
- * to serve another resource.
+ * to serve another resource. Kinds defined by CustomResourceDefinitions at run time are added
+ * per server by crd-resources.ts (a {@link ResourceRegistry} over this table).
  */
 import { AUTH_RESOURCES } from './auth-resources.js'
 import { WORKLOAD_RESOURCES } from './workload-resources.js'
@@ -21,6 +22,18 @@ export interface ServedResource {
   readonly status?: boolean
   /** Verbs served, when not all of {@link RESOURCE_VERBS} (e.g. create-only reviews). */
   readonly verbs?: readonly string[]
+  /** The CustomResourceDefinition that serves it, for kinds registered at run time. */
+  readonly crd?: string
+}
+
+/** What the server serves right now: the static table plus kinds registered at run time. */
+export interface ResourceRegistry {
+  /** Every served resource, static ones first. */
+  all(): readonly ServedResource[]
+  /** A served resource by its id (`pods`, `certificates.cert-manager.io`), any version. */
+  find(id: string): ServedResource | undefined
+  /** A served resource by group, version and plural. */
+  lookup(group: string, version: string, plural: string): ServedResource | undefined
 }
 
 /** Verbs every served resource supports. */
@@ -146,4 +159,11 @@ export function lookupResource(
 ): ServedResource | undefined {
   const r = BY_ID.get(group === '' ? plural : `${plural}.${group}`)
   return r?.version === version ? r : undefined
+}
+
+/** The static table as a registry (nothing registered at run time). */
+export const STATIC_REGISTRY: ResourceRegistry = {
+  all: () => SERVED_RESOURCES,
+  find: findResource,
+  lookup: lookupResource,
 }

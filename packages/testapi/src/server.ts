@@ -14,11 +14,12 @@ import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { type TestCert, makeTestCa, tempDir } from '@cattail/common/testing'
 import { Auth } from './auth.js'
+import { CrdRegistry } from './crd-resources.js'
 import { type HandlerContext, type Verb, handle, readBody } from './handlers.js'
 import { renderKubeconfig } from './kubeconfig.js'
 import { route } from './router.js'
 import { startTokenController } from './token-controller.js'
-import { type ServedResource, findResource } from './served-resources.js'
+import type { ServedResource } from './served-resources.js'
 import type { Identity } from './rbac.js'
 import { ApiStatusError } from './status.js'
 import { asTable } from './table.js'
@@ -51,7 +52,10 @@ export interface TestApiServerOptions {
 /** Request counters by verb, plus discovery documents and rejected (401) requests. */
 export type RequestCounts = Record<Verb | 'discovery' | 'unauthorized', number>
 
-/** A running test API server. Resource ids are kubectl spellings: `pods`, `ippools.crd.projectcalico.org`. */
+/**
+ * A running test API server. Resource ids are kubectl spellings: `pods`,
+ * `ippools.crd.projectcalico.org`, and `<plural>.<group>` of kinds served from CRDs.
+ */
 export interface TestApiServer {
   /** Base URL, e.g. `https://127.0.0.1:41234`. */
   readonly url: string
@@ -125,7 +129,9 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   const tls = opts.tls ?? true
   const token = opts.token ?? randomBytes(16).toString('hex')
   const pki = tls ? await testPki() : undefined
-  const store = new Store({ historyLimit: opts.historyLimit ?? 1000 })
+  const registry = new CrdRegistry()
+  const store = new Store({ historyLimit: opts.historyLimit ?? 1000, admit: registry.admit })
+  registry.attach(store)
   const auth = new Auth(store, token, opts.enforceRbac ?? false)
   startTokenController(store, auth, pki?.ca)
   const hub = new WatchHub()
@@ -173,10 +179,16 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
         throw err
       }
       const url = new URL(req.url ?? '/', 'http://localhost')
-      const r = route(url, `127.0.0.1:${port}`)
+      const r = route(url, `127.0.0.1:${port}`, registry)
       if (r.kind === 'document') {
         counts.discovery++
         sendJson(res, 200, r.body)
+        return
+      }
+      if (r.kind === 'raw') {
+        counts.discovery++
+        res.writeHead(200, { 'Content-Type': r.contentType, 'Content-Length': r.body.length })
+        res.end(r.body)
         return
       }
       const method = req.method ?? 'GET'
@@ -222,7 +234,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   }
 
   const resourceOf = (id: string): ServedResource => {
-    const r = findResource(id)
+    const r = registry.find(id)
     if (r === undefined) throw new Error(`testapi: unknown resource ${id}`)
     return r
   }

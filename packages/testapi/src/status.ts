@@ -73,13 +73,23 @@ export const conflict = (r: Res, name: string): ApiStatusError =>
     details(r, name)
   )
 
-/** 422 Invalid. */
-export const invalid = (r: Res, name: string, why: string): ApiStatusError =>
-  new ApiStatusError(422, 'Invalid', `${r.kind} "${name}" is invalid: ${why}`, {
-    name,
-    group: r.group,
-    kind: r.kind,
-  })
+/**
+ * 422 Invalid: `Pod "x" is invalid: …`, `Certificate.cert-manager.io "x" is invalid: …`; several
+ * causes are listed in brackets, as kube-apiserver aggregates field errors.
+ */
+export const invalid = (r: Res, name: string, why: string | readonly string[]): ApiStatusError =>
+  new ApiStatusError(
+    422,
+    'Invalid',
+    `${r.group === '' ? r.kind : `${r.kind}.${r.group}`} "${name}" is invalid: ${
+      typeof why === 'string' ? why : why.length === 1 ? why[0] : `[${why.join(', ')}]`
+    }`,
+    {
+      name,
+      group: r.group,
+      kind: r.kind,
+    }
+  )
 
 /** 400 BadRequest. */
 export const badRequest = (message: string): ApiStatusError =>

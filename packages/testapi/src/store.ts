@@ -60,6 +60,11 @@ const objKey = (ns: string | undefined, name: string): string =>
 export interface StoreConfig {
   /** Events kept for watch replay; older revisions give 410. @default 1000 */
   readonly historyLimit: number
+  /**
+   * Admission after the generic checks of a create or update (`old` set): returns the object to
+   * store (it may fill in fields) or throws an ApiStatusError. Runs for dry runs too.
+   */
+  readonly admit?: (res: ServedResource, obj: KubeObject, old?: KubeObject) => KubeObject
 }
 
 /** The in-memory storage behind the test API server. */
@@ -148,6 +153,7 @@ export class Store {
     this.#validate(res, name, ns, body)
     const m = this.#map(res)
     if (m.has(objKey(ns, name))) throw alreadyExists(res, name)
+    if (this.cfg.admit !== undefined) body = this.cfg.admit(res, { ...body, metadata: meta })
     const rv = this.#rv + 1
     const obj: KubeObject = {
       ...structuredClone(body),
@@ -194,6 +200,8 @@ export class Store {
     if (wantRv !== undefined && wantRv !== '' && wantRv !== old.metadata.resourceVersion)
       throw conflict(res, name)
     this.#validate(res, name, ns, body)
+    if (this.cfg.admit !== undefined)
+      body = this.cfg.admit(res, { ...body, metadata: { ...body.metadata, name } }, old)
     const next: KubeObject = onlyStatus
       ? { ...structuredClone(old), status: structuredClone(body['status']) }
       : structuredClone(body)
