@@ -225,7 +225,27 @@ void describe('LabelIndex', () => {
       labelIndexedSelectors: 1,
       unindexedSelectors: 1,
       neverMatchingSelectors: 1,
+      labelChanges: 0,
+      labelChangeEvaluations: 0,
     })
+  })
+
+  void it('a label change visits only the readers comparing the label with its old or new value', () => {
+    const r = new Recorder()
+    r.index.updateSelector('v3', sel('app == "web" && version != "v3"'))
+    r.index.updateSelector('u3', sel('version not in {"v3"}'))
+    r.index.updateSelector('v1', sel('app == "web" && version != "v1"'))
+    r.index.updateSelector('sub', sel('version starts with "v"'))
+    r.index.updateItem('p', { app: 'web', version: 'v1' })
+    assert.deepEqual(r.take().sort(), ['+sub|p', '+u3|p', '+v3|p'])
+    r.index.updateItem('p', { app: 'web', version: 'v2' })
+    assert.deepEqual(r.take(), ['+v1|p'])
+    // v1 (compares with the old value) and sub (substring) are evaluated; v3 and u3 are not.
+    assert.deepEqual([r.index.stats().labelChanges, r.index.stats().labelChangeEvaluations], [1, 2])
+    // Presence changes visit every reader the filing admits.
+    r.index.updateItem('p', { app: 'web' })
+    assert.deepEqual(r.take().sort(), ['-sub|p'])
+    assert.equal(r.index.stats().labelChangeEvaluations, 6)
   })
 
   void it('a value-indexed selector whose other label changes is re-evaluated', () => {

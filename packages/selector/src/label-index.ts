@@ -22,13 +22,12 @@
  * - A new or deleted item evaluates only the selectors in the buckets of its labels plus the
  *   unindexed ones.
  * - An item label change with changed keys D can only change selectors that read a key in D. The
- *   reader group of each key in D yields, with one lookup per filing label, exactly the readers
- *   whose filing admits the old or the new labels. A large selector (at least `SCREEN_MIN_LEAVES`
- *   label tests) is then skipped without evaluation when every changed label it reads kept its
- *   presence and moved between values it never compares with (`version` v1 → v2 cannot affect
- *   `version != "v3"`); the rest are evaluated on the old and new labels (for small selectors two
- *   evaluations cost less than the screen). `all()` reads nothing and is never touched by a label
- *   change.
+ *   reader group of each key in D yields, with one lookup per filing label, the readers whose
+ *   filing admits the old or the new labels, and of those only the ones comparing the key with its
+ *   old or new value (or by substring; all of them when the key appears or disappears): moving
+ *   `version` from v1 to v2 cannot affect `version != "v3"`, which is not visited. Each visited
+ *   selector is evaluated on the old and the new labels. `all()` reads nothing and is never
+ *   touched by a label change.
  * - Item buckets keep item sets only for the labels some selector is filed under; the other
  *   labels keep per-value counts (`item-buckets.ts`), so changing `version` touches no set.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
@@ -67,7 +66,7 @@ import {
 } from './item-labels.js'
 import { isLabelMap, toLabelMap, type Labels } from './labels.js'
 import type { LabelLookup } from './ast.js'
-import { SelectorBuckets, mayChange, selectorRec, type SelectorRec } from './selector-buckets.js'
+import { SelectorBuckets, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
 /** Receivers of match transitions; both are called synchronously from the updating method. */
@@ -91,6 +90,10 @@ export interface LabelIndexStats {
   readonly unindexedSelectors: number
   /** Selectors whose restrictions contradict themselves; they match nothing. */
   readonly neverMatchingSelectors: number
+  /** Item label changes applied (updates that changed at least one effective label). */
+  readonly labelChanges: number
+  /** Selectors evaluated (on the old and the new labels) because of those label changes. */
+  readonly labelChangeEvaluations: number
 }
 
 /** Incremental selector × item matcher; see the file comment for the inheritance rule and costs. */
@@ -103,6 +106,8 @@ export class LabelIndex {
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
   readonly #itemsByParent = new SetMap<string, ItemRec>()
   #stamp = 0
+  #visits = 0
+  #changes = 0
   #busy = false
   // The old-labels view of the change being applied by #relabelKeys (reused; see PreviousLabels).
   readonly #previous = new PreviousLabels()
@@ -112,15 +117,14 @@ export class LabelIndex {
     item: ItemRec | undefined
     oldLabels: LabelLookup
     newLabels: LabelLookup
-    changed: readonly string[]
-  } = { stamp: 0, item: undefined, oldLabels: NO_LABELS, newLabels: NO_LABELS, changed: [] }
+  } = { stamp: 0, item: undefined, oldLabels: NO_LABELS, newLabels: NO_LABELS }
   readonly #visit = (sel: SelectorRec): void => {
     const c = this.#change
     if (sel.stamp === c.stamp || c.item === undefined) return
     sel.stamp = c.stamp
-    if (sel.screen && !mayChange(sel, c.changed, c.oldLabels, c.newLabels)) return
     // No check of the filing values first: the filing restriction is a necessary condition of the
     // selector, and evaluating it directly reads less memory.
+    this.#visits++
     const was = sel.root.evaluate(c.oldLabels)
     const now = sel.root.evaluate(c.newLabels)
     if (was === now) return
@@ -326,6 +330,8 @@ export class LabelIndex {
       labelIndexedSelectors: byKind.label,
       unindexedSelectors: byKind.unindexed,
       neverMatchingSelectors: byKind.never,
+      labelChanges: this.#changes,
+      labelChangeEvaluations: this.#visits,
     }
   }
 
@@ -392,12 +398,12 @@ export class LabelIndex {
 
     // Only selectors reading a changed label can change, and only those whose filing admits the old
     // or the new labels can match either: the reader groups give exactly those.
+    this.#changes++
     const v = this.#change
     v.stamp = ++this.#stamp
     v.item = item
     v.oldLabels = oldLabels
     v.newLabels = newLabels
-    v.changed = changed
     for (const l of changed) this.#buckets.forEachReader(l, oldLabels, newLabels, this.#visit)
     // Do not retain the item or its labels until the next change.
     v.item = undefined
