@@ -234,7 +234,7 @@ function main(): void {
   for (const [id, labels] of parentLabels) index.updateParent(id, labels)
   for (const ep of world.endpoints) index.updateItem(ep.id, ep.labels, ep.parents)
   const b1 = nowNs()
-  selectors.forEach((sel, i) => index.updateSelector(`sel-${i}`, sel))
+  index.updateSelectors(selectors.map((sel, i) => [`sel-${i}`, sel] as const))
   const b2 = nowNs()
   const buildMs = Number(b2 - b0) / 1e6
   gc()
