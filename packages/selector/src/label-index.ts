@@ -15,10 +15,13 @@
  *                                                      ├─ none             → unindexed
  *                                                      └─ contradictory    → never matches
  *  selector ──labelNames()──► readers[label] (grouped again by the filing above)
- *  item ──effective labels──► itemsByValue[label][value]   (sets for filing labels, else counts)
+ *  item ──effective labels──► itemsByValue: holders[label], and [label][value] (sets for
+ *                                            filing labels, else counts)
  * ```
  * - A new or changed selector evaluates only its candidate items: the items filed under its
- *   (label, value)s, or under its label, or all items when it is unindexed.
+ *   (label, value)s, or the holders of its label, or all items when it is unindexed. A batch of
+ *   new selectors ({@link LabelIndex.updateSelectors}) matches its unindexed ones in one pass over
+ *   the items (`candidates.ts`).
  * - A new or deleted item evaluates only the selectors in the buckets of its labels plus the
  *   unindexed ones.
  * - An item label change with changed keys D can only change selectors that read a key in D. The
@@ -27,7 +30,7 @@
  *   old or new value (or by substring; all of them when the key appears or disappears): moving
  *   `version` from v1 to v2 cannot affect `version != "v3"`, which is not visited. Each visited
  *   selector is evaluated on the old and the new labels. `all()` reads nothing and is never
- *   touched by a label change.
+ *   touched by a label change (`label-changes.ts`).
  * - Item buckets keep item sets only for the labels some selector is filed under; the other
  *   labels keep per-value counts (`item-buckets.ts`), so changing `version` touches no set.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
@@ -51,32 +54,23 @@
  * `LabelIndexReentrancyError`).
  */
 import { SetMap } from './buckets.js'
+import { LabelChanges, type LabelIndexCallbacks } from './label-changes.js'
 import { forEachCandidateItem, forEachNewMatch } from './candidates.js'
 import { ItemBuckets } from './item-buckets.js'
 import { LabelIndexReentrancyError } from './errors.js'
 import { chooseIndex, type IndexKind } from './index-choice.js'
 import {
-  changedKeys,
   effectiveLabels,
   inheritLabels,
   diffOwnLabels,
   sameList,
-  NO_LABELS,
-  PreviousLabels,
   type ItemRec,
 } from './item-labels.js'
-import { isLabelMap, toLabelMap, type Labels } from './labels.js'
-import type { LabelLookup } from './ast.js'
+import { toLabelMap, type Labels } from './labels.js'
 import { SelectorBuckets, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
-/** Receivers of match transitions; both are called synchronously from the updating method. */
-export interface LabelIndexCallbacks {
-  /** `selectorId` now matches `itemId` (it did not before). */
-  onMatchStarted(selectorId: string, itemId: string): void
-  /** `selectorId` no longer matches `itemId` (it did before). */
-  onMatchStopped(selectorId: string, itemId: string): void
-}
+export type { LabelIndexCallbacks }
 
 /** Counts describing the index, for logs and benchmarks. */
 export interface LabelIndexStats {
@@ -106,35 +100,12 @@ export class LabelIndex {
   readonly #itemsByValue = new ItemBuckets((label) => this.#buckets.isFiled(label))
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
   readonly #itemsByParent = new SetMap<string, ItemRec>()
-  #stamp = 0
-  #visits = 0
-  #changes = 0
   #busy = false
-  // The old-labels view of the change being applied by #relabelKeys (reused; see PreviousLabels).
-  readonly #previous = new PreviousLabels()
-  // The change being reported by #applyChange, read by #visit (one closure for the index's life).
-  readonly #change: {
-    stamp: number
-    item: ItemRec | undefined
-    oldLabels: LabelLookup
-    newLabels: LabelLookup
-  } = { stamp: 0, item: undefined, oldLabels: NO_LABELS, newLabels: NO_LABELS }
-  readonly #visit = (sel: SelectorRec): void => {
-    const c = this.#change
-    if (sel.stamp === c.stamp || c.item === undefined) return
-    sel.stamp = c.stamp
-    // No check of the filing values first: the filing restriction is a necessary condition of the
-    // selector, and evaluating it directly reads less memory.
-    this.#visits++
-    const was = sel.root.evaluate(c.oldLabels)
-    const now = sel.root.evaluate(c.newLabels)
-    if (was === now) return
-    if (now) this.#cb.onMatchStarted(sel.id, c.item.id)
-    else this.#cb.onMatchStopped(sel.id, c.item.id)
-  }
+  readonly #changes: LabelChanges
 
   constructor(callbacks: LabelIndexCallbacks) {
     this.#cb = callbacks
+    this.#changes = new LabelChanges(this.#buckets, this.#itemsByValue, callbacks)
   }
 
   /** Adds or replaces selector `id`. Replacing with an equal selector (same canonical form) is a no-op. */
@@ -239,13 +210,13 @@ export class LabelIndex {
         for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
         rec.inherited = this.#inheritedLabels(rec.parentIds)
         rec.own = toLabelMap(labels)
-        this.#relabel(rec)
+        this.#changes.relabel(rec)
         return
       }
       // Same parents: only the keys whose own value changed can change. Nothing is allocated when
       // nothing changed (the common resync case).
       const ownChanged = diffOwnLabels(rec.own, labels)
-      if (ownChanged !== undefined) this.#relabelKeys(rec, ownChanged, labels)
+      if (ownChanged !== undefined) this.#changes.relabelKeys(rec, ownChanged, labels)
     } finally {
       this.#busy = false
     }
@@ -264,7 +235,7 @@ export class LabelIndex {
       if (rec.own.get(key) === value) return true
       const one = new Map<string, string>()
       if (value !== undefined) one.set(key, value)
-      this.#relabelKeys(rec, [key], one)
+      this.#changes.relabelKeys(rec, [key], one)
       return true
     } finally {
       this.#busy = false
@@ -352,8 +323,8 @@ export class LabelIndex {
       labelIndexedSelectors: byKind.label,
       unindexedSelectors: byKind.unindexed,
       neverMatchingSelectors: byKind.never,
-      labelChanges: this.#changes,
-      labelChangeEvaluations: this.#visits,
+      labelChanges: this.#changes.count,
+      labelChangeEvaluations: this.#changes.evaluations,
     }
   }
 
@@ -386,66 +357,8 @@ export class LabelIndex {
   #reinherit(items: Iterable<ItemRec> | undefined): void {
     for (const item of items ?? []) {
       item.inherited = this.#inheritedLabels(item.parentIds)
-      this.#relabel(item)
+      this.#changes.relabel(item)
     }
-  }
-
-  // Recomputes an item's effective labels and reports the transitions the change causes.
-  // Recomputes the effective labels from scratch (parents changed) and reports the transitions.
-  #relabel(item: ItemRec): void {
-    const oldLabels = item.labels
-    const newLabels = effectiveLabels(item)
-    const changed = changedKeys(oldLabels, newLabels)
-    item.labels = newLabels
-    if (changed.length > 0) this.#applyChange(item, oldLabels, newLabels, changed)
-  }
-
-  // As #relabel when only the own values of `keys` may have changed: patches the own and the
-  // effective label maps in place and evaluates the old side through the index's one
-  // PreviousLabels view (refilled per change: no allocation here).
-  #relabelKeys(item: ItemRec, keys: readonly string[], labels: Labels): void {
-    const effective = item.labels
-    const own = item.own
-    const isMap = isLabelMap(labels)
-    const prev = this.#previous
-    prev.reset(effective)
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!
-      const old = effective.get(k)
-      const v = isMap ? labels.get(k) : Object.hasOwn(labels, k) ? labels[k] : undefined
-      if (v === undefined) own.delete(k)
-      else own.set(k, v)
-      const nv = v ?? item.inherited.get(k)
-      if (effective !== own) {
-        if (nv === undefined) effective.delete(k)
-        else effective.set(k, nv)
-      }
-      if (nv !== old) prev.push(k, old)
-    }
-    if (prev.keys.length > 0) this.#applyChange(item, prev, effective, prev.keys)
-    prev.clear()
-  }
-
-  #applyChange(
-    item: ItemRec,
-    oldLabels: LabelLookup,
-    newLabels: ReadonlyMap<string, string>,
-    changed: readonly string[]
-  ): void {
-    for (const l of changed) this.#itemsByValue.change(l, oldLabels.get(l), newLabels.get(l), item)
-
-    // Only selectors reading a changed label can change, and only those whose filing admits the old
-    // or the new labels can match either: the reader groups give exactly those.
-    this.#changes++
-    const v = this.#change
-    v.stamp = ++this.#stamp
-    v.item = item
-    v.oldLabels = oldLabels
-    v.newLabels = newLabels
-    for (const l of changed) this.#buckets.forEachReader(l, oldLabels, newLabels, this.#visit)
-    // Do not retain the item or its labels until the next change.
-    v.item = undefined
-    v.oldLabels = v.newLabels = NO_LABELS
   }
 
   #unfileSelector(rec: SelectorRec): void {

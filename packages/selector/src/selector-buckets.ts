@@ -161,7 +161,8 @@ class ReaderGroup {
     switch (rec.kind) {
       case 'value': {
         let values = this.#byValue.get(rec.label)
-        if (values === undefined) this.#byValue.set(rec.label, (values = new Map()))
+        if (values === undefined)
+          this.#byValue.set(rec.label, (values = new Map<string, ReaderSet>()))
         for (const v of rec.values) {
           let set = values.get(v)
           if (set === undefined) values.set(v, (set = new ReaderSet()))
