@@ -31,8 +31,10 @@
  *   `version` from v1 to v2 cannot affect `version != "v3"`, which is not visited. Each visited
  *   selector is evaluated on the old and the new labels. `all()` reads nothing and is never
  *   touched by a label change (`label-changes.ts`).
- * - Item buckets keep item sets only for the labels some selector is filed under; the other
- *   labels keep per-value counts (`item-buckets.ts`), so changing `version` touches no set.
+ * - Item buckets keep per-value item sets only for the labels some selector is filed under by
+ *   value; the other labels keep per-value counts, and every label its holders (for presence
+ *   filings and for materialising a label when a selector is first filed under it; see
+ *   `item-buckets.ts`). Changing `version` touches no set.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
  *   small view of the previous values. Unchanged updates allocate nothing and report nothing.
  * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
