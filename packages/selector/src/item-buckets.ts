@@ -1,26 +1,28 @@
 /**
- * The item side of the label index's buckets: `label → value → Set<item>` for the labels some
- * selector is filed under, and only `label → value → count` for the others.
+ * The item side of the label index's buckets: for every label, the items holding it; then
+ * `label → value → Set<item>` for the labels some selector is filed under, and only
+ * `label → value → count` for the others.
  *
- * Overview: the index needs the item sets of a label only to list the candidates of selectors
- * filed under it; for every other label it needs just the counts (to choose where a new selector
- * is filed). Labels such as `version` or `pod-template-hash`, which no selector is filed under,
- * would otherwise keep sets of tens of thousands of items that every change of the label patches.
+ * Overview: the index needs the item sets of a label's values only to list the candidates of
+ * selectors filed under it; for every other label it needs just the counts (to choose where a new
+ * selector is filed). Labels such as `version` or `pod-template-hash`, which no selector is filed
+ * under, would otherwise keep one set per value (100,000 one-item sets for a hash label) that
+ * every change of the label patches.
  *
- * Implementation: a label starts *materialised* (sets) when an item first brings it. The first
- * item change on a label that no selector is filed under turns its sets into counts
- * ({@link ItemBuckets.change}); filing a selector under a counted label rebuilds its sets with one
- * scan of the items ({@link ItemBuckets.materialise}). Counts and set sizes agree, so the filing
- * choice is the same either way.
- *
- * Why not count-only until a selector needs the label: the common build order (items first, then
- * selectors) would then scan every item once per filing label.
+ * Implementation: a label's value buckets are *materialised* (sets) when a selector is filed under
+ * it at the time an item first brings it, and *counted* otherwise. Filing a selector under a
+ * counted label materialises it from the label's holders ({@link ItemBuckets.materialise}: the
+ * cost is the number of items holding the label, not the number of items). The first item change
+ * on a materialised label no selector is filed under any more turns it back into counts. Counts
+ * and set sizes agree, so the filing choice is the same either way. A value change (the label kept)
+ * does not touch the holders set, so a large holders set is never churned by value moves.
  */
 import { LabelValueSets } from './buckets.js'
 import type { ItemRec } from './item-labels.js'
 
 /** Item buckets; see the file comment. */
 export class ItemBuckets {
+  readonly #holders = new Map<string, Set<ItemRec>>()
   readonly #sets = new LabelValueSets<ItemRec>()
   readonly #counts = new Map<string, Map<string, number>>()
   readonly #isFiled: (label: string) => boolean
@@ -30,31 +32,30 @@ export class ItemBuckets {
     this.#isFiled = isFiled
   }
 
-  /** Files `item` under `label` = `value`. */
+  /** Files `item` under `label` = `value` (the item must not hold `label` yet). */
   add(label: string, value: string, item: ItemRec): void {
-    const counts = this.#counts.get(label)
-    if (counts === undefined) this.#sets.add(label, value, item)
-    else counts.set(value, (counts.get(value) ?? 0) + 1)
+    let holders = this.#holders.get(label)
+    if (holders === undefined) {
+      this.#holders.set(label, (holders = new Set()))
+      if (!this.#isFiled(label)) this.#counts.set(label, new Map())
+    }
+    holders.add(item)
+    this.#addValue(label, value, item)
   }
 
   /** Unfiles `item` from `label` = `value` (where it must be filed). */
   delete(label: string, value: string, item: ItemRec): void {
-    const counts = this.#counts.get(label)
-    if (counts === undefined) {
-      this.#sets.delete(label, value, item)
-      return
-    }
-    const n = (counts.get(value) ?? 1) - 1
-    if (n > 0) counts.set(value, n)
-    else {
-      counts.delete(value)
-      if (counts.size === 0) this.#counts.delete(label)
-    }
+    const holders = this.#holders.get(label)
+    if (holders === undefined || !holders.delete(item)) return
+    this.#deleteValue(label, value, item)
+    if (holders.size > 0) return
+    this.#holders.delete(label)
+    this.#counts.delete(label)
   }
 
   /**
    * Moves `item` from `label` = `oldValue` to `label` = `newValue` (undefined: absent); first
-   * turns the label's sets into counts when no selector is filed under it.
+   * turns the label's sets into counts when no selector is filed under it any more.
    */
   change(
     label: string,
@@ -62,9 +63,12 @@ export class ItemBuckets {
     newValue: string | undefined,
     item: ItemRec
   ): void {
+    if (oldValue === newValue) return
+    if (oldValue === undefined) return this.add(label, newValue!, item)
+    if (newValue === undefined) return this.delete(label, oldValue, item)
     if (!this.#counts.has(label) && !this.#isFiled(label)) this.#countOnly(label)
-    if (oldValue !== undefined) this.delete(label, oldValue, item)
-    if (newValue !== undefined) this.add(label, newValue, item)
+    this.#deleteValue(label, oldValue, item)
+    this.#addValue(label, newValue, item)
   }
 
   /** How many items have `label` = `value`. */
@@ -74,19 +78,15 @@ export class ItemBuckets {
     return this.#sets.get(label, value)?.size ?? 0
   }
 
-  /** How many items have `label` (O(values of the label)). */
+  /** How many items have `label`. */
   countForLabel(label: string): number {
-    const counts = this.#counts.get(label)
-    if (counts === undefined) return this.#sets.countForLabel(label)
-    let n = 0
-    for (const c of counts.values()) n += c
-    return n
+    return this.#holders.get(label)?.size ?? 0
   }
 
-  /** Makes the sets of `label` available, scanning `items` if it was counted only. */
-  materialise(label: string, items: Iterable<ItemRec>): void {
+  /** Makes the value sets of `label` available (from its holders when it was counted only). */
+  materialise(label: string): void {
     if (!this.#counts.delete(label)) return
-    for (const item of items) {
+    for (const item of this.#holders.get(label) ?? []) {
       const v = item.labels.get(label)
       if (v !== undefined) this.#sets.add(label, v, item)
     }
@@ -97,16 +97,32 @@ export class ItemBuckets {
     return this.#sets.get(label, value)
   }
 
-  /** Every value bucket of `label`; `label` must be materialised. */
-  byValue(label: string): ReadonlyMap<string, ReadonlySet<ItemRec>> | undefined {
-    return this.#sets.byValue(label)
+  /** Every item holding `label` (whatever its value). */
+  holders(label: string): ReadonlySet<ItemRec> | undefined {
+    return this.#holders.get(label)
+  }
+
+  #addValue(label: string, value: string, item: ItemRec): void {
+    const counts = this.#counts.get(label)
+    if (counts === undefined) this.#sets.add(label, value, item)
+    else counts.set(value, (counts.get(value) ?? 0) + 1)
+  }
+
+  // Keeps the label's (possibly empty) counts map: the caller removes it with the last holder.
+  #deleteValue(label: string, value: string, item: ItemRec): void {
+    const counts = this.#counts.get(label)
+    if (counts === undefined) {
+      this.#sets.delete(label, value, item)
+      return
+    }
+    const n = (counts.get(value) ?? 1) - 1
+    if (n > 0) counts.set(value, n)
+    else counts.delete(value)
   }
 
   #countOnly(label: string): void {
-    const byValue = this.#sets.byValue(label)
-    if (byValue === undefined) return
     const counts = new Map<string, number>()
-    for (const [v, set] of byValue) counts.set(v, set.size)
+    for (const [v, set] of this.#sets.byValue(label) ?? []) counts.set(v, set.size)
     this.#sets.deleteLabel(label)
     this.#counts.set(label, counts)
   }

@@ -82,7 +82,16 @@ function runScenario(seed: number, steps: number): void {
   for (let step = 0; step < steps; step++) {
     const op = prng.int(100)
     let what: string
-    if (op < 20) {
+    if (op < 20 && step % 5 === 0) {
+      // A batch (new and existing ids, sometimes twice) through the bulk entry point.
+      const batch = Array.from({ length: 1 + prng.int(6) }, () => {
+        const entry: [string, Selector] = [prng.pick(selIds), pickSelector(prng)]
+        return entry
+      })
+      for (const [id, s] of batch) model.selectors.set(id, s)
+      index.updateSelectors(batch)
+      what = `updateSelectors ${batch.map(([id, s]) => `${id} ${s.toString()}`).join('; ')}`
+    } else if (op < 20) {
       const id = prng.pick(selIds)
       const s = pickSelector(prng)
       model.selectors.set(id, s)

@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { LabelIndexReentrancyError } from './errors.js'
 import { LabelIndex } from './label-index.js'
-import { parseSelector } from './selector.js'
+import { parseSelector, type Selector } from './selector.js'
+import { createPrng } from './testing/prng.js'
+import { randomLabels, randomSelector } from './testing/random-selectors.js'
 
 /** Records events and keeps the resulting match set; fails on a duplicate or impossible event. */
 class Recorder {
@@ -225,7 +227,27 @@ void describe('LabelIndex', () => {
       labelIndexedSelectors: 1,
       unindexedSelectors: 1,
       neverMatchingSelectors: 1,
+      labelChanges: 0,
+      labelChangeEvaluations: 0,
     })
+  })
+
+  void it('a label change visits only the readers comparing the label with its old or new value', () => {
+    const r = new Recorder()
+    r.index.updateSelector('v3', sel('app == "web" && version != "v3"'))
+    r.index.updateSelector('u3', sel('version not in {"v3"}'))
+    r.index.updateSelector('v1', sel('app == "web" && version != "v1"'))
+    r.index.updateSelector('sub', sel('version starts with "v"'))
+    r.index.updateItem('p', { app: 'web', version: 'v1' })
+    assert.deepEqual(r.take().sort(), ['+sub|p', '+u3|p', '+v3|p'])
+    r.index.updateItem('p', { app: 'web', version: 'v2' })
+    assert.deepEqual(r.take(), ['+v1|p'])
+    // v1 (compares with the old value) and sub (substring) are evaluated; v3 and u3 are not.
+    assert.deepEqual([r.index.stats().labelChanges, r.index.stats().labelChangeEvaluations], [1, 2])
+    // Presence changes visit every reader the filing admits.
+    r.index.updateItem('p', { app: 'web' })
+    assert.deepEqual(r.take().sort(), ['-sub|p'])
+    assert.equal(r.index.stats().labelChangeEvaluations, 6)
   })
 
   void it('a value-indexed selector whose other label changes is re-evaluated', () => {
@@ -297,5 +319,62 @@ void describe('LabelIndex', () => {
     ])
     r.index.updateItem('p', { app: 'web' }, ['ns'])
     assert.deepEqual(r.take(), [])
+  })
+
+  void it('updateSelectors reports what updateSelector one by one would, unindexed shapes included', () => {
+    const prng = createPrng(99)
+    const labels = ['a', 'b', 'c', 'd'] as const
+    const values = ['1', '2', ''] as const
+    const texts = [
+      'all()',
+      'global()',
+      '!has(a)',
+      'b != "1"',
+      'c not in {"1", "2"}',
+      '!(a == "2")',
+      'a == "1"',
+      'has(b) && c != "2"',
+      ...Array.from(
+        { length: 40 },
+        () => randomSelector(prng, { labels, values, maxDepth: 2 }).text
+      ),
+    ]
+    const one = new Recorder()
+    const bulk = new Recorder()
+    for (const r of [one, bulk]) r.index.updateParent('p', { d: '1' })
+    for (let i = 0; i < 60; i++) {
+      const own = randomLabels(prng, labels, values, 0.5)
+      for (const r of [one, bulk]) r.index.updateItem(`i${i}`, own, i % 2 === 0 ? ['p'] : [])
+    }
+    // Replacing an existing id and listing one twice go through the same batch.
+    for (const r of [one, bulk]) r.index.updateSelector('s0', sel('a == "2"'))
+    texts.forEach((t, i) => one.index.updateSelector(`s${i}`, sel(t)))
+    bulk.index.updateSelectors([
+      ['s1', sel('b == "2"')],
+      ...texts.map((t, i): [string, Selector] => [`s${i}`, sel(t)]),
+    ])
+    assert.deepEqual(bulk.take(), one.take())
+    assert.deepEqual([...bulk.pairs].sort(), [...one.pairs].sort())
+    const ids = texts.map((_, i) => `s${i}`)
+    for (const id of ids)
+      assert.deepEqual(bulk.index.matchingItems(id).sort(), one.index.matchingItems(id).sort())
+  })
+
+  void it('updateSelectors from a callback throws LabelIndexReentrancyError', () => {
+    let err: unknown
+    const index: LabelIndex = new LabelIndex({
+      onMatchStarted: () => {
+        try {
+          index.updateSelectors([['t', sel('all()')]])
+        } catch (e) {
+          err = e
+        }
+      },
+      onMatchStopped: () => {},
+    })
+    index.updateItem('i', { a: '1' })
+    index.updateSelectors([['s', sel('all()')]])
+    assert.ok(err instanceof LabelIndexReentrancyError)
+    assert.deepEqual(index.matchingItems('s'), ['i'])
   })
 })

@@ -15,22 +15,26 @@
  *                                                      ├─ none             → unindexed
  *                                                      └─ contradictory    → never matches
  *  selector ──labelNames()──► readers[label] (grouped again by the filing above)
- *  item ──effective labels──► itemsByValue[label][value]   (sets for filing labels, else counts)
+ *  item ──effective labels──► itemsByValue: holders[label], and [label][value] (sets for
+ *                                            filing labels, else counts)
  * ```
  * - A new or changed selector evaluates only its candidate items: the items filed under its
- *   (label, value)s, or under its label, or all items when it is unindexed.
+ *   (label, value)s, or the holders of its label, or all items when it is unindexed. A batch of
+ *   new selectors ({@link LabelIndex.updateSelectors}) matches its unindexed ones in one pass over
+ *   the items (`candidates.ts`).
  * - A new or deleted item evaluates only the selectors in the buckets of its labels plus the
  *   unindexed ones.
  * - An item label change with changed keys D can only change selectors that read a key in D. The
- *   reader group of each key in D yields, with one lookup per filing label, exactly the readers
- *   whose filing admits the old or the new labels. A large selector (at least `SCREEN_MIN_LEAVES`
- *   label tests) is then skipped without evaluation when every changed label it reads kept its
- *   presence and moved between values it never compares with (`version` v1 → v2 cannot affect
- *   `version != "v3"`); the rest are evaluated on the old and new labels (for small selectors two
- *   evaluations cost less than the screen). `all()` reads nothing and is never touched by a label
- *   change.
- * - Item buckets keep item sets only for the labels some selector is filed under; the other
- *   labels keep per-value counts (`item-buckets.ts`), so changing `version` touches no set.
+ *   reader group of each key in D yields, with one lookup per filing label, the readers whose
+ *   filing admits the old or the new labels, and of those only the ones comparing the key with its
+ *   old or new value (or by substring; all of them when the key appears or disappears): moving
+ *   `version` from v1 to v2 cannot affect `version != "v3"`, which is not visited. Each visited
+ *   selector is evaluated on the old and the new labels. `all()` reads nothing and is never
+ *   touched by a label change (`label-changes.ts`).
+ * - Item buckets keep per-value item sets only for the labels some selector is filed under by
+ *   value; the other labels keep per-value counts, and every label its holders (for presence
+ *   filings and for materialising a label when a selector is first filed under it; see
+ *   `item-buckets.ts`). Changing `version` touches no set.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
  *   small view of the previous values. Unchanged updates allocate nothing and report nothing.
  * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
@@ -52,31 +56,23 @@
  * `LabelIndexReentrancyError`).
  */
 import { SetMap } from './buckets.js'
+import { LabelChanges, type LabelIndexCallbacks } from './label-changes.js'
+import { forEachCandidateItem, forEachNewMatch } from './candidates.js'
 import { ItemBuckets } from './item-buckets.js'
 import { LabelIndexReentrancyError } from './errors.js'
 import { chooseIndex, type IndexKind } from './index-choice.js'
 import {
-  changedKeys,
   effectiveLabels,
   inheritLabels,
   diffOwnLabels,
   sameList,
-  NO_LABELS,
-  PreviousLabels,
   type ItemRec,
 } from './item-labels.js'
-import { isLabelMap, toLabelMap, type Labels } from './labels.js'
-import type { LabelLookup } from './ast.js'
-import { SelectorBuckets, mayChange, selectorRec, type SelectorRec } from './selector-buckets.js'
+import { toLabelMap, type Labels } from './labels.js'
+import { SelectorBuckets, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
-/** Receivers of match transitions; both are called synchronously from the updating method. */
-export interface LabelIndexCallbacks {
-  /** `selectorId` now matches `itemId` (it did not before). */
-  onMatchStarted(selectorId: string, itemId: string): void
-  /** `selectorId` no longer matches `itemId` (it did before). */
-  onMatchStopped(selectorId: string, itemId: string): void
-}
+export type { LabelIndexCallbacks }
 
 /** Counts describing the index, for logs and benchmarks. */
 export interface LabelIndexStats {
@@ -91,6 +87,10 @@ export interface LabelIndexStats {
   readonly unindexedSelectors: number
   /** Selectors whose restrictions contradict themselves; they match nothing. */
   readonly neverMatchingSelectors: number
+  /** Item label changes applied (updates that changed at least one effective label). */
+  readonly labelChanges: number
+  /** Selectors evaluated (on the old and the new labels) because of those label changes. */
+  readonly labelChangeEvaluations: number
 }
 
 /** Incremental selector × item matcher; see the file comment for the inheritance rule and costs. */
@@ -102,71 +102,70 @@ export class LabelIndex {
   readonly #itemsByValue = new ItemBuckets((label) => this.#buckets.isFiled(label))
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
   readonly #itemsByParent = new SetMap<string, ItemRec>()
-  #stamp = 0
   #busy = false
-  // The old-labels view of the change being applied by #relabelKeys (reused; see PreviousLabels).
-  readonly #previous = new PreviousLabels()
-  // The change being reported by #applyChange, read by #visit (one closure for the index's life).
-  readonly #change: {
-    stamp: number
-    item: ItemRec | undefined
-    oldLabels: LabelLookup
-    newLabels: LabelLookup
-    changed: readonly string[]
-  } = { stamp: 0, item: undefined, oldLabels: NO_LABELS, newLabels: NO_LABELS, changed: [] }
-  readonly #visit = (sel: SelectorRec): void => {
-    const c = this.#change
-    if (sel.stamp === c.stamp || c.item === undefined) return
-    sel.stamp = c.stamp
-    if (sel.screen && !mayChange(sel, c.changed, c.oldLabels, c.newLabels)) return
-    // No check of the filing values first: the filing restriction is a necessary condition of the
-    // selector, and evaluating it directly reads less memory.
-    const was = sel.root.evaluate(c.oldLabels)
-    const now = sel.root.evaluate(c.newLabels)
-    if (was === now) return
-    if (now) this.#cb.onMatchStarted(sel.id, c.item.id)
-    else this.#cb.onMatchStopped(sel.id, c.item.id)
-  }
+  readonly #changes: LabelChanges
 
   constructor(callbacks: LabelIndexCallbacks) {
     this.#cb = callbacks
+    this.#changes = new LabelChanges(this.#buckets, this.#itemsByValue, callbacks)
   }
 
   /** Adds or replaces selector `id`. Replacing with an equal selector (same canonical form) is a no-op. */
   updateSelector(id: string, selector: Selector): void {
     this.#enter()
     try {
-      const old = this.#selectors.get(id)
-      if (old !== undefined && old.selector.equals(selector)) return
-      if (old !== undefined) this.#unfileSelector(old)
-      const rec = selectorRec(
-        id,
-        selector,
-        chooseIndex(
-          selector.labelRestrictions(),
-          (l, v) => this.#itemsByValue.count(l, v),
-          (l) => this.#itemsByValue.countForLabel(l)
-        )
-      )
-      this.#selectors.set(id, rec)
-      if (rec.kind === 'value' || rec.kind === 'label')
-        this.#itemsByValue.materialise(rec.label, this.#items.values())
-      this.#buckets.add(rec)
-      // Stops from the old selector's candidates, then starts from the new one's; each candidate
-      // set holds an item at most once, so no pair is reported twice.
-      if (old !== undefined) {
-        this.#forEachCandidateItem(old, (item) => {
-          if (old.root.evaluate(item.labels) && !rec.root.evaluate(item.labels))
-            this.#cb.onMatchStopped(id, item.id)
-        })
-      }
-      this.#forEachCandidateItem(rec, (item) => {
-        if (rec.root.evaluate(item.labels) && !(old?.root.evaluate(item.labels) ?? false))
-          this.#cb.onMatchStarted(id, item.id)
-      })
+      this.#updateSelector(id, selector)
     } finally {
       this.#busy = false
     }
+  }
+
+  /**
+   * Adds or replaces many selectors at once, as {@link updateSelector} one by one would (the same
+   * events, in another order), but cheaper for a large batch: the selectors that no label
+   * restriction can index are matched in one pass over the items instead of one pass each. For an
+   * initial load. An id listed twice keeps its last selector.
+   */
+  updateSelectors(entries: Iterable<readonly [string, Selector]>): void {
+    this.#enter()
+    try {
+      const batch = new Map<string, Selector>()
+      for (const [id, selector] of entries) batch.set(id, selector)
+      const fresh: SelectorRec[] = []
+      for (const [id, selector] of batch) {
+        if (this.#selectors.has(id)) this.#updateSelector(id, selector)
+        else {
+          const rec = this.#newRec(id, selector)
+          this.#file(rec)
+          fresh.push(rec)
+        }
+      }
+      forEachNewMatch(fresh, this.#itemsByValue, this.#items, (sel, item) =>
+        this.#cb.onMatchStarted(sel.id, item.id)
+      )
+    } finally {
+      this.#busy = false
+    }
+  }
+
+  #updateSelector(id: string, selector: Selector): void {
+    const old = this.#selectors.get(id)
+    if (old !== undefined && old.selector.equals(selector)) return
+    if (old !== undefined) this.#unfileSelector(old)
+    const rec = this.#newRec(id, selector)
+    this.#file(rec)
+    // Stops from the old selector's candidates, then starts from the new one's; each candidate
+    // set holds an item at most once, so no pair is reported twice.
+    if (old !== undefined) {
+      this.#forEachCandidateItem(old, (item) => {
+        if (old.root.evaluate(item.labels) && !rec.root.evaluate(item.labels))
+          this.#cb.onMatchStopped(id, item.id)
+      })
+    }
+    this.#forEachCandidateItem(rec, (item) => {
+      if (rec.root.evaluate(item.labels) && !(old?.root.evaluate(item.labels) ?? false))
+        this.#cb.onMatchStarted(id, item.id)
+    })
   }
 
   /** Removes selector `id` (reporting every match as stopped); unknown ids are ignored. */
@@ -213,13 +212,13 @@ export class LabelIndex {
         for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
         rec.inherited = this.#inheritedLabels(rec.parentIds)
         rec.own = toLabelMap(labels)
-        this.#relabel(rec)
+        this.#changes.relabel(rec)
         return
       }
       // Same parents: only the keys whose own value changed can change. Nothing is allocated when
       // nothing changed (the common resync case).
       const ownChanged = diffOwnLabels(rec.own, labels)
-      if (ownChanged !== undefined) this.#relabelKeys(rec, ownChanged, labels)
+      if (ownChanged !== undefined) this.#changes.relabelKeys(rec, ownChanged, labels)
     } finally {
       this.#busy = false
     }
@@ -238,7 +237,7 @@ export class LabelIndex {
       if (rec.own.get(key) === value) return true
       const one = new Map<string, string>()
       if (value !== undefined) one.set(key, value)
-      this.#relabelKeys(rec, [key], one)
+      this.#changes.relabelKeys(rec, [key], one)
       return true
     } finally {
       this.#busy = false
@@ -326,6 +325,8 @@ export class LabelIndex {
       labelIndexedSelectors: byKind.label,
       unindexedSelectors: byKind.unindexed,
       neverMatchingSelectors: byKind.never,
+      labelChanges: this.#changes.count,
+      labelChangeEvaluations: this.#changes.evaluations,
     }
   }
 
@@ -335,6 +336,22 @@ export class LabelIndex {
     this.#busy = true
   }
 
+  // The record of a selector filed by the current item counts (see index-choice.ts).
+  #newRec(id: string, selector: Selector): SelectorRec {
+    const choice = chooseIndex(
+      selector.labelRestrictions(),
+      (l, v) => this.#itemsByValue.count(l, v),
+      (l) => this.#itemsByValue.countForLabel(l)
+    )
+    return selectorRec(id, selector, choice)
+  }
+
+  #file(rec: SelectorRec): void {
+    this.#selectors.set(rec.id, rec)
+    if (rec.kind === 'value') this.#itemsByValue.materialise(rec.label)
+    this.#buckets.add(rec)
+  }
+
   #inheritedLabels(parentIds: readonly string[]): ReadonlyMap<string, string> {
     return inheritLabels(parentIds.map((p) => this.#parents.get(p)))
   }
@@ -342,90 +359,17 @@ export class LabelIndex {
   #reinherit(items: Iterable<ItemRec> | undefined): void {
     for (const item of items ?? []) {
       item.inherited = this.#inheritedLabels(item.parentIds)
-      this.#relabel(item)
+      this.#changes.relabel(item)
     }
   }
 
-  // Recomputes an item's effective labels and reports the transitions the change causes.
-  // Recomputes the effective labels from scratch (parents changed) and reports the transitions.
-  #relabel(item: ItemRec): void {
-    const oldLabels = item.labels
-    const newLabels = effectiveLabels(item)
-    const changed = changedKeys(oldLabels, newLabels)
-    item.labels = newLabels
-    if (changed.length > 0) this.#applyChange(item, oldLabels, newLabels, changed)
-  }
-
-  // As #relabel when only the own values of `keys` may have changed: patches the own and the
-  // effective label maps in place and evaluates the old side through the index's one
-  // PreviousLabels view (refilled per change: no allocation here).
-  #relabelKeys(item: ItemRec, keys: readonly string[], labels: Labels): void {
-    const effective = item.labels
-    const own = item.own
-    const isMap = isLabelMap(labels)
-    const prev = this.#previous
-    prev.reset(effective)
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!
-      const old = effective.get(k)
-      const v = isMap ? labels.get(k) : Object.hasOwn(labels, k) ? labels[k] : undefined
-      if (v === undefined) own.delete(k)
-      else own.set(k, v)
-      const nv = v ?? item.inherited.get(k)
-      if (effective !== own) {
-        if (nv === undefined) effective.delete(k)
-        else effective.set(k, nv)
-      }
-      if (nv !== old) prev.push(k, old)
-    }
-    if (prev.keys.length > 0) this.#applyChange(item, prev, effective, prev.keys)
-    prev.clear()
-  }
-
-  #applyChange(
-    item: ItemRec,
-    oldLabels: LabelLookup,
-    newLabels: ReadonlyMap<string, string>,
-    changed: readonly string[]
-  ): void {
-    for (const l of changed) this.#itemsByValue.change(l, oldLabels.get(l), newLabels.get(l), item)
-
-    // Only selectors reading a changed label can change, and only those whose filing admits the old
-    // or the new labels can match either: the reader groups give exactly those.
-    const v = this.#change
-    v.stamp = ++this.#stamp
-    v.item = item
-    v.oldLabels = oldLabels
-    v.newLabels = newLabels
-    v.changed = changed
-    for (const l of changed) this.#buckets.forEachReader(l, oldLabels, newLabels, this.#visit)
-    // Do not retain the item or its labels until the next change.
-    v.item = undefined
-    v.oldLabels = v.newLabels = NO_LABELS
-  }
-
-  // Every item that `sel` may match; each at most once.
   #unfileSelector(rec: SelectorRec): void {
     this.#selectors.delete(rec.id)
     this.#buckets.delete(rec)
   }
 
+  // Every item that `sel` may match; each at most once.
   #forEachCandidateItem(sel: SelectorRec, fn: (item: ItemRec) => void): void {
-    switch (sel.kind) {
-      case 'value':
-        for (const v of sel.values)
-          for (const item of this.#itemsByValue.get(sel.label, v) ?? []) fn(item)
-        break
-      case 'label':
-        for (const items of this.#itemsByValue.byValue(sel.label)?.values() ?? []) {
-          for (const item of items) fn(item)
-        }
-        break
-      case 'unindexed':
-        for (const item of this.#items.values()) fn(item)
-        break
-      case 'never':
-        break
-    }
+    forEachCandidateItem(sel, this.#itemsByValue, this.#items, fn)
   }
 }

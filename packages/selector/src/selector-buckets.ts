@@ -7,23 +7,19 @@
  *  byLabel[label]        ─ selectors requiring only has(label)
  *  unindexed             ─ selectors with no usable restriction (scanned on item add/delete)
  *  readers[label]        ─ every selector, by each label it reads, grouped again by its filing:
- *                           .byValue[filingLabel][filingValue] / .byLabel[filingLabel] / .unindexed
+ *                           .byValue[filingLabel][filingValue] / .byLabel[filingLabel] / .unindexed,
+ *                           and in each of those by the constants it compares the label with
  * ```
- * `readers` answers "which selectors read label L and could match an item with these labels" with
- * a few lookups per filing label instead of a scan of every reader of L.
+ * `readers` answers "which selectors read label L, could match an item with these labels, and may
+ * change when L moves from value a to value b" with a few lookups per filing label instead of a
+ * scan of every reader of L: only readers comparing L with a or b (or by substring) are visited,
+ * unless L appears or disappears.
  */
 import type { LabelLookup, SelectorNode } from './ast.js'
+import { labelConstants } from './ast-walk.js'
 import { LabelValueSets, SetMap } from './buckets.js'
 import type { IndexChoice, IndexKind } from './index-choice.js'
 import type { Selector } from './selector.js'
-import { labelConstants, labelLeafCount } from './ast-walk.js'
-
-/**
- * Selectors with at most this many label-reading leaves are evaluated on a label change without
- * the {@link mayChange} screen: two evaluations of a small tree read less memory than the screen's
- * lookups in the constants map, and the screen rarely rejects the readers the index visits.
- */
-export const SCREEN_MIN_LEAVES = 5
 
 /** A selector as the index keeps it. */
 export interface SelectorRec {
@@ -37,10 +33,8 @@ export interface SelectorRec {
   readonly label: string
   /** The index values for 'value'. */
   readonly values: readonly string[]
-  /** Per read label, the constants it is compared with (null: substring matches); see mayChange. */
+  /** Per read label, the constants it is compared with (null: substring matches); see ReaderSet. */
   readonly constants: ReadonlyMap<string, ReadonlySet<string> | null>
-  /** Whether a label change runs {@link mayChange} before evaluating (large trees only). */
-  readonly screen: boolean
   /** Visit marker: equal to the index's current stamp when already considered in this change. */
   stamp: number
 }
@@ -56,36 +50,8 @@ export function selectorRec(id: string, selector: Selector, choice: IndexChoice)
     label: choice.label,
     values: choice.values,
     constants: labelConstants(selector.root),
-    screen: labelLeafCount(selector.root) >= SCREEN_MIN_LEAVES,
     stamp: 0,
   }
-}
-
-/**
- * False when the selector's result cannot differ between `oldLabels` and `newLabels`, which differ
- * only in `changed`: every changed label it reads kept its presence and moved between values it never
- * compares with. True when it may differ (evaluate to know).
- */
-export function mayChange(
-  sel: SelectorRec,
-  changed: readonly string[],
-  oldLabels: LabelLookup,
-  newLabels: LabelLookup
-): boolean {
-  for (let i = 0; i < changed.length; i++) {
-    const l = changed[i]!
-    const constants = sel.constants.get(l)
-    if (constants === undefined) continue // not read
-    if (constants === null) return true
-    const ov = oldLabels.get(l)
-    const nv = newLabels.get(l)
-    if (ov === undefined || nv === undefined) {
-      if (ov !== nv) return true
-      continue
-    }
-    if (constants.has(ov) || constants.has(nv)) return true
-  }
-  return false
 }
 
 /** Selector buckets; see the file comment. */
@@ -94,17 +60,17 @@ export class SelectorBuckets {
   readonly #byLabel = new SetMap<string, SelectorRec>()
   readonly #unindexed = new Set<SelectorRec>()
   readonly #readers = new Map<string, ReaderGroup>()
-  // Filing label → how many selectors are filed under it ('value' and 'label' kinds).
+  // Filing label → how many selectors are filed under its values ('value' kind).
   readonly #filed = new Map<string, number>()
 
-  /** Whether some selector is filed under `label` (by value or by presence). */
+  /** Whether some selector is filed under values of `label` (its item value sets are needed). */
   isFiled(label: string): boolean {
     return this.#filed.has(label)
   }
 
   /** Files `rec` (which must not be filed already). */
   add(rec: SelectorRec): void {
-    if (rec.kind === 'value' || rec.kind === 'label') bump(this.#filed, rec.label, 1)
+    if (rec.kind === 'value') bump(this.#filed, rec.label, 1)
     for (const l of rec.refs) {
       let g = this.#readers.get(l)
       if (g === undefined) this.#readers.set(l, (g = new ReaderGroup(l)))
@@ -127,7 +93,7 @@ export class SelectorBuckets {
 
   /** Unfiles `rec`. */
   delete(rec: SelectorRec): void {
-    if (rec.kind === 'value' || rec.kind === 'label') bump(this.#filed, rec.label, -1)
+    if (rec.kind === 'value') bump(this.#filed, rec.label, -1)
     for (const l of rec.refs) {
       const g = this.#readers.get(l)
       if (g === undefined) continue
@@ -180,38 +146,39 @@ export class SelectorBuckets {
   }
 }
 
-// The readers of one label, grouped by how each is filed.
+// The readers of one label, grouped by how each is filed, then by the constants they compare the
+// label with (see ReaderSet).
 class ReaderGroup {
   constructor(private readonly groupLabel: string) {}
-  readonly #byValue = new LabelValueSets<SelectorRec>()
-  readonly #valueLabels = new Map<string, number>() // filing label → reader count
-  readonly #byLabel = new SetMap<string, SelectorRec>()
-  readonly #labelLabels = new Map<string, number>()
-  readonly #unindexed = new Set<SelectorRec>()
-  // The unindexed readers again, by each constant they compare this group's label with, and those
-  // that match it by substring (any value change may matter to them).
-  readonly #unindexedByConst = new SetMap<string, SelectorRec>()
-  readonly #unindexedSubstring = new Set<SelectorRec>()
+  readonly #byValue = new Map<string, Map<string, ReaderSet>>() // filing label → value → readers
+  readonly #byLabel = new Map<string, ReaderSet>() // filing label → readers
+  readonly #unindexed = new ReaderSet()
   #size = 0
 
   add(rec: SelectorRec): void {
     this.#size++
+    const constants = rec.constants.get(this.groupLabel)
     switch (rec.kind) {
-      case 'value':
-        for (const v of rec.values) this.#byValue.add(rec.label, v, rec)
-        bump(this.#valueLabels, rec.label, 1)
-        break
-      case 'label':
-        this.#byLabel.add(rec.label, rec)
-        bump(this.#labelLabels, rec.label, 1)
-        break
-      case 'unindexed': {
-        this.#unindexed.add(rec)
-        const constants = rec.constants.get(this.groupLabel)
-        if (constants === null || constants === undefined) this.#unindexedSubstring.add(rec)
-        else for (const c of constants) this.#unindexedByConst.add(c, rec)
+      case 'value': {
+        let values = this.#byValue.get(rec.label)
+        if (values === undefined)
+          this.#byValue.set(rec.label, (values = new Map<string, ReaderSet>()))
+        for (const v of rec.values) {
+          let set = values.get(v)
+          if (set === undefined) values.set(v, (set = new ReaderSet()))
+          set.add(rec, constants)
+        }
         break
       }
+      case 'label': {
+        let set = this.#byLabel.get(rec.label)
+        if (set === undefined) this.#byLabel.set(rec.label, (set = new ReaderSet()))
+        set.add(rec, constants)
+        break
+      }
+      case 'unindexed':
+        this.#unindexed.add(rec, constants)
+        break
       case 'never':
         break
     }
@@ -219,22 +186,30 @@ class ReaderGroup {
 
   delete(rec: SelectorRec): void {
     this.#size--
+    const constants = rec.constants.get(this.groupLabel)
     switch (rec.kind) {
-      case 'value':
-        for (const v of rec.values) this.#byValue.delete(rec.label, v, rec)
-        bump(this.#valueLabels, rec.label, -1)
-        break
-      case 'label':
-        this.#byLabel.delete(rec.label, rec)
-        bump(this.#labelLabels, rec.label, -1)
-        break
-      case 'unindexed': {
-        this.#unindexed.delete(rec)
-        const constants = rec.constants.get(this.groupLabel)
-        if (constants === null || constants === undefined) this.#unindexedSubstring.delete(rec)
-        else for (const c of constants) this.#unindexedByConst.delete(c, rec)
+      case 'value': {
+        const values = this.#byValue.get(rec.label)
+        if (values === undefined) break
+        for (const v of rec.values) {
+          const set = values.get(v)
+          if (set === undefined) continue
+          set.delete(rec, constants)
+          if (set.isEmpty()) values.delete(v)
+        }
+        if (values.size === 0) this.#byValue.delete(rec.label)
         break
       }
+      case 'label': {
+        const set = this.#byLabel.get(rec.label)
+        if (set === undefined) break
+        set.delete(rec, constants)
+        if (set.isEmpty()) this.#byLabel.delete(rec.label)
+        break
+      }
+      case 'unindexed':
+        this.#unindexed.delete(rec, constants)
+        break
       case 'never':
         break
     }
@@ -244,32 +219,72 @@ class ReaderGroup {
     return this.#size === 0
   }
 
+  // The group's label changed from its value in `oldLabels` to its value in `newLabels`.
   forEachAdmitted(
     oldLabels: LabelLookup,
     newLabels: LabelLookup,
     fn: (sel: SelectorRec) => void
   ): void {
-    for (const fl of this.#valueLabels.keys()) {
-      const ov = oldLabels.get(fl)
-      const nv = newLabels.get(fl)
-      if (ov !== undefined) for (const sel of this.#byValue.get(fl, ov) ?? []) fn(sel)
-      if (nv !== undefined && nv !== ov) for (const sel of this.#byValue.get(fl, nv) ?? []) fn(sel)
+    const gl = this.groupLabel
+    const ov = oldLabels.get(gl)
+    const nv = newLabels.get(gl)
+    for (const [fl, values] of this.#byValue) {
+      const fo = fl === gl ? ov : oldLabels.get(fl)
+      const fnew = fl === gl ? nv : newLabels.get(fl)
+      if (fo !== undefined) values.get(fo)?.forEachAffected(ov, nv, fn)
+      if (fnew !== undefined && fnew !== fo) values.get(fnew)?.forEachAffected(ov, nv, fn)
     }
-    for (const fl of this.#labelLabels.keys()) {
+    for (const [fl, set] of this.#byLabel) {
       if (oldLabels.get(fl) !== undefined || newLabels.get(fl) !== undefined)
-        for (const sel of this.#byLabel.get(fl) ?? []) fn(sel)
+        set.forEachAffected(ov, nv, fn)
     }
-    // Unindexed readers: all of them when the label appears or disappears; otherwise only those
-    // comparing it with the old or the new value, or matching it by substring (see mayChange).
-    const ov = oldLabels.get(this.groupLabel)
-    const nv = newLabels.get(this.groupLabel)
+    this.#unindexed.forEachAffected(ov, nv, fn)
+  }
+}
+
+/**
+ * Selectors reading one label L (and filed in one bucket), keyed again by the constants they
+ * compare L with (`labelConstants`). When L keeps its presence and moves between two values a
+ * selector never compares L with, every leaf on L keeps its result: such readers are not visited.
+ * Readers matching L by substring (`contains`, `starts with`, `ends with`) are visited on every
+ * change of L; every reader is visited when L appears or disappears.
+ */
+class ReaderSet {
+  readonly #all = new Set<SelectorRec>()
+  readonly #bySubstring = new Set<SelectorRec>()
+  readonly #byConstant = new SetMap<string, SelectorRec>()
+
+  add(rec: SelectorRec, constants: ReadonlySet<string> | null | undefined): void {
+    this.#all.add(rec)
+    if (constants === null || constants === undefined) this.#bySubstring.add(rec)
+    else for (const c of constants) this.#byConstant.add(c, rec)
+  }
+
+  delete(rec: SelectorRec, constants: ReadonlySet<string> | null | undefined): void {
+    this.#all.delete(rec)
+    if (constants === null || constants === undefined) this.#bySubstring.delete(rec)
+    else for (const c of constants) this.#byConstant.delete(c, rec)
+  }
+
+  isEmpty(): boolean {
+    return this.#all.size === 0
+  }
+
+  // L changed from `ov` to `nv` (which differ; undefined: absent).
+  forEachAffected(
+    ov: string | undefined,
+    nv: string | undefined,
+    fn: (sel: SelectorRec) => void
+  ): void {
     if (ov === undefined || nv === undefined) {
-      if (ov !== nv) for (const sel of this.#unindexed) fn(sel)
+      for (const sel of this.#all) fn(sel)
       return
     }
-    for (const sel of this.#unindexedSubstring) fn(sel)
-    for (const sel of this.#unindexedByConst.get(ov) ?? []) fn(sel)
-    if (nv !== ov) for (const sel of this.#unindexedByConst.get(nv) ?? []) fn(sel)
+    for (const sel of this.#bySubstring) fn(sel)
+    const a = this.#byConstant.get(ov)
+    if (a !== undefined) for (const sel of a) fn(sel)
+    const b = this.#byConstant.get(nv)
+    if (b !== undefined) for (const sel of b) fn(sel)
   }
 }
 
