@@ -1,0 +1,210 @@
+/**
+ * The fan-out benchmark's decoding phases (main process side): the cold case with real
+ * SyncClients against its like-for-like raw baseline, then the reconnect storm.
+ *
+ * Design:
+ * - W decoding workers (fanout-decode-worker.ts) hold the C clients, C/W each: one process
+ *   cannot decode C snapshots, and C agents have C CPUs, so the figure is CPU-bound on a small
+ *   machine (2 cores: the workers and the cache share them) and is reported as it is.
+ * - cold decode, per repetition: a fresh cache and SyncServer; the C SyncClients connect and get
+ *   their ServerHello while the cache is empty; then the synthetic syncer loads it. The clock
+ *   runs from the cache reaching in-sync (snapshot encoding and compression inside the timer)
+ *   until the last client holds exactly N KVs and got in-sync.
+ * - raw decode, alternated with it: the same workers open C plain TCP sockets, the server
+ *   answers once all asked (the clock starts there) and replays the exact frames a SyncClient
+ *   received from the cache (fanout-raw.ts); each socket decodes every frame with the same
+ *   `decodeFrame`. The ratio per repetition isolates cache + WebSocket + SyncClient (state,
+ *   projection, diff) overhead over "the same bytes and the same unpacking on raw sockets".
+ * - storm, after the last repetition: the cache process state is thrown away (SyncServer
+ *   stopped: every connection cut; cache stopped) and a new cache and server start on the same
+ *   port in the order the cache daemon uses (server listening, then the syncer loads the same
+ *   data), as after a pod restart. The clients reconnect on their own (their backoff and
+ *   jitter). The clock runs from the new cache reaching in-sync until the last client is in sync
+ *   again; `storm_total_ms` from the cut. The new cache has a new epoch, so resuming is refused
+ *   and each client re-snapshots; the counts say what happened.
+ */
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { createSilentLogger } from '@cattail/common'
+import {
+  DEFAULT_SNAPSHOT_CACHE_CONFIG,
+  DEFAULT_SYNC_SERVER_CONFIG,
+  SnapshotCache,
+  SyncServer,
+  encodeCachedKv,
+} from '@cattail/cache'
+import { SyntheticSyncer, epochNow } from './fanout-data.js'
+import type { StormReply, SyncReply } from './fanout-decode-worker.js'
+import { ChildProcessLink, HOST, progress } from './fanout-load.js'
+import { captureFrames, rawFrameServer } from './fanout-raw.js'
+
+/** Sizes of the decoding phases. */
+export interface DecodeOptions {
+  readonly endpoints: number
+  readonly clients: number
+  readonly workers: number
+  readonly reps: number
+  readonly highWaterBytes: number
+  /** Longest wait for all clients (per phase), ms. */
+  readonly timeoutMs: number
+}
+
+/** Default worker count: one per core, at least two. */
+export const defaultWorkers = (): number => Math.max(2, availableParallelism())
+
+/** What the decoding phases measured. */
+export interface DecodeResult {
+  readonly coldMs: number[]
+  readonly rawMs: number[]
+  readonly ratios: number[]
+  readonly frames: number
+  readonly frameBytes: number
+  readonly storm: {
+    readonly resyncMs: number
+    readonly totalMs: number
+    readonly resumed: number
+    readonly resnapshotted: number
+    readonly failed: number
+    readonly changes: number
+    readonly attempts: number
+  }
+}
+
+interface Cache {
+  readonly cache: SnapshotCache
+  readonly server: SyncServer
+}
+
+async function startCache(port: number, highWaterBytes: number): Promise<Cache> {
+  const log = createSilentLogger()
+  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKv, log)
+  const server = new SyncServer(
+    { ...DEFAULT_SYNC_SERVER_CONFIG, host: HOST, port, highWaterBytes },
+    cache,
+    log
+  )
+  await server.start()
+  return { cache, server }
+}
+
+async function stopCache(c: Cache | undefined): Promise<void> {
+  if (c === undefined) return
+  await c.server.stop()
+  c.cache.stop()
+}
+
+const merge = (rs: readonly SyncReply[]): { end: number; bad: number; failed: number } => ({
+  end: Math.max(...rs.flatMap((r) => r.ends)),
+  bad: rs.reduce((a, r) => a + r.bad, 0),
+  failed: rs.reduce((a, r) => a + r.failed, 0),
+})
+
+/** Runs the cold decode vs raw decode repetitions, then the storm. */
+export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
+  const entry = fileURLToPath(new URL('./fanout.ts', import.meta.url))
+  const workers = await Promise.all(
+    Array.from({ length: o.workers }, async () => {
+      const child = fork(entry, ['--role=decode'], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      })
+      await once(child, 'message')
+      return new ChildProcessLink(child)
+    })
+  )
+  const share = (w: number): { first: number; clients: number } => {
+    const base = Math.floor(o.clients / o.workers)
+    const extra = o.clients % o.workers
+    return { first: w * base + Math.min(w, extra), clients: base + (w < extra ? 1 : 0) }
+  }
+  const all = <T extends SyncReply>(msg: (w: number) => Record<string, unknown>): Promise<T[]> =>
+    Promise.all(workers.map((l, w) => l.ask<T>(msg(w))))
+  const check = (what: string, r: { bad: number; failed: number }): void => {
+    if (r.bad > 0 || r.failed > 0)
+      throw new Error(`${what}: ${r.bad} clients with a wrong KV count, ${r.failed} never in sync`)
+  }
+
+  let live: Cache | undefined
+  let frames: Buffer[] = []
+  const coldMs: number[] = []
+  const rawMs: number[] = []
+  for (let rep = 0; rep < o.reps; rep++) {
+    const order = rep % 2 === 0 ? ['cold', 'raw'] : ['raw', 'cold']
+    for (const side of order) {
+      if (side === 'cold') {
+        await all(() => ({ cmd: 'stop-sync' }))
+        await stopCache(live)
+        live = await startCache(0, o.highWaterBytes)
+        const port = live.server.port
+        await all((w) => ({ cmd: 'sync', port, kvs: o.endpoints, ...share(w) }))
+        new SyntheticSyncer(live.cache).load(o.endpoints)
+        const readyAt = epochNow()
+        const r = merge(await all(() => ({ cmd: 'wait-sync', timeoutMs: o.timeoutMs })))
+        check('cold decode', r)
+        coldMs.push(r.end - readyAt)
+        progress(`cold decode ${rep + 1}/${o.reps}: ${Math.round(r.end - readyAt)} ms`)
+        if (frames.length === 0) frames = await captureFrames(port)
+      } else {
+        if (frames.length === 0) throw new Error('raw decode ran before any capture')
+        const raw = await rawFrameServer(frames, o.clients, o.highWaterBytes)
+        try {
+          const r = merge(
+            await all((w) => ({
+              cmd: 'raw',
+              port: raw.port,
+              clients: share(w).clients,
+              kvs: o.endpoints,
+              bytes: raw.total,
+            }))
+          )
+          check('raw decode', r)
+          rawMs.push(r.end - raw.startedAt())
+          progress(`raw decode ${rep + 1}/${o.reps}: ${Math.round(r.end - raw.startedAt())} ms`)
+        } finally {
+          raw.close()
+        }
+      }
+    }
+  }
+
+  // The storm: the clients of the last cold repetition are in sync with `live`.
+  const port = live!.server.port
+  await all(() => ({ cmd: 'arm-storm' }))
+  const cutAt = epochNow()
+  await stopCache(live)
+  live = await startCache(port, o.highWaterBytes)
+  new SyntheticSyncer(live.cache).load(o.endpoints)
+  const readyAt = epochNow()
+  const storm = await all<StormReply>(() => ({ cmd: 'wait-storm', timeoutMs: o.timeoutMs }))
+  const s = merge(storm)
+  const sum = (k: 'resumed' | 'resnapshotted' | 'changes' | 'attempts'): number =>
+    storm.reduce((a, r) => a + r[k], 0)
+  progress(`storm: ${Math.round(s.end - readyAt)} ms after the new cache was in sync`)
+
+  await all(() => ({ cmd: 'stop-sync' }))
+  await stopCache(live)
+  await Promise.all(
+    workers.map(async (l) => {
+      const exited = once(l.child, 'exit')
+      l.child.send({ id: 0, cmd: 'exit' })
+      await exited
+    })
+  )
+  return {
+    coldMs,
+    rawMs,
+    ratios: coldMs.map((c, i) => c / rawMs[i]!),
+    frames: frames.length,
+    frameBytes: frames.reduce((a, f) => a + f.length, 0),
+    storm: {
+      resyncMs: s.failed > 0 ? NaN : s.end - readyAt,
+      totalMs: s.failed > 0 ? NaN : s.end - cutAt,
+      resumed: sum('resumed'),
+      resnapshotted: sum('resnapshotted'),
+      failed: s.failed + s.bad,
+      changes: sum('changes'),
+      attempts: sum('attempts'),
+    },
+  }
+}
