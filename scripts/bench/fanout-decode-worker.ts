@@ -43,8 +43,18 @@ export type ToDecodeWorker =
   | { id: number; cmd: 'raw'; port: number; clients: number; kvs: number; bytes: number }
   | { id: number; cmd: 'exit' }
 
-/** Answer to `wait-sync` and `raw`: when each client was done, and how many failed. */
-export type SyncReply = Reply & { ends: number[]; bad: number; failed: number }
+/**
+ * Answer to `wait-sync`, `wait-storm` and `raw`: when each client was done, how many failed, and
+ * the worker's peak RSS so far (bytes), the time its clients spent in the projection.
+ */
+export type SyncReply = Reply & {
+  ends: number[]
+  bad: number
+  failed: number
+  peakRss: number
+  /** CPU time spent in the agent's projection since `sync` or `arm-storm`, ms. */
+  projectMs: number
+}
 
 /** Answer to `wait-storm`. */
 export type StormReply = SyncReply & {
@@ -184,10 +194,13 @@ export function runDecodeWorker(): void {
   let clients: Tracked[] = []
   let project = createAgentProjection()
   let held = new Map<string, KVUpdate>()
+  let projectMs = 0
   // The agent's projection runs for every KV of every client; the result is then swapped for
   // the identical one already held by another client of this worker (see the file comment).
   const shared = (u: KVUpdate): KVUpdate => {
+    const t0 = performance.now()
     const p = project(u)
+    projectMs += performance.now() - t0
     const id = `${u.key}\u0000${u.revision}`
     const hit = held.get(id)
     if (hit !== undefined) return hit
@@ -202,12 +215,15 @@ export function runDecodeWorker(): void {
     ends: cs.filter((c) => !Number.isNaN(c.end)).map((c) => c.end),
     bad: cs.filter((c) => c.bad).length,
     failed: cs.filter((c) => Number.isNaN(c.end)).length,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    projectMs,
   })
   process.on('message', (m: ToDecodeWorker) => {
     switch (m.cmd) {
       case 'sync': {
         project = createAgentProjection()
         held = new Map()
+        projectMs = 0
         clients = Array.from(
           { length: m.clients },
           (_, i) => new Tracked(m.port, `bench-decode-${m.first + i}`, m.kvs, shared)
@@ -227,6 +243,7 @@ export function runDecodeWorker(): void {
         return
       case 'arm-storm':
         held = new Map()
+        projectMs = 0
         for (const c of clients) c.arm()
         reply({ id: m.id })
         return

@@ -57,10 +57,14 @@ export const defaultWorkers = (): number => Math.max(2, availableParallelism())
 /** What the decoding phases measured. */
 export interface DecodeResult {
   readonly coldMs: number[]
+  /** CPU time the clients spent in the agent's projection, per cold repetition (all workers). */
+  readonly coldProjectMs: number[]
   readonly rawMs: number[]
   readonly ratios: number[]
   readonly frames: number
   readonly frameBytes: number
+  /** Largest peak RSS of one worker (bytes). */
+  readonly workerPeakRss: number
   readonly storm: {
     readonly resyncMs: number
     readonly totalMs: number
@@ -69,6 +73,7 @@ export interface DecodeResult {
     readonly failed: number
     readonly changes: number
     readonly attempts: number
+    readonly projectMs: number
   }
 }
 
@@ -95,12 +100,6 @@ async function stopCache(c: Cache | undefined): Promise<void> {
   c.cache.stop()
 }
 
-const merge = (rs: readonly SyncReply[]): { end: number; bad: number; failed: number } => ({
-  end: Math.max(...rs.flatMap((r) => r.ends)),
-  bad: rs.reduce((a, r) => a + r.bad, 0),
-  failed: rs.reduce((a, r) => a + r.failed, 0),
-})
-
 /** Runs the cold decode vs raw decode repetitions, then the storm. */
 export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
   const entry = fileURLToPath(new URL('./fanout.ts', import.meta.url))
@@ -125,9 +124,22 @@ export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
       throw new Error(`${what}: ${r.bad} clients with a wrong KV count, ${r.failed} never in sync`)
   }
 
+  let workerPeakRss = 0
+  const merge = (
+    rs: readonly SyncReply[]
+  ): { end: number; bad: number; failed: number; projectMs: number } => {
+    workerPeakRss = Math.max(workerPeakRss, ...rs.map((r) => r.peakRss))
+    return {
+      projectMs: rs.reduce((a, r) => a + r.projectMs, 0),
+      end: Math.max(...rs.flatMap((r) => r.ends)),
+      bad: rs.reduce((a, r) => a + r.bad, 0),
+      failed: rs.reduce((a, r) => a + r.failed, 0),
+    }
+  }
   let live: Cache | undefined
   let frames: Buffer[] = []
   const coldMs: number[] = []
+  const coldProjectMs: number[] = []
   const rawMs: number[] = []
   for (let rep = 0; rep < o.reps; rep++) {
     const order = rep % 2 === 0 ? ['cold', 'raw'] : ['raw', 'cold']
@@ -143,6 +155,7 @@ export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
         const r = merge(await all(() => ({ cmd: 'wait-sync', timeoutMs: o.timeoutMs })))
         check('cold decode', r)
         coldMs.push(r.end - readyAt)
+        coldProjectMs.push(r.projectMs)
         progress(`cold decode ${rep + 1}/${o.reps}: ${Math.round(r.end - readyAt)} ms`)
         if (frames.length === 0) frames = await captureFrames(port)
       } else {
@@ -193,10 +206,12 @@ export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
   )
   return {
     coldMs,
+    coldProjectMs,
     rawMs,
     ratios: coldMs.map((c, i) => c / rawMs[i]!),
     frames: frames.length,
     frameBytes: frames.reduce((a, f) => a + f.length, 0),
+    workerPeakRss,
     storm: {
       resyncMs: s.failed > 0 ? NaN : s.end - readyAt,
       totalMs: s.failed > 0 ? NaN : s.end - cutAt,
@@ -205,6 +220,7 @@ export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
       failed: s.failed + s.bad,
       changes: sum('changes'),
       attempts: sum('attempts'),
+      projectMs: s.projectMs,
     },
   }
 }

@@ -41,7 +41,7 @@ export function parseArgs(argv: readonly string[]): Options {
     changesPerSecond: num('rate', 500),
     highWaterBytes: num('high-water-bytes', DEFAULT_SYNC_SERVER_CONFIG.highWaterBytes),
     reps: num('reps', quick ? 2 : 5),
-    decodeEndpoints: num('decode-endpoints', quick ? 2_000 : 10_000),
+    decodeEndpoints: num('decode-endpoints', quick ? 1_000 : 2_000),
     decodeClients: num('decode-clients', clients),
     workers: num('workers', defaultWorkers()),
     decodeReps: num('decode-reps', quick ? 1 : 5),
