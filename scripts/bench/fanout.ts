@@ -319,8 +319,8 @@ async function runMain(o: Options): Promise<void> {
       '',
     ],
     [
-      'decoding: peak RSS of one worker (per client per KV)',
-      `${(d.workerPeakRss / 1048576).toFixed(0)} MiB (${Math.round((d.workerPeakRss * o.workers) / o.decodeClients / o.decodeEndpoints)} B)`,
+      'decoding: peak RSS of the largest worker',
+      `${(d.workerPeakRss / 1048576).toFixed(0)} MiB for ${Math.ceil(o.decodeClients / o.workers)} clients`,
       '',
     ],
     ['cold decode: in-sync → every SyncClient holds all KVs', fmtSummary(coldD, ' ms', 0), ''],
