@@ -26,7 +26,7 @@
  *   msgpack unpack + KV checks: the same decode work), counting KVs to the same check.
  */
 import { connect } from 'node:net'
-import { createSilentLogger } from '@cattail/common'
+import { pino, type Logger } from 'pino'
 import type { KVUpdate } from '@cattail/model'
 import { createAgentProjection } from '@cattail/agent'
 import { DEFAULT_SYNC_CLIENT_CONFIG, SyncClient, decodeFrame } from '@cattail/syncproto'
@@ -62,6 +62,25 @@ export type StormReply = SyncReply & {
   resnapshotted: number
   changes: number
   attempts: number
+  /** Why connection attempts failed (the clients' own warnings), message → count. */
+  failures: Record<string, number>
+}
+
+/**
+ * A logger for the worker's clients that keeps only their warnings, counted by error message
+ * (a failed attempt, a bad frame): the storm reports why attempts failed.
+ */
+function countingLogger(counts: Map<string, number>): Logger {
+  return pino(
+    { level: 'warn' },
+    {
+      write: (line: string) => {
+        const rec = JSON.parse(line) as { error?: unknown; msg?: unknown }
+        const why = String(rec.error ?? rec.msg)
+        counts.set(why, (counts.get(why) ?? 0) + 1)
+      },
+    }
+  )
 }
 
 /** One SyncClient and what the benchmark tracks about it. */
@@ -75,7 +94,13 @@ class Tracked {
   attemptsAtArm = 0
   readonly client: SyncClient
 
-  constructor(port: number, name: string, kvs: number, project: (u: KVUpdate) => KVUpdate) {
+  constructor(
+    port: number,
+    name: string,
+    kvs: number,
+    project: (u: KVUpdate) => KVUpdate,
+    log: Logger
+  ) {
     this.client = new SyncClient(
       {
         ...DEFAULT_SYNC_CLIENT_CONFIG,
@@ -99,7 +124,7 @@ class Tracked {
           if (this.armed && state === 'disconnected') this.dropped = true
         },
       },
-      createSilentLogger()
+      log
     )
   }
 
@@ -195,6 +220,8 @@ export function runDecodeWorker(): void {
   let project = createAgentProjection()
   let held = new Map<string, KVUpdate>()
   let projectMs = 0
+  const failures = new Map<string, number>()
+  const log = countingLogger(failures)
   // The agent's projection runs for every KV of every client; the result is then swapped for
   // the identical one already held by another client of this worker (see the file comment).
   const shared = (u: KVUpdate): KVUpdate => {
@@ -226,7 +253,7 @@ export function runDecodeWorker(): void {
         projectMs = 0
         clients = Array.from(
           { length: m.clients },
-          (_, i) => new Tracked(m.port, `bench-decode-${m.first + i}`, m.kvs, shared)
+          (_, i) => new Tracked(m.port, `bench-decode-${m.first + i}`, m.kvs, shared, log)
         )
         for (const c of clients) void c.client.start()
         // Answer once every client is connected and waiting for its snapshot.
@@ -244,6 +271,7 @@ export function runDecodeWorker(): void {
       case 'arm-storm':
         held = new Map()
         projectMs = 0
+        failures.clear()
         for (const c of clients) c.arm()
         reply({ id: m.id })
         return
@@ -255,6 +283,7 @@ export function runDecodeWorker(): void {
             resnapshotted: clients.filter((c) => !Number.isNaN(c.end) && c.snapshots > 0).length,
             changes: clients.reduce((a, c) => a + c.changes, 0),
             attempts: clients.reduce((a, c) => a + c.client.attempts - c.attemptsAtArm, 0),
+            failures: Object.fromEntries(failures),
           }
           reply(r)
         })

@@ -74,6 +74,8 @@ export interface DecodeResult {
     readonly changes: number
     readonly attempts: number
     readonly projectMs: number
+    /** Why attempts failed (error message → count over all clients). */
+    readonly failures: Readonly<Record<string, number>>
   }
 }
 
@@ -98,6 +100,12 @@ async function stopCache(c: Cache | undefined): Promise<void> {
   if (c === undefined) return
   await c.server.stop()
   c.cache.stop()
+}
+
+function countFailures(rs: readonly StormReply[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const r of rs) for (const [k, n] of Object.entries(r.failures)) out[k] = (out[k] ?? 0) + n
+  return out
 }
 
 /** Runs the cold decode vs raw decode repetitions, then the storm. */
@@ -221,6 +229,7 @@ export async function runDecodePhases(o: DecodeOptions): Promise<DecodeResult> {
       changes: sum('changes'),
       attempts: sum('attempts'),
       projectMs: s.projectMs,
+      failures: countFailures(storm),
     },
   }
 }

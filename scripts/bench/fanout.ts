@@ -346,6 +346,13 @@ async function runMain(o: Options): Promise<void> {
       `${st.changes} / ${st.attempts}`,
       '(same data: no updates)',
     ],
+    [
+      'storm: failed attempts by reason',
+      Object.entries(st.failures)
+        .map(([k, n]) => `${n}× ${k}`)
+        .join('; ') || 'none',
+      '',
+    ],
   ])
   finish(
     'fanout',
