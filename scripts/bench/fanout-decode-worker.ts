@@ -20,7 +20,9 @@
  * - `arm-storm` / `wait-storm`: after the cache restarts, each client must see its connection
  *   drop, reconnect through its own backoff, and be in sync again; it "resumed" if no snapshot
  *   started on the way (onSnapshotStart), else it re-snapshotted. Updates the clients report
- *   after the restart are counted (the diff should hide a restart with unchanged data).
+ *   after the restart are counted (the diff should hide a restart with unchanged data), and
+ *   so are the clients' own warnings by message (why an attempt failed: a connect timeout, a
+ *   reset), through a logger that keeps only those.
  * - `raw`: the like-for-like baseline: C plain TCP sockets receive the same frames (see
  *   fanout-raw.ts), split them at the WebSocket-style headers and `decodeFrame` each (inflate +
  *   msgpack unpack + KV checks: the same decode work), counting KVs to the same check.

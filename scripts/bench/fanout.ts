@@ -63,7 +63,7 @@ import {
 } from '@cattail/cache'
 import { TestClient } from '@cattail/cache/testing'
 import { CLUSTERS, SyntheticSyncer, epochNow } from './fanout-data.js'
-import { runDecodePhases } from './fanout-decode.js'
+import { decodeFigures, decodeRows, runDecodePhases } from './fanout-decode.js'
 import { runDecodeWorker } from './fanout-decode-worker.js'
 import { ChildProcessLink, HOST, progress, runLoad, type Reply } from './fanout-load.js'
 import { ensureFileLimit, getGc, parseArgs, type Options } from './fanout-options.js'
@@ -259,10 +259,6 @@ async function runMain(o: Options): Promise<void> {
     highWaterBytes: o.highWaterBytes,
     timeoutMs: 1_800_000,
   })
-  const coldD = summarize(d.coldMs)
-  const rawD = summarize(d.rawMs)
-  const ratioD = summarize(d.ratios)
-  const st = d.storm
 
   const f = (x: number): string => String(r2(x))
   printTable(`fan-out benchmark (${o.quick ? 'quick' : 'full'})`, [
@@ -308,51 +304,7 @@ async function runMain(o: Options): Promise<void> {
       '',
     ],
     ['bytes sent (lean phases)', `${(bytesSent / 1048576).toFixed(1)} MiB`, ''],
-    [
-      'decoding: endpoints / SyncClients / worker processes',
-      `${o.decodeEndpoints} / ${o.decodeClients} / ${o.workers} (CPU-bound: every client decodes every KV on this machine's cores)`,
-      '',
-    ],
-    [
-      'decoding: frames per client (ServerHello, snapshot, Status)',
-      `${d.frames} frames, ${(d.frameBytes / 1048576).toFixed(2)} MiB`,
-      '',
-    ],
-    [
-      'decoding: peak RSS of the largest worker',
-      `${(d.workerPeakRss / 1048576).toFixed(0)} MiB for ${Math.ceil(o.decodeClients / o.workers)} clients`,
-      '',
-    ],
-    ['cold decode: in-sync → every SyncClient holds all KVs', fmtSummary(coldD, ' ms', 0), ''],
-    [
-      'cold decode: CPU in the agent projection (all clients)',
-      fmtSummary(summarize(d.coldProjectMs), ' ms', 0),
-      '',
-    ],
-    ['raw decode: same frames on TCP, same decoder', fmtSummary(rawD, ' ms', 0), ''],
-    ['cold decode / raw decode (per repetition)', fmtSummary(ratioD, '', 2), '≤ 1.5'],
-    [
-      'storm: new cache in-sync → all in sync (from the cut)',
-      `${Math.round(st.resyncMs)} ms (${Math.round(st.totalMs)} ms)`,
-      `≤ 2 × ${Math.round(coldD.median)} ms`,
-    ],
-    [
-      'storm: resumed / re-snapshotted / failed',
-      `${st.resumed} / ${st.resnapshotted} / ${st.failed}`,
-      'failed = 0',
-    ],
-    [
-      'storm: updates reported / connection attempts',
-      `${st.changes} / ${st.attempts}`,
-      '(same data: no updates)',
-    ],
-    [
-      'storm: failed attempts by reason',
-      Object.entries(st.failures)
-        .map(([k, n]) => `${n}× ${k}`)
-        .join('; ') || 'none',
-      '',
-    ],
+    ...decodeRows(o, d),
   ])
   finish(
     'fanout',
@@ -376,28 +328,7 @@ async function runMain(o: Options): Promise<void> {
       bytes_sent: bytesSent,
       rss_bytes_per_endpoint: Math.round(rssPerEndpoint),
       snapshots_built: stats.snapshotsBuilt,
-      decode_endpoints: o.decodeEndpoints,
-      decode_clients: o.decodeClients,
-      decode_workers: o.workers,
-      decode_reps: o.decodeReps,
-      decode_worker_peak_rss_bytes: d.workerPeakRss,
-      cold_decode_ms: Math.round(coldD.median),
-      cold_decode_ms_min: Math.round(coldD.min),
-      cold_decode_ms_max: Math.round(coldD.max),
-      raw_decode_ms: Math.round(rawD.median),
-      cold_decode_ratio: r2(ratioD.median),
-      cold_decode_ratio_min: r2(ratioD.min),
-      cold_decode_ratio_max: r2(ratioD.max),
-      storm_resync_ms: Math.round(st.resyncMs),
-      storm_total_ms: Math.round(st.totalMs),
-      storm_to_cold_decode: r2(st.resyncMs / coldD.median),
-      storm_resumed: st.resumed,
-      storm_resnapshotted: st.resnapshotted,
-      storm_clients_failed: st.failed,
-      storm_updates: st.changes,
-      storm_attempts: st.attempts,
-      cold_decode_project_cpu_ms: Math.round(summarize(d.coldProjectMs).median),
-      storm_project_cpu_ms: Math.round(st.projectMs),
+      ...decodeFigures(o, d),
     },
     TARGETS,
     o.quick
