@@ -160,6 +160,8 @@ class RawDecoder {
   #kvs = 0
   #pending: Buffer[] = []
   #pendingBytes = 0
+  /** Bytes the next complete frame (or header) needs from the start of #pending. */
+  #need = 2
   #received = 0
 
   constructor(port: number, expectKvs: number, expectBytes: number) {
@@ -184,20 +186,29 @@ class RawDecoder {
   #push(d: Buffer, expectKvs: number): void {
     this.#pending.push(d)
     this.#pendingBytes += d.length
+    // Concatenate once per complete frame (as ws does), not on every chunk.
+    if (this.#pendingBytes < this.#need) return
     let buf = this.#pending.length === 1 ? d : Buffer.concat(this.#pending, this.#pendingBytes)
     let off = 0
+    this.#need = 2
     for (;;) {
       if (buf.length - off < 2) break
       const l7 = buf[off + 1]! & 0x7f
       const head = l7 === 126 ? 4 : l7 === 127 ? 10 : 2
-      if (buf.length - off < head) break
+      if (buf.length - off < head) {
+        this.#need = head
+        break
+      }
       const len =
         l7 === 126
           ? buf.readUInt16BE(off + 2)
           : l7 === 127
             ? Number(buf.readBigUInt64BE(off + 2))
             : l7
-      if (buf.length - off < head + len) break
+      if (buf.length - off < head + len) {
+        this.#need = head + len
+        break
+      }
       this.#frame(buf.subarray(off + head, off + head + len), expectKvs)
       off += head + len
     }
