@@ -37,7 +37,10 @@
  * cache share the cores) 200 clients × 10,000 KVs took ~2 minutes under load, so 1,000 × 2,000
  * (the same 2 M client-KVs) keeps five repetitions to minutes; raise `--decode-endpoints` on a
  * bigger machine. `cold_decode_ms` mostly measures decode and projection CPU (the table shows
- * the projection's share); it is reported as it is.
+ * the projection's share); it is reported as it is. The SyncClient side includes everything an
+ * agent's client does (ws, decode, the agent's projection, its state and diff: the projection
+ * alone took ≈ 40–45 % of the clients' CPU in quick runs); the raw side only decodes. How the
+ * workers keep C clients' state in bounded memory without sharing work: fanout-decode-worker.ts.
  *
  * Targets (full size, TARGETS): warm and lean cold ≤ 1.5× raw; cold decode ≤ 1.5× raw decode
  * (per repetition, median); storm ≤ 2× the cold decode median (a restart costs a snapshot, a
