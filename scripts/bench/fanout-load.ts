@@ -60,9 +60,18 @@ export function runLoad(): void {
         closing = false
         const start = epochNow()
         let done = 0
+        // Clients closed before their snapshot completed (the server dropped them): the phase
+        // ends without them and reports how many and why, rather than waiting forever.
+        const lost: string[] = []
         const bytesAtSync: number[] = []
+        const finished = (): void => {
+          if (done + lost.length !== m.clients) return
+          const first = clients.find((c) => c.inSync)
+          const frameBytes = first?.snapshotFrameBytes ?? []
+          reply({ id: m.id, start, end: epochNow(), bytesAtSync, frameBytes, lost })
+        }
         const watch = setInterval(() => {
-          if (done === m.clients) {
+          if (done + lost.length === m.clients) {
             clearInterval(watch)
             return
           }
@@ -84,16 +93,18 @@ export function runLoad(): void {
                       `load: first client in sync after ${Math.round(epochNow() - start)} ms`
                     )
                   bytesAtSync.push(c.bytesReceived)
-                  if (++done === m.clients) {
-                    const frameBytes = clients[0]?.snapshotFrameBytes ?? []
-                    reply({ id: m.id, start, end: epochNow(), bytesAtSync, frameBytes })
-                  }
+                  done++
+                  finished()
                 },
                 onDeltas: (_c, _seq, ts) => {
                   if (measuring && ts !== undefined) samples.push(epochNow() - ts)
                 },
-                onClose: () => {
-                  if (!closing) dropped++
+                onClose: (c) => {
+                  if (closing) return
+                  dropped++
+                  if (c.inSync) return
+                  lost.push(c.goAwayReason ?? 'closed before its snapshot completed')
+                  finished()
                 },
               }
             )
