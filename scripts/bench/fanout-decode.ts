@@ -21,7 +21,11 @@
  *   data), as after a pod restart. The clients reconnect on their own (their backoff and
  *   jitter). The clock runs from the new cache reaching in-sync until the last client is in sync
  *   again; `storm_total_ms` from the cut. The new cache has a new epoch, so resuming is refused
- *   and each client re-snapshots; the counts say what happened.
+ *   and each client re-snapshots; the counts say what happened. With C clients on a few cores,
+ *   many attempts time out on the client side (a worker's event loop is busy decoding other
+ *   clients' snapshots when the ServerHello or the next frame is due; a real agent has its own
+ *   CPU): the clients retry through their backoff as agents would, and the table lists failed
+ *   attempts by reason so that this is visible in the figure.
  */
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
