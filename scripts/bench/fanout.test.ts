@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { runQuick } from './quick-run.js'
 
 void describe('fanout benchmark', () => {
-  void it('runs --quick: cold, deltas, warm vs raw TCP alternated; one JSON line', async () => {
+  void it('runs --quick: lean cold, deltas, warm vs raw, decoding SyncClients, storm; one JSON line', async () => {
     const result = await runQuick(
       'fanout',
       [],
@@ -19,6 +19,14 @@ void describe('fanout benchmark', () => {
         'rss_bytes_per_endpoint',
         'resume_bytes',
         'full_snapshot_bytes',
+        'cold_decode_ms',
+        'raw_decode_ms',
+        'cold_decode_ratio',
+        'storm_resync_ms',
+        'storm_total_ms',
+        'storm_to_cold_decode',
+        'storm_resumed',
+        'storm_resnapshotted',
       ]
     )
     assert.equal(result['endpoints'], 5000)
@@ -30,5 +38,11 @@ void describe('fanout benchmark', () => {
     // joiners after its 100 changes (plus at most one more for a snapshot-compression variant):
     // never one per client.
     assert.ok((result['snapshots_built'] as number) <= 4, 'snapshot encodings shared')
+    // Every decoding SyncClient came back after the restart; a new cache has a new epoch, so each
+    // took a snapshot, and the diff against what it held reported no change (same data).
+    assert.equal(result['storm_clients_failed'], 0)
+    assert.equal(result['storm_resnapshotted'], result['decode_clients'])
+    assert.equal(result['storm_resumed'], 0)
+    assert.equal(result['storm_updates'], 0)
   })
 })
