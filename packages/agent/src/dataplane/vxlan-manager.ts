@@ -11,11 +11,10 @@
  */
 import { assertNever, type Logger } from '@cattail/common'
 import { parseKey, type KVUpdate } from '@cattail/model'
-import { computeVxlanState } from '../calc/vxlan-calc.js'
+import { VxlanCalc } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
-import { prepareBlock, type RouteCandidates } from '../calc/route-calc.js'
-import { computeVtep } from '../calc/vtep-calc.js'
-import { indexCandidates, patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
+import type { RouteCandidates } from '../calc/route-calc.js'
+import type { PatchableVxlanState } from '../calc/vxlan-patch.js'
 import type { Manager } from './manager.js'
 import type { VxlanDriver } from './drivers/vxlan-driver.js'
 
@@ -111,6 +110,8 @@ export class VxlanManager implements Manager {
   readonly #pools = new Map<string, PoolInput>()
   readonly #blocks = new Map<string, BlockInput>()
   readonly #fingerprints = new Map<string, string>()
+  /** The calc with its memos (VTEPs, parsed blocks, candidate index): ours alone. */
+  readonly #calc = new VxlanCalc()
   #dirty = true // the first cycle always hands over a (possibly empty) state
   #last: PatchableVxlanState | undefined
   /** Route candidates of the current pools and blocks; dropped whenever either changes. */
@@ -144,7 +145,7 @@ export class VxlanManager implements Manager {
         if (this.#put(this.#nodes, u.key, stored)) {
           this.#changedNodes.set(id, stored)
           // Per-key work happens as updates arrive (memoised), leaving only global work for later.
-          if (stored !== undefined) computeVtep(stored)
+          if (stored !== undefined) this.#calc.vtep(stored)
         }
         break
       case 'IPPool':
@@ -157,7 +158,8 @@ export class VxlanManager implements Manager {
         stored = u.value === undefined ? undefined : projectBlock(u.key, cluster, u.value)
         if (u.value !== undefined && stored === undefined)
           this.log.warn({ key: u.key }, 'malformed ipam block ignored')
-        if (this.#put(this.#blocks, u.key, stored) && stored !== undefined) prepareBlock(stored)
+        if (this.#put(this.#blocks, u.key, stored) && stored !== undefined)
+          this.#calc.prepareBlock(stored)
         break
       case 'WorkloadEndpoint':
       case 'HostEndpoint':
@@ -210,7 +212,7 @@ export class VxlanManager implements Manager {
     const last = this.#last
     if (!this.#fullNeeded && last !== undefined && this.#changedNodes.size > 0) {
       // Fast path: only remote nodes changed; patch the last state in O(changes).
-      const changed = patchRemoteNodes(last, this.#changedNodes, this.localNodeName)
+      const changed = this.#calc.patchRemoteNodes(last, this.#changedNodes, this.localNodeName)
       if (changed !== undefined) {
         this.#changedNodes.clear()
         this.driver.setDesired(last, changed)
@@ -218,7 +220,7 @@ export class VxlanManager implements Manager {
         return
       }
     }
-    const state = computeVxlanState(
+    const state = this.#calc.computeVxlanState(
       {
         localNodeId: this.localNodeName,
         nodes: this.#nodes.values(),
@@ -232,7 +234,7 @@ export class VxlanManager implements Manager {
     )
     this.#candidates = state.candidates
     // Index for the fast path now, as part of the full cycle, not in the first small change.
-    indexCandidates(state.candidates)
+    this.#calc.indexCandidates(state.candidates)
     if (state.problems.length > 0 && this.log.isLevelEnabled('debug')) {
       this.log.debug(
         { problems: state.problems.slice(0, 20), count: state.problems.length },
