@@ -317,7 +317,7 @@ export function forEachAck(msg: Buffer, onAck: (seq: number, errno: number) => v
     const len = msg.readUInt32LE(off)
     if (len < 16) return
     if (msg.readUInt16LE(off + 4) === NLMSG_ERROR && off + 20 <= msg.length)
-      onAck(msg.readUInt32LE(off + 8), -msg.readInt32LE(off + 16))
+      onAck(msg.readUInt32LE(off + 8), -msg.readInt32LE(off + 16) | 0)
     off += (len + 3) & ~3
   }
 }
