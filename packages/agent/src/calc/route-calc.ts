@@ -88,9 +88,9 @@ export function affinityNode(
   cluster: string | undefined
 ): string | undefined {
   if (affinity === undefined) return undefined
-  const m = /^(?:host|virtual):(.+)$/.exec(affinity)
-  if (m === null) return undefined
-  return qualifyNode(m[1] as string, cluster)
+  const at = affinity.startsWith('host:') ? 5 : affinity.startsWith('virtual:') ? 8 : -1
+  if (at < 0 || affinity.length === at) return undefined
+  return qualifyNode(affinity.slice(at), cluster)
 }
 
 /** Prefixes a bare node name with its remote cluster (names never contain `/`). */
