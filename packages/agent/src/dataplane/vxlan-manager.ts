@@ -150,8 +150,11 @@ export class VxlanManager implements Manager {
       }
     )
     this.#candidates = state.candidates
-    // Index for the fast path now, as part of the full cycle, not in the first small change.
+    // Index for the fast path now, as part of the full cycle, not in the first small change; and
+    // run the fast path once with no change (it modifies nothing) so that its code is compiled
+    // here too (≈1–2 ms on the first change otherwise).
     this.#calc.indexCandidates(state.candidates)
+    this.#calc.patchRemoteNodes(state, new Map(), this.localNodeName)
     if (state.problems.length > 0 && this.log.isLevelEnabled('debug')) {
       this.log.debug(
         { problems: state.problems.slice(0, 20), count: state.problems.length },

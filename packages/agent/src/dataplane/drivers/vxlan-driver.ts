@@ -78,6 +78,9 @@ export interface VxlanDriver {
   readonly blockedRoutes: ReadonlyMap<string, KernelRoute>
 }
 
+/** No changed keys (warms the keyed diff; see apply). */
+const NO_KEYS = { fdb: new Set<string>(), arp: new Set<string>(), routes: new Set<string>() }
+
 /** Ops rendered per chunk when streaming a batch. */
 const BATCH_CHUNK_OPS = 2000
 
@@ -268,6 +271,8 @@ export class KernelVxlanDriver implements VxlanDriver {
       this.#resyncPending = false
       this.#fullDiff = false
       this.#pending = undefined
+      // The next change takes the keyed diff: compile it now with no keys (it changes nothing).
+      if (!keyed) diffVxlanKeys({ ...want, route: () => undefined }, this.#actual, NO_KEYS)
       // Ready for the next small change set (an apply without changes never opened it): once per
       // socket, a few ms, awaited so that it never competes with the next change. warm() logs
       // and never rejects.
