@@ -89,6 +89,25 @@ export default tseslint.config(
     },
   },
   {
+    // The agent's calc keeps no module-level mutable state: caches live in objects their owner
+    // creates (VxlanCalc & co.). Module-level `let`, weak maps and empty maps/sets are caches.
+    files: ['packages/agent/src/calc/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          'VariableDeclaration[kind="let"]',
+          'VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^Weak(Map|Set|Ref)$/]',
+          'VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set)$/][arguments.length=0]',
+        ].map((decl) => ({
+          selector: `:matches(Program, ExportNamedDeclaration) > ${decl}`,
+          message: 'pure code: no module-level state (keep caches in an object the owner creates)',
+        })),
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', '**/testing/**/*.ts', 'scripts/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

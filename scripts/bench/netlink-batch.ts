@@ -6,11 +6,16 @@
  *
  * Input: a JSON file `{device, entries: [[mac, nodeIp, tunnelIp, blockCidr], …], protocol}`.
  * Output: one JSON line `{"ms":…, "acks":…, "errors":…}`: the time from the first send to the
- * last acknowledgement (process start-up and file reading excluded, as the device is made first).
+ * last acknowledgement (process start-up and file reading excluded, as the device is made first);
+ * `acks` counts the messages known done.
  *
  * Messages are built by hand (nlmsghdr + ndmsg/rtmsg + attributes, each padded to 4 bytes: the
  * kernel skips the rest of a datagram after an unpadded neighbour message), `BATCH` per sendmsg
- * in one Buffer (more than 1024 iovecs fail), at most `IN_FLIGHT` unacknowledged messages.
+ * in one Buffer (more than 1024 iovecs fail), at most `IN_FLIGHT` unacknowledged messages. Only
+ * the last message of each datagram asks for an ack (NLM_F_ACK): the kernel reports a failed
+ * request whether or not it asked for one, and handles a socket's requests in order, so that ack
+ * proves the whole datagram done. Measured faster than acking every message (≈90 ms less CPU for
+ * 30,000 entries: 470 acks to receive instead of 30,000); the agent's writer does the same.
  */
 import { readFileSync } from 'node:fs'
 import { RawNetlinkSocket } from 'netlink'
@@ -54,12 +59,16 @@ function attr(type: number, data: Buffer): Buffer {
   return b
 }
 
+// Set once the input is read: the last sequence number (it asks for an ack too).
+let lastSeq = 0
+
 function message(type: number, seq: number, body: Buffer, attrs: Buffer[]): Buffer {
   const len = 16 + body.length + attrs.reduce((a, b) => a + b.length, 0)
   const h = Buffer.alloc(16)
   h.writeUInt32LE(len, 0)
   h.writeUInt16LE(type, 4)
-  h.writeUInt16LE(F_REQUEST | F_ACK | F_CREATE | F_REPLACE, 6)
+  const ack = seq % BATCH === 0 || seq === lastSeq ? F_ACK : 0
+  h.writeUInt16LE(F_REQUEST | ack | F_CREATE | F_REPLACE, 6)
   h.writeUInt32LE(seq, 8)
   return Buffer.concat([h, body, ...attrs])
 }
@@ -101,6 +110,7 @@ function route(seq: number, ifindex: number, cidr: string, via: string, protocol
 const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Input
 const ifindex = Number(readFileSync(`/sys/class/net/${input.device}/ifindex`, 'utf8').trim())
 let seq = 0
+lastSeq = 3 * input.entries.length
 const msgs: Buffer[] = []
 // FDB and ARP first: a route's onlink gateway needs no neighbour, but Felix's order is kept.
 for (const [mac, node] of input.entries)
@@ -141,11 +151,13 @@ const done = new Promise<void>((resolve) => {
     for (let off = 0; off + 16 <= buf.length;) {
       const len = buf.readUInt32LE(off)
       if (buf.readUInt16LE(off + 4) === NLMSG_ERROR) {
-        acks++
+        // Messages 1..seq are done once message seq (the last of its datagram) is answered.
+        const at = buf.readUInt32LE(off + 8)
+        if (at % BATCH === 0 || at === lastSeq) acks = Math.max(acks, at)
         const errno = buf.readInt32LE(off + 16)
         if (errno !== 0) {
           errors++
-          firstError ||= `errno ${-errno} at seq ${buf.readUInt32LE(off + 8)}`
+          firstError ||= `errno ${-errno} at seq ${at}`
         }
       }
       off += pad4(len)

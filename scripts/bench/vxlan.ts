@@ -5,11 +5,13 @@
  *  - agent: the production dataplane in a child inside the netns (NetnsAgent), its gate already
  *    open; the whole mesh arrives as one update line. The clock starts when that line reaches
  *    the agent (before it is even parsed: the calc runs inside the timer) and stops when the
- *    kernel is programmed, both read inside the agent process (`sinceUpdateMs`);
+ *    kernel is programmed, both read inside the agent process (`sinceUpdateMs`). It programs
+ *    through its pipelined netlink writer (drivers/netlink-writer.ts: the raw method below);
  *  - iproute2: `bridge -batch` and `ip -batch` of the same entries, run in parallel (the faster
  *    of sequential and parallel measured before), from spawn to exit;
  *  - netlink: the same entries as raw batched rtnetlink messages (netlink-batch.ts: 64 messages
- *    per sendmsg, ≤ 1024 unacknowledged), from the first send to the last acknowledgement.
+ *    per sendmsg, one ack per datagram, ≤ 1024 unacknowledged), built before the clock starts,
+ *    from the first send to the last acknowledgement.
  * The limit of a repetition is the faster of iproute2 and netlink in that repetition; the ratio
  * is agent rate / limit rate. Every way starts from a netns with the underlay and the vxlan
  * device made (the agent makes its own device inside its timer). Then the latency of one

@@ -140,7 +140,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     key: 'netlink',
     flag: '--netlink <bool>',
     kind: 'bool',
-    help: 'use netlink for small change sets (false = iproute2 only)',
+    help: 'use netlink for change sets, pipelined (false = iproute2 batches only)',
     default: String(V.useNetlink),
   },
   {
@@ -154,7 +154,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     key: 'netlinkMaxOps',
     flag: '--netlink-max-ops <n>',
     kind: 'int',
-    help: 'larger change sets go through ip/bridge -batch',
+    help: 'larger change sets go through ip/bridge -batch (0 = always)',
     default: String(V.netlinkMaxOps),
   },
   {

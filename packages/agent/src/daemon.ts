@@ -15,7 +15,7 @@
  *
  * What runs where: everything runs in this one process, in the host network namespace
  * (hostNetwork DaemonSet). The calc is pure and synchronous; kernel work is async (child
- * processes for iproute2, one netlink socket for small changes).
+ * processes for iproute2, one netlink socket for the VXLAN change sets).
  */
 import {
   AlreadyStartedError,

@@ -1,7 +1,7 @@
 /**
  * @module @cattail/agent: the node agent. It receives KVUpdates from the cattail cache (sync
  * client), computes the desired VXLAN state in a pure calc (VTEPs, FDB, ARP, routes, NAT sets)
- * and programs the kernel through drivers (iproute2 batches for bulk, netlink for small changes),
+ * and programs the kernel through drivers (netlink, pipelined, for VXLAN change sets; iproute2),
  * reconciling at start, after errors and periodically.
  *
  * @example

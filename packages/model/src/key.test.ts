@@ -35,6 +35,13 @@ void describe('key scheme', () => {
       'b/c/IPPool/x',
       'b/IPPool/',
       'WorkloadEndpoint//name',
+      'b//IPPool/x',
+      'b/WorkloadEndpoint/ns/',
+      'b/WorkloadEndpoint//n',
+      'IPPool//',
+      'b/Node',
+      'b/Node/',
+      'Node/Node/x',
     ]) {
       assert.equal(parseKey(bad), undefined, bad)
     }

@@ -10,6 +10,19 @@ void describe('ipv4 helpers', () => {
       assert.equal(parseCidr4(bad), undefined, bad)
     }
     assert.equal(parseIPv4('1.2.3.04x'), undefined)
+    for (const bad of [
+      '1.2.3.4.',
+      '.1.2.3',
+      '1..2.3',
+      '1.2.3',
+      '1.2.3.1000',
+      ' 1.2.3.4',
+      '1.2.3.-4',
+    ])
+      assert.equal(parseIPv4(bad), undefined, bad)
+    assert.equal(parseIPv4('001.2.3.255'), (1 << 24) + (2 << 16) + (3 << 8) + 255)
+    for (const bad of ['1.2.3.4/', '1.2.3.4/1x', '1.2.3.4/033', '1.2.3.4/24/1'])
+      assert.equal(parseCidr4(bad), undefined, bad)
   })
 
   void it('detects overlap in both directions', () => {
@@ -24,5 +37,9 @@ void describe('ipv4 helpers', () => {
     assert.equal(r.ip, '198.18.0.2')
     assert.equal(formatCidr4(r.network!), '198.18.0.0/24')
     assert.equal(parseAddrWithPrefix('198.18.0.2')!.network, undefined)
+    // The address comes back canonical (no leading zeros); a bad prefix rejects the whole text.
+    assert.equal(parseAddrWithPrefix('198.018.0.02/24')!.ip, '198.18.0.2')
+    assert.equal(parseAddrWithPrefix('10.0.0.1')!.ip, '10.0.0.1')
+    assert.equal(parseAddrWithPrefix('198.18.0.2/40'), undefined)
   })
 })

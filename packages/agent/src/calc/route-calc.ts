@@ -25,6 +25,10 @@
  * Implementation: overlap tests use two indexes so each block costs O(33 + log n) instead of a scan:
  * a set of claimed `addr/len` strings answers "is there a claimed supernet" by walking the block's
  * own supernets, and a sorted array of claimed network starts answers "is there a claimed subnet".
+ *
+ * Memo: the functions are plain (no module state). {@link RouteCalc} is the memoising form an
+ * owner creates and keeps (the VXLAN manager): it parses each BlockInput object once, which lets
+ * the manager do that work as updates arrive instead of inside a full computation.
  */
 import {
   cidrContainsIp,
@@ -84,9 +88,9 @@ export function affinityNode(
   cluster: string | undefined
 ): string | undefined {
   if (affinity === undefined) return undefined
-  const m = /^(?:host|virtual):(.+)$/.exec(affinity)
-  if (m === null) return undefined
-  return qualifyNode(m[1] as string, cluster)
+  const at = affinity.startsWith('host:') ? 5 : affinity.startsWith('virtual:') ? 8 : -1
+  if (at < 0 || affinity.length === at) return undefined
+  return qualifyNode(affinity.slice(at), cluster)
 }
 
 /** Prefixes a bare node name with its remote cluster (names never contain `/`). */
@@ -159,29 +163,19 @@ class ClaimIndex {
   }
 }
 
-/** Per-block facts that depend on the block alone (memoised per BlockInput object). */
-interface PreparedBlock {
+/** Per-block facts that depend on the block alone. */
+export interface PreparedBlock {
   readonly cidr: Cidr4
   readonly dst: string
   readonly host: string | undefined
 }
-const prepared = new WeakMap<BlockInput, PreparedBlock | null>()
 
-/**
- * Parses a block once per input object (undefined for IPv6/malformed). Callers may invoke it as
- * updates arrive so that a later full computation finds the work done.
- */
+/** Parses a block (undefined for IPv6/malformed). No memo: see {@link RouteCalc.prepareBlock}. */
 export function prepareBlock(b: BlockInput): PreparedBlock | undefined {
-  let p = prepared.get(b)
-  if (p === undefined) {
-    const cidr = parseCidr4(b.spec.cidr)
-    p =
-      cidr === undefined
-        ? null
-        : { cidr, dst: formatCidr4(cidr), host: affinityNode(b.spec.affinity, b.cluster) }
-    prepared.set(b, p)
-  }
-  return p ?? undefined
+  const cidr = parseCidr4(b.spec.cidr)
+  return cidr === undefined
+    ? undefined
+    : { cidr, dst: formatCidr4(cidr), host: affinityNode(b.spec.affinity, b.cluster) }
 }
 
 interface ParsedPool {
@@ -197,7 +191,8 @@ interface ParsedPool {
 export function computeRouteCandidates(
   localNodeId: string,
   pools: Iterable<PoolInput>,
-  blocks: Iterable<BlockInput>
+  blocks: Iterable<BlockInput>,
+  prepare: (b: BlockInput) => PreparedBlock | undefined = prepareBlock
 ): RouteCandidates {
   const problems: string[] = []
   const candidates: RouteCandidate[] = []
@@ -234,7 +229,7 @@ export function computeRouteCandidates(
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0
     )
     for (const b of sorted) {
-      const pb = prepareBlock(b)
+      const pb = prepare(b)
       if (pb === undefined) continue
       const { cidr, dst, host } = pb
       if (cluster !== undefined && claimed.overlaps(cidr)) {
@@ -324,4 +319,32 @@ export function sameRouteSpec(a: RouteSpec, b: RouteSpec): boolean {
 export function computeRoutes(input: RouteCalcInput): RouteCalcResult {
   const c = computeRouteCandidates(input.localNodeId, input.pools, input.blocks)
   return { routes: targetRoutes(c.candidates, input.local, input.vteps), problems: c.problems }
+}
+
+/**
+ * {@link prepareBlock} and {@link computeRouteCandidates} with a memo by input identity, owned by
+ * whoever creates it (one per VXLAN manager). Callers may prepare blocks as updates arrive so that
+ * a later full computation finds the work done.
+ */
+export class RouteCalc {
+  readonly #prepared = new WeakMap<BlockInput, PreparedBlock | null>()
+
+  /** {@link prepareBlock}, once per input object. */
+  prepareBlock(b: BlockInput): PreparedBlock | undefined {
+    let p = this.#prepared.get(b)
+    if (p === undefined) {
+      p = prepareBlock(b) ?? null
+      this.#prepared.set(b, p)
+    }
+    return p ?? undefined
+  }
+
+  /** {@link computeRouteCandidates} with prepared blocks from the memo. */
+  candidates(
+    localNodeId: string,
+    pools: Iterable<PoolInput>,
+    blocks: Iterable<BlockInput>
+  ): RouteCandidates {
+    return computeRouteCandidates(localNodeId, pools, blocks, (b) => this.prepareBlock(b))
+  }
 }

@@ -11,6 +11,10 @@
  * happens in practice. The VTEP of the higher-ranked cluster wins (local, then remote clusters by
  * name, then node id) and the loser is dropped entirely, so no route points at a half-programmed
  * VTEP. Nothing here depends on input order.
+ *
+ * Memo: the functions are plain (no module state). {@link VtepCalc} is the memoising form an owner
+ * creates and keeps (the VXLAN manager): it reuses a node's result while its NodeInput object is
+ * unchanged, which the manager guarantees for nodes whose calc-visible fields did not change.
  */
 import { normalizeMac, vtepMacForNode } from './mac.js'
 import { parseAddrWithPrefix, parseIPv4, formatCidr4, formatIPv4 } from './ip.js'
@@ -19,20 +23,8 @@ import type { NodeInput, Vtep } from './types.js'
 /** Result of {@link computeVtep}: a VTEP, or why the node is not one. */
 export type VtepResult = { readonly vtep: Vtep } | { readonly problem: string }
 
-// The manager keeps an unchanged node's NodeInput object, so results can be reused by identity.
-const vtepMemo = new WeakMap<NodeInput, VtepResult>()
-
-/** Builds the VTEP of one node, applying the completeness rules (memoised per input object). */
+/** Builds the VTEP of one node, applying the completeness rules (no memo: see {@link VtepCalc}). */
 export function computeVtep(n: NodeInput): VtepResult {
-  let r = vtepMemo.get(n)
-  if (r === undefined) {
-    r = buildVtep(n)
-    vtepMemo.set(n, r)
-  }
-  return r
-}
-
-function buildVtep(n: NodeInput): VtepResult {
   const bgpAddr = n.spec.bgp?.ipv4Address
   if (bgpAddr === undefined || bgpAddr === '') return { problem: `node ${n.id}: no ipv4Address` }
   const addr = parseAddrWithPrefix(bgpAddr)
@@ -86,11 +78,15 @@ export interface VtepsResult {
  * Computes every VTEP. `localNodeId` is this node's (local, unprefixed) name. The local VTEP claims
  * its MAC and tunnel IP first, so no remote can shadow our own device.
  */
-export function computeVteps(nodes: Iterable<NodeInput>, localNodeId: string): VtepsResult {
+export function computeVteps(
+  nodes: Iterable<NodeInput>,
+  localNodeId: string,
+  vtepOf: (n: NodeInput) => VtepResult = computeVtep
+): VtepsResult {
   const problems: string[] = []
   const all: Vtep[] = []
   for (const n of nodes) {
-    const r = computeVtep(n)
+    const r = vtepOf(n)
     if ('problem' in r) problems.push(r.problem)
     else all.push(r.vtep)
   }
@@ -135,4 +131,27 @@ export function computeVteps(nodes: Iterable<NodeInput>, localNodeId: string): V
     else remotes.set(v.node, v)
   }
   return { local, remotes, problems }
+}
+
+/**
+ * {@link computeVtep} and {@link computeVteps} with a memo by input identity, owned by whoever
+ * creates it (one per VXLAN manager): a NodeInput object that is kept unchanged is computed once.
+ */
+export class VtepCalc {
+  readonly #memo = new WeakMap<NodeInput, VtepResult>()
+
+  /** The VTEP of one node (memoised per input object). */
+  vtep(n: NodeInput): VtepResult {
+    let r = this.#memo.get(n)
+    if (r === undefined) {
+      r = computeVtep(n)
+      this.#memo.set(n, r)
+    }
+    return r
+  }
+
+  /** {@link computeVteps} with the memo. */
+  vteps(nodes: Iterable<NodeInput>, localNodeId: string): VtepsResult {
+    return computeVteps(nodes, localNodeId, (n) => this.vtep(n))
+  }
 }

@@ -9,10 +9,14 @@
  *   - every destination a changed node is a candidate for has exactly one candidate.
  * The state's maps are patched in place; the returned keys say which entries changed, so the
  * driver can diff just those. `problems` keeps the text of the last full computation.
+ *
+ * The candidate index (routes by node, candidates per destination) is O(candidates) to build; the
+ * plain function builds it on every call unless given one. {@link CandidateIndexes} is the cache an
+ * owner creates and keeps (the VXLAN calc of a manager): one index per candidates object.
  */
 import { cidrContainsIp, parseCidr4, parseIPv4 } from './ip.js'
 import type { RouteCandidate, RouteCandidates } from './route-calc.js'
-import { computeVtep } from './vtep-calc.js'
+import { computeVtep, type VtepResult } from './vtep-calc.js'
 import type { NodeInput, RouteSpec, Vtep, VxlanState } from './types.js'
 
 /** A VxlanState whose maps may be patched, plus the indexes the fast path needs. */
@@ -33,38 +37,51 @@ export interface ChangedKeys {
   readonly routes: Set<string>
 }
 
-/** Candidate indexes, built once per candidates object. */
-interface CandidateIndex {
-  readonly byNode: Map<string, RouteCandidate[]>
-  readonly perDst: Map<string, number>
+/** Routes by node and candidate counts per destination, for {@link patchRemoteNodes}. */
+export interface CandidateIndex {
+  readonly byNode: ReadonlyMap<string, readonly RouteCandidate[]>
+  readonly perDst: ReadonlyMap<string, number>
 }
-const indexes = new WeakMap<RouteCandidates, CandidateIndex>()
+
+/** Builds the index {@link patchRemoteNodes} needs, O(candidates). */
+export function indexCandidates(c: RouteCandidates): CandidateIndex {
+  const byNode = new Map<string, RouteCandidate[]>()
+  const perDst = new Map<string, number>()
+  for (const cand of c.candidates) {
+    perDst.set(cand.dst, (perDst.get(cand.dst) ?? 0) + 1)
+    if (cand.node === undefined) continue
+    let l = byNode.get(cand.node)
+    if (l === undefined) byNode.set(cand.node, (l = []))
+    l.push(cand)
+  }
+  return { byNode, perDst }
+}
 
 /**
- * Builds (once per candidates object) the index {@link patchRemoteNodes} needs, O(candidates).
- * Call it right after a full computation so the first fast-path change does not pay for it
- * (≈10 ms at 10k blocks, measured as the incremental p99 otherwise).
+ * One {@link CandidateIndex} per candidates object, owned by whoever creates it. Build it right
+ * after a full computation so the first fast-path change does not pay for it (≈10 ms at 10k
+ * blocks, measured as the incremental p99 otherwise).
  */
-export function indexCandidates(c: RouteCandidates): void {
-  indexOf(c)
+export class CandidateIndexes {
+  readonly #indexes = new WeakMap<RouteCandidates, CandidateIndex>()
+
+  /** The index of `c`, built on first use. */
+  of(c: RouteCandidates): CandidateIndex {
+    let ix = this.#indexes.get(c)
+    if (ix === undefined) {
+      ix = indexCandidates(c)
+      this.#indexes.set(c, ix)
+    }
+    return ix
+  }
 }
 
-function indexOf(c: RouteCandidates): CandidateIndex {
-  let ix = indexes.get(c)
-  if (ix === undefined) {
-    const byNode = new Map<string, RouteCandidate[]>()
-    const perDst = new Map<string, number>()
-    for (const cand of c.candidates) {
-      perDst.set(cand.dst, (perDst.get(cand.dst) ?? 0) + 1)
-      if (cand.node === undefined) continue
-      let l = byNode.get(cand.node)
-      if (l === undefined) byNode.set(cand.node, (l = []))
-      l.push(cand)
-    }
-    ix = { byNode, perDst }
-    indexes.set(c, ix)
-  }
-  return ix
+/** Optional helpers of {@link patchRemoteNodes}. */
+export interface PatchOptions {
+  /** The index of `state.candidates` (default: built now). */
+  readonly index?: CandidateIndex
+  /** VTEP of a node input (default: computeVtep; a VtepCalc's memoised form). */
+  readonly vtepOf?: (n: NodeInput) => VtepResult
 }
 
 /**
@@ -74,14 +91,16 @@ function indexOf(c: RouteCandidates): CandidateIndex {
 export function patchRemoteNodes(
   state: PatchableVxlanState,
   changes: ReadonlyMap<string, NodeInput | undefined>,
-  localNodeId: string
+  localNodeId: string,
+  o: PatchOptions = {}
 ): ChangedKeys | undefined {
   if (state.vtepConflicts) return undefined
-  const ix = indexOf(state.candidates)
+  const ix = o.index ?? indexCandidates(state.candidates)
+  const vtepOf = o.vtepOf ?? computeVtep
   const next = new Map<string, Vtep | undefined>()
   for (const [id, input] of changes) {
     if (id === localNodeId) return undefined
-    const r = input === undefined ? undefined : computeVtep(input)
+    const r = input === undefined ? undefined : vtepOf(input)
     next.set(id, r !== undefined && 'vtep' in r ? r.vtep : undefined)
     for (const c of ix.byNode.get(id) ?? []) if (ix.perDst.get(c.dst) !== 1) return undefined
   }

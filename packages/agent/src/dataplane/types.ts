@@ -15,15 +15,22 @@ export interface VxlanDataplaneConfig {
   readonly mtu: number
   /** Route protocol number that marks OUR routes (any device) in the main table. @default 80 */
   readonly routeProtocol: number
-  /** Change sets larger than this go through `ip -batch`/`bridge -batch`; smaller ones through netlink. @default 64 */
+  /**
+   * Change sets larger than this go through `ip -batch`/`bridge -batch`; the others through
+   * netlink (pipelined, any size: the fastest way, drivers/netlink-writer.ts). 0 = always batch.
+   * @default 1000000
+   */
   readonly netlinkMaxOps: number
-  /** Netlink requests in flight at once (the addon aborts the process on socket overflow above ~512). @default 64 */
+  /**
+   * Netlink requests sent and not yet acknowledged, at most; also bounded by what the socket's
+   * receive buffer holds should every one of them fail (SO_RCVBUF / 1 KiB). @default 1024
+   */
   readonly netlinkMaxInFlight: number
   /** SO_RCVBUF of the netlink socket in bytes (kernel doubles it). @default 4 MiB */
   readonly netlinkRecvBufferBytes: number
-  /** Timeout of one netlink request in ms. @default 5000 */
+  /** A netlink apply fails (and the socket is recreated) after this long without an ack, ms. @default 5000 */
   readonly netlinkTimeoutMs: number
-  /** Use netlink for small change sets; false = iproute2 only. @default true */
+  /** Use netlink for change sets (up to netlinkMaxOps); false = iproute2 only. @default true */
   readonly useNetlink: boolean
 }
 
@@ -34,8 +41,8 @@ export const DEFAULT_VXLAN_DATAPLANE_CONFIG: VxlanDataplaneConfig = Object.freez
   port: 4789,
   mtu: 0,
   routeProtocol: 80,
-  netlinkMaxOps: 64,
-  netlinkMaxInFlight: 64,
+  netlinkMaxOps: 1_000_000,
+  netlinkMaxInFlight: 1024,
   netlinkRecvBufferBytes: 4 << 20,
   netlinkTimeoutMs: 5000,
   useNetlink: true,

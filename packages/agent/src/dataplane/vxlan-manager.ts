@@ -11,106 +11,28 @@
  */
 import { assertNever, type Logger } from '@cattail/common'
 import { parseKey, type KVUpdate } from '@cattail/model'
-import { computeVxlanState } from '../calc/vxlan-calc.js'
+import { VxlanCalc } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
-import { prepareBlock, type RouteCandidates } from '../calc/route-calc.js'
-import { computeVtep } from '../calc/vtep-calc.js'
-import { indexCandidates, patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
+import type { RouteCandidates } from '../calc/route-calc.js'
+import type { PatchableVxlanState } from '../calc/vxlan-patch.js'
 import type { Manager } from './manager.js'
+import {
+  projectBlock,
+  projectNode,
+  projectPool,
+  sameBlock,
+  sameNode,
+  samePool,
+} from './vxlan-inputs.js'
 import type { VxlanDriver } from './drivers/vxlan-driver.js'
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-
-/** Projects a Node value onto what the calc reads; tolerant of missing/mistyped fields. */
-function projectNode(
-  id: string,
-  name: string,
-  cluster: string | undefined,
-  value: unknown
-): NodeInput {
-  const spec = (value as { spec?: Record<string, unknown> } | undefined)?.spec ?? {}
-  const bgp = spec['bgp'] as Record<string, unknown> | undefined
-  const ipv4Address = str(bgp?.['ipv4Address'])
-  const tunnel = str(spec['ipv4VXLANTunnelAddr'])
-  const mac = str(spec['vxlanTunnelMACAddr'])
-  return {
-    id,
-    name,
-    cluster,
-    spec: {
-      ...(ipv4Address !== undefined && { bgp: { ipv4Address } }),
-      ...(tunnel !== undefined && { ipv4VXLANTunnelAddr: tunnel }),
-      ...(mac !== undefined && { vxlanTunnelMACAddr: mac }),
-    },
-  }
-}
-
-function projectPool(
-  id: string,
-  cluster: string | undefined,
-  value: unknown
-): PoolInput | undefined {
-  const s = (value as { spec?: Record<string, unknown> } | undefined)?.spec
-  const cidr = str(s?.['cidr'])
-  if (s === undefined || cidr === undefined) return undefined
-  const mode = s['vxlanMode']
-  const uses = Array.isArray(s['allowedUses'])
-    ? (s['allowedUses'] as unknown[]).filter(
-        (u): u is 'Workload' | 'Tunnel' | 'LoadBalancer' =>
-          u === 'Workload' || u === 'Tunnel' || u === 'LoadBalancer'
-      )
-    : undefined
-  return {
-    id,
-    cluster,
-    spec: {
-      cidr,
-      vxlanMode: mode === 'Always' || mode === 'CrossSubnet' ? mode : 'Never',
-      ipipMode: 'Never',
-      natOutgoing: s['natOutgoing'] === true,
-      disabled: s['disabled'] === true,
-      ...(uses !== undefined && { allowedUses: uses }),
-    },
-  }
-}
-
-function projectBlock(
-  id: string,
-  cluster: string | undefined,
-  value: unknown
-): BlockInput | undefined {
-  const s = (value as { spec?: Record<string, unknown> } | undefined)?.spec
-  const cidr = str(s?.['cidr'])
-  if (s === undefined || cidr === undefined) return undefined
-  const affinity = str(s['affinity'])
-  const allocations = Array.isArray(s['allocations'])
-    ? (s['allocations'] as unknown[]).map((a) => (typeof a === 'number' ? a : null))
-    : []
-  const attributes = Array.isArray(s['attributes'])
-    ? (s['attributes'] as unknown[]).map((a) => {
-        const node = str((a as { secondary?: Record<string, unknown> } | null)?.secondary?.['node'])
-        return node === undefined ? {} : { secondary: { node } }
-      })
-    : []
-  return {
-    id,
-    cluster,
-    spec: {
-      cidr,
-      ...(affinity !== undefined && { affinity }),
-      allocations,
-      unallocated: [],
-      attributes,
-    },
-  }
-}
 
 /** Records VXLAN-relevant updates; computes and hands over desired state when dirty. */
 export class VxlanManager implements Manager {
   readonly #nodes = new Map<string, NodeInput>()
   readonly #pools = new Map<string, PoolInput>()
   readonly #blocks = new Map<string, BlockInput>()
-  readonly #fingerprints = new Map<string, string>()
+  /** The calc with its memos (VTEPs, parsed blocks, candidate index): ours alone. */
+  readonly #calc = new VxlanCalc()
   #dirty = true // the first cycle always hands over a (possibly empty) state
   #last: PatchableVxlanState | undefined
   /** Route candidates of the current pools and blocks; dropped whenever either changes. */
@@ -141,23 +63,24 @@ export class VxlanManager implements Manager {
     switch (key.kind) {
       case 'Node':
         stored = u.value === undefined ? undefined : projectNode(id, key.name, cluster, u.value)
-        if (this.#put(this.#nodes, u.key, stored)) {
+        if (this.#put(this.#nodes, u.key, stored, sameNode)) {
           this.#changedNodes.set(id, stored)
           // Per-key work happens as updates arrive (memoised), leaving only global work for later.
-          if (stored !== undefined) computeVtep(stored)
+          if (stored !== undefined) this.#calc.vtep(stored)
         }
         break
       case 'IPPool':
         stored = u.value === undefined ? undefined : projectPool(u.key, cluster, u.value)
         if (u.value !== undefined && stored === undefined)
           this.log.warn({ key: u.key }, 'malformed ip pool ignored')
-        this.#put(this.#pools, u.key, stored)
+        this.#put(this.#pools, u.key, stored, samePool)
         break
       case 'IPAMBlock':
         stored = u.value === undefined ? undefined : projectBlock(u.key, cluster, u.value)
         if (u.value !== undefined && stored === undefined)
           this.log.warn({ key: u.key }, 'malformed ipam block ignored')
-        if (this.#put(this.#blocks, u.key, stored) && stored !== undefined) prepareBlock(stored)
+        if (this.#put(this.#blocks, u.key, stored, sameBlock) && stored !== undefined)
+          this.#calc.prepareBlock(stored)
         break
       case 'WorkloadEndpoint':
       case 'HostEndpoint':
@@ -181,17 +104,13 @@ export class VxlanManager implements Manager {
   #put<T extends NodeInput | PoolInput | BlockInput>(
     m: Map<string, T>,
     key: string,
-    v: T | undefined
+    v: T | undefined,
+    same: (a: T, b: T) => boolean
   ): boolean {
-    const fp = v === undefined ? undefined : JSON.stringify(v)
-    if (fp === this.#fingerprints.get(key)) return false // no change the calc could see
-    if (v === undefined || fp === undefined) {
-      m.delete(key)
-      this.#fingerprints.delete(key)
-    } else {
-      m.set(key, v)
-      this.#fingerprints.set(key, fp)
-    }
+    const old = m.get(key)
+    if (old === undefined ? v === undefined : v !== undefined && same(old, v)) return false // no change the calc could see
+    if (v === undefined) m.delete(key)
+    else m.set(key, v)
     this.#dirty = true
     if (m !== (this.#nodes as Map<string, unknown>)) {
       this.#candidates = undefined
@@ -210,7 +129,7 @@ export class VxlanManager implements Manager {
     const last = this.#last
     if (!this.#fullNeeded && last !== undefined && this.#changedNodes.size > 0) {
       // Fast path: only remote nodes changed; patch the last state in O(changes).
-      const changed = patchRemoteNodes(last, this.#changedNodes, this.localNodeName)
+      const changed = this.#calc.patchRemoteNodes(last, this.#changedNodes, this.localNodeName)
       if (changed !== undefined) {
         this.#changedNodes.clear()
         this.driver.setDesired(last, changed)
@@ -218,7 +137,7 @@ export class VxlanManager implements Manager {
         return
       }
     }
-    const state = computeVxlanState(
+    const state = this.#calc.computeVxlanState(
       {
         localNodeId: this.localNodeName,
         nodes: this.#nodes.values(),
@@ -231,8 +150,11 @@ export class VxlanManager implements Manager {
       }
     )
     this.#candidates = state.candidates
-    // Index for the fast path now, as part of the full cycle, not in the first small change.
-    indexCandidates(state.candidates)
+    // Index for the fast path now, as part of the full cycle, not in the first small change; and
+    // run the fast path once with no change (it modifies nothing) so that its code is compiled
+    // here too (≈1–2 ms on the first change otherwise).
+    this.#calc.indexCandidates(state.candidates)
+    this.#calc.patchRemoteNodes(state, new Map(), this.localNodeName)
     if (state.problems.length > 0 && this.log.isLevelEnabled('debug')) {
       this.log.debug(
         { problems: state.problems.slice(0, 20), count: state.problems.length },

@@ -1,42 +1,45 @@
 /**
- * Netlink writer: issues small change sets as individual rtnetlink requests (≈0.4 ms each, versus
- * ≈3 ms to spawn `ip`), for low-latency incremental updates.
+ * Netlink writer: applies a change set of any size as raw rtnetlink requests, pipelined: the ops
+ * are encoded into one buffer (netlink-codec.ts), sent `BATCH_MESSAGES` per sendmsg, with a window
+ * of unacknowledged messages, and only the last message of each datagram asks for an ack (errors
+ * are reported for every message anyway). One change costs one sendmsg and one ack (≈0.1 ms);
+ * 30,000 entries cost ≈470 sendmsg calls and as many acks, which is as fast as this machine
+ * programs them (the vxlan benchmark's limit uses the same method).
  *
- * Overview: one socket, used ONLY for mutations (dumps go through iproute2 and we join no
- * multicast group, so no dump reassembly or notification flood can share this socket). Ops run in
- * two phases (deletions, then creations) with at most `netlinkMaxInFlight` requests in flight.
+ * Overview: one socket, used ONLY for mutations (we join no multicast group and run no dump on
+ * it, so no notification flood or multipart reply can share it). An apply runs in two phases,
+ * deletions then creations, each fully acknowledged before the next starts. Every error the kernel
+ * reports carries the sequence number of its request, so it is attributed to its op: deletions of
+ * absent entries are fine (the goal state is reached); any other error fails the apply with a
+ * NetlinkRequestError naming the entry (the first one; no further datagram is sent), after every
+ * datagram already sent was acknowledged. The driver then resyncs, as before.
  *
- * Surviving socket overflow (deps.md §1.3): netlink 0.3.0 aborts the whole process when its
- * receive buffer overflows and libuv reports POLLERR (a C++ exception in the addon's poll
- * handler). The mitigations here: a 4 MiB SO_RCVBUF (the kernel doubles it), ≤ 64 requests in
- * flight (overflow was reproduced at 512 with the default buffer, never at 128), no multicast on
- * this socket, and no throwing from any callback the addon invokes. When the socket does report
- * an error (ENOBUFS surfaces as an 'error' event on some paths), the 'error' listener closes it,
- * rejects every pending request, counts a recreation and calls `onReset` so the driver schedules
- * a full resync; the next request opens a fresh socket. The remaining abort path needs the
- * one-line addon patch (workaround A: `binding.cc:345` NULL → "poll"), which we cannot ship from
- * here; with these limits we never hit it in tests or benchmarks.
- *
- * Why not netlink for bulk? Its batched throughput is below `ip -batch`/`bridge -batch` for FDB and
- * ARP, and bulk is exactly when socket pressure is highest.
+ * Surviving socket overflow (deps.md §1.3): the addon is patched so that an overflow surfaces as
+ * an 'error' event instead of an abort (scripts/patch-netlink.sh). The writer keeps the receive
+ * buffer far from full: few acks (one per datagram), and a window no larger than the buffer
+ * holds even if every message in it failed (SO_RCVBUF / ACK_BUFFER_BYTES; the kernel may cap the
+ * requested 4 MiB at net.core.rmem_max). When the socket does report an error, or an apply makes
+ * no progress for `netlinkTimeoutMs`, the socket is dropped, the running apply fails, a recreation
+ * is counted and `onReset` asks the driver for a full resync; the next request opens a fresh
+ * socket. No callback the addon invokes may throw (that would abort the process).
  */
-import { FlagsNew, createRtNetlink, type RtNetlinkSocket, type rt } from 'netlink'
-import { errorMessage, type Logger } from '@cattail/common'
+import { constants as osConstants } from 'node:os'
+import { RawNetlinkSocket } from 'netlink'
+import type { Logger } from '@cattail/common'
 import { NetlinkRequestError } from '../../errors.js'
-import { parseCidr4 } from '../../calc/ip.js'
-import type { KernelRoute, LinkIndexes, VxlanDataplaneConfig, VxlanOp } from '../types.js'
+import type { LinkIndexes, VxlanDataplaneConfig, VxlanOp } from '../types.js'
+import { encodeOps, forEachAck, opLabel } from './netlink-codec.js'
 
-const AF_INET = 2
-const AF_BRIDGE = 7
-const RTNH_F_ONLINK = 4
-const RT_TABLE_MAIN = 254
-const CREATE_REPLACE = FlagsNew.CREATE | FlagsNew.REPLACE
-const CREATE_EXCL = FlagsNew.CREATE | FlagsNew.EXCL
+const NETLINK_ROUTE = 0
+const RTM_GETLINK = 18
+/** Messages per sendmsg; the last one of each asks for the ack. */
+const BATCH_MESSAGES = 64
+/** Receive-buffer cost bound of one queued ack or error (skb truesize with the echoed request). */
+const ACK_BUFFER_BYTES = 1024
 /** Deletions of absent entries are fine: the goal state is reached. */
 const ABSENT = new Set(['ENOENT', 'ESRCH', 'ENODATA'])
-
-const ip4 = (s: string): Buffer => Buffer.from(s.split('.').map(Number))
-const mac6 = (s: string): Buffer => Buffer.from(s.split(':').map((h) => parseInt(h, 16)))
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]))
+const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `errno ${n}`
 
 /** Hooks the writer reports through. */
 export interface NetlinkWriterHooks {
@@ -44,12 +47,21 @@ export interface NetlinkWriterHooks {
   readonly onReset: (err: unknown) => void
 }
 
+/** The request/response exchange running on the socket (one at a time). */
+interface Exchange {
+  onMessage(msg: Buffer): void
+  fail(err: Error): void
+}
+
 /** Applies ops through an rtnetlink socket. */
 export class NetlinkWriter {
-  #sock: RtNetlinkSocket | undefined
+  #sock: RawNetlinkSocket | undefined
   /** The socket {@link warm} last ran on. */
-  #warmed: RtNetlinkSocket | undefined
-  readonly #pending = new Set<(err: Error) => void>()
+  #warmed: RawNetlinkSocket | undefined
+  #exchange: Exchange | undefined
+  /** Unacknowledged messages allowed on the current socket. */
+  #window = BATCH_MESSAGES
+  #seq = 1
   #recreations = 0
 
   constructor(
@@ -63,38 +75,49 @@ export class NetlinkWriter {
     return this.#recreations
   }
 
-  #socket(): RtNetlinkSocket {
+  #socket(): RawNetlinkSocket {
     if (this.#sock !== undefined) return this.#sock
-    const sock = createRtNetlink({
+    const sock = new RawNetlinkSocket(NETLINK_ROUTE, {
       recvBufferSize: this.cfg.netlinkRecvBufferBytes,
       sendBufferSize: 1 << 20,
+      // Acks and the warm-up reply are small: one recvmsg each instead of a peek and a read.
+      messagePeeking: false,
+      msgBufferSize: 16 << 10,
     })
-    // Invoked from native code: must never throw.
-    sock.socket.on('error', (err) => {
+    // Both are invoked from native code: they must never throw.
+    sock.on('error', (err) => {
       try {
         this.#drop(sock, err)
       } catch (e) {
         this.log.error({ err: e }, 'netlink error handler failed')
       }
     })
+    sock.on('message', (msg) => {
+      try {
+        if (this.#sock === sock) this.#exchange?.onMessage(msg)
+      } catch (e) {
+        this.log.error({ err: e }, 'netlink message handler failed')
+      }
+    })
+    const fits = Math.floor(sock.getRecvBufferSize() / ACK_BUFFER_BYTES)
+    this.#window = Math.max(BATCH_MESSAGES, Math.min(this.cfg.netlinkMaxInFlight, fits))
     this.#sock = sock
     return sock
   }
 
-  #drop(sock: RtNetlinkSocket, err: unknown): void {
+  #drop(sock: RawNetlinkSocket, err: unknown): void {
     if (this.#sock !== sock) return
     this.#sock = undefined
     this.#recreations++
     this.log.warn({ err }, 'netlink socket failed; recreating and resyncing')
     try {
-      sock.socket.close()
+      sock.close()
     } catch {
       // Already closed by the addon: nothing left to release.
     }
-    const rejects = [...this.#pending]
-    this.#pending.clear()
-    const e = err instanceof Error ? err : new Error(String(err))
-    for (const r of rejects) r(e)
+    const ex = this.#exchange
+    this.#exchange = undefined
+    ex?.fail(err instanceof Error ? err : new Error(String(err)))
     this.hooks.onReset(err)
   }
 
@@ -103,7 +126,7 @@ export class NetlinkWriter {
    * on ENOBUFS/EBADF, so the real 'error' listener path runs.
    */
   injectSocketError(err: Error): void {
-    this.#socket().socket.emit(
+    this.#socket().emit(
       'error',
       Object.assign(err, {
         name: 'ErrnoException' as const,
@@ -115,185 +138,149 @@ export class NetlinkWriter {
   }
 
   /**
-   * Makes sure a socket is open and warmed up: the first request on a fresh socket, and the first
-   * run of the addon's encoders for each message kind, cost several ms, which would otherwise
-   * land on the first small change after a bulk program. Warming is three non-dump reads, once per
-   * socket: RTM_GETLINK for `ifindex`, RTM_GETNEIGH for 0.0.0.0 on it and RTM_GETROUTE for
-   * 0.0.0.0 (single replies or ENOENT; no multipart, no kernel change). Failures are expected
-   * (ENOENT) or harmless and only logged at debug: the next real request reports real problems.
+   * Makes sure a socket is open and has done one round trip (RTM_GETLINK for `ifindex`: a single
+   * reply, no kernel change), once per socket, so that the first small change after a start does
+   * not pay for it. Failures are only logged at debug: the next real request reports real problems.
    */
   async warm(ifindex: number): Promise<void> {
     const sock = this.#socket()
-    if (this.#warmed === sock) return
+    if (this.#warmed === sock || this.#exchange !== undefined) return
     this.#warmed = sock
-    const o = { timeout: this.cfg.netlinkTimeoutMs }
-    const any = ip4('0.0.0.0')
-    const reads: [string, () => Promise<unknown>][] = [
-      ['link', () => sock.getLink({ index: ifindex }, {}, o)],
-      ['neigh', () => sock.getNeighbor({ family: AF_INET, ifindex }, { dst: any }, o)],
-      ['route', () => sock.getRoute({ family: AF_INET }, { dst: any }, o)],
-    ]
-    for (const [what, read] of reads) {
-      try {
-        await read()
-      } catch (err) {
-        this.log.debug({ err, what }, 'netlink warm-up read failed')
-      }
+    const seq = this.#nextSeq(1)
+    const req = Buffer.alloc(32)
+    req.writeUInt32LE(32, 0)
+    req.writeUInt16LE(RTM_GETLINK, 4)
+    req.writeUInt16LE(1, 6) // NLM_F_REQUEST
+    req.writeUInt32LE(seq, 8)
+    req.writeInt32LE(ifindex, 20)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.#exchange = undefined
+          reject(new Error('timed out'))
+        }, this.cfg.netlinkTimeoutMs)
+        this.#exchange = {
+          onMessage: (msg) => {
+            if (msg.length < 16 || msg.readUInt32LE(8) !== seq) return
+            clearTimeout(timer)
+            this.#exchange = undefined
+            resolve()
+          },
+          fail: (err) => {
+            clearTimeout(timer)
+            reject(err)
+          },
+        }
+        sock.send(req, {}, (err) => {
+          if (err !== undefined && this.#exchange !== undefined) this.#exchange.fail(err)
+        })
+      })
+    } catch (err) {
+      this.#exchange = undefined
+      this.log.debug({ err }, 'netlink warm-up read failed')
     }
   }
 
-  /** Closes the socket (pending requests fail). */
+  /** Closes the socket (a running apply fails). */
   close(): void {
     if (this.#sock === undefined) return
     const sock = this.#sock
     this.#sock = undefined
-    sock.socket.close()
-    for (const r of this.#pending) r(new Error('netlink writer closed'))
-    this.#pending.clear()
+    sock.close()
+    const ex = this.#exchange
+    this.#exchange = undefined
+    ex?.fail(new Error('netlink writer closed'))
   }
 
-  /** Applies `ops`: all deletions first, then all creations, ≤ netlinkMaxInFlight at a time. */
+  /** Applies `ops`: all deletions first, then all creations (see the file comment). */
   async apply(ops: readonly VxlanOp[], links: LinkIndexes): Promise<void> {
-    const dels = ops.filter((o) => o.op.endsWith('-del'))
-    const sets = ops.filter((o) => !o.op.endsWith('-del'))
-    await this.#pool(dels, links)
-    await this.#pool(sets, links)
+    let dels = 0
+    for (const o of ops) if (o.op.endsWith('-del')) dels++
+    if (dels === 0) return await this.#stream(ops, links)
+    await this.#stream(
+      ops.filter((o) => o.op.endsWith('-del')),
+      links
+    )
+    await this.#stream(
+      ops.filter((o) => !o.op.endsWith('-del')),
+      links
+    )
   }
 
-  async #pool(ops: readonly VxlanOp[], links: LinkIndexes): Promise<void> {
-    let next = 0
-    let failure: unknown
-    const worker = async (): Promise<void> => {
-      while (next < ops.length && failure === undefined) {
-        const op = ops[next++] as VxlanOp
-        try {
-          await this.#one(op, links)
-        } catch (err) {
-          failure ??= err
+  #nextSeq(n: number): number {
+    const seq = this.#seq
+    this.#seq = (seq + n) % 0x7fffffff || 1
+    return seq
+  }
+
+  /** Sends `ops` pipelined and resolves when every one is acknowledged (or rejects, attributed). */
+  async #stream(ops: readonly VxlanOp[], links: LinkIndexes): Promise<void> {
+    const n = ops.length
+    if (n === 0) return
+    if (this.#exchange !== undefined) throw new Error('netlink writer: concurrent apply')
+    const sock = this.#socket()
+    const seq0 = this.#nextSeq(n)
+    const { buf, offsets } = encodeOps(ops, links, seq0, BATCH_MESSAGES)
+    const window = this.#window
+    await new Promise<void>((resolve, reject) => {
+      let next = 0 // messages sent
+      let acked = 0 // messages known to be done (all below it)
+      let failure: Error | undefined
+      let timer: NodeJS.Timeout | undefined
+      const stall = (): void => {
+        clearTimeout(timer)
+        timer = setTimeout(() => {
+          this.#drop(
+            sock,
+            new NetlinkRequestError(opLabel(ops[acked] as VxlanOp), 'ETIMEDOUT', undefined)
+          )
+        }, this.cfg.netlinkTimeoutMs)
+      }
+      const finish = (err?: Error): void => {
+        clearTimeout(timer)
+        if (this.#exchange === ex) this.#exchange = undefined
+        if (err === undefined) {
+          this.#warmed = sock // it just did round trips: no warm-up needed
+          resolve()
+        } else reject(err)
+      }
+      const pump = (): void => {
+        while (next < n && next - acked < window && failure === undefined) {
+          const end = Math.min(next + BATCH_MESSAGES, n)
+          const first = next
+          next = end
+          sock.send(buf.subarray(offsets[first], offsets[end]), {}, (err) => {
+            if (err === undefined || this.#sock !== sock) return
+            // Not delivered: the kernel state of this datagram is unknown; drop and resync.
+            this.#drop(sock, new NetlinkRequestError(opLabel(ops[first] as VxlanOp), err.code, err))
+          })
         }
       }
-    }
-    const n = Math.max(1, Math.min(this.cfg.netlinkMaxInFlight, ops.length))
-    await Promise.all(Array.from({ length: n }, worker))
-    if (failure !== undefined)
-      throw failure instanceof Error ? failure : new Error(errorMessage(failure))
-  }
-
-  async #one(op: VxlanOp, links: LinkIndexes): Promise<void> {
-    const sock = this.#socket()
-    const vx = links.device
-    const run = async (
-      what: string,
-      p: () => Promise<unknown>,
-      tolerateAbsent: boolean
-    ): Promise<void> => {
-      let reject: ((err: Error) => void) | undefined
-      const dropped = new Promise<never>((_, rej) => {
-        reject = rej
-      })
-      const r = reject as (err: Error) => void
-      this.#pending.add(r)
-      try {
-        await Promise.race([p(), dropped])
-      } catch (err) {
-        const errno =
-          /Request rejected: (\w+)/.exec(err instanceof Error ? err.message : '')?.[1] ?? 'EIO'
-        if (tolerateAbsent && ABSENT.has(errno)) return
-        throw new NetlinkRequestError(what, errno, err)
-      } finally {
-        this.#pending.delete(r)
+      const ex: Exchange = {
+        onMessage: (msg) => {
+          forEachAck(msg, (seq, errno) => {
+            const i = seq - seq0
+            if (i < 0 || i >= next) return // not ours (a stale reply of an earlier exchange)
+            if (errno !== 0) {
+              const op = ops[i] as VxlanOp
+              const name = errnoName(errno)
+              if (!(op.op.endsWith('-del') && ABSENT.has(name)))
+                failure ??= new NetlinkRequestError(opLabel(op), name, undefined)
+            }
+            // The ack of a datagram's last message (or its error, which replaces the ack).
+            if (((i + 1) % BATCH_MESSAGES === 0 || i === n - 1) && i + 1 > acked) acked = i + 1
+          })
+          if (acked === n || (failure !== undefined && acked === next)) finish(failure)
+          else {
+            stall()
+            pump()
+          }
+        },
+        fail: (err) => finish(err),
       }
-    }
-    const opts = (flags?: number): { flags?: number; timeout: number } => ({
-      ...(flags !== undefined && { flags }),
-      timeout: this.cfg.netlinkTimeoutMs,
+      this.#exchange = ex
+      stall()
+      pump()
     })
-    switch (op.op) {
-      case 'fdb-set':
-        return await run(
-          `fdb replace ${op.mac}`,
-          () =>
-            sock.newNeighbor(
-              { family: AF_BRIDGE, ifindex: vx, state: { permanent: true }, flags: { self: true } },
-              { lladdr: mac6(op.mac), dst: ip4(op.dst) },
-              opts(CREATE_REPLACE)
-            ),
-          false
-        )
-      case 'fdb-del':
-        return await run(
-          `fdb del ${op.mac}`,
-          () =>
-            sock.delNeighbor(
-              { family: AF_BRIDGE, ifindex: vx, state: { permanent: true }, flags: { self: true } },
-              { lladdr: mac6(op.mac), dst: ip4(op.dst) },
-              opts()
-            ),
-          true
-        )
-      case 'arp-set':
-        return await run(
-          `neigh replace ${op.ip}`,
-          () =>
-            sock.newNeighbor(
-              { family: AF_INET, ifindex: vx, state: { permanent: true } },
-              { dst: ip4(op.ip), lladdr: mac6(op.mac) },
-              opts(CREATE_REPLACE)
-            ),
-          false
-        )
-      case 'arp-del':
-        return await run(
-          `neigh del ${op.ip}`,
-          () => sock.delNeighbor({ family: AF_INET, ifindex: vx }, { dst: ip4(op.ip) }, opts()),
-          true
-        )
-      case 'route-add':
-      case 'route-set': {
-        const [data, attrs] = routeMessage(op.route, links)
-        return await run(
-          `route ${op.op === 'route-add' ? 'add' : 'replace'} ${op.route.dst}`,
-          () =>
-            sock.newRoute(data, attrs, opts(op.op === 'route-add' ? CREATE_EXCL : CREATE_REPLACE)),
-          false
-        )
-      }
-      case 'route-del': {
-        const [data, attrs] = routeMessage(op.route, links, true)
-        return await run(
-          `route del ${op.route.dst}`,
-          () => sock.delRoute(data, attrs, opts()),
-          true
-        )
-      }
-    }
   }
-}
-
-function routeMessage(
-  r: KernelRoute,
-  links: LinkIndexes,
-  forDelete = false
-): [rt.Route, rt.RouteAttrs] {
-  const c = parseCidr4(r.dst)
-  if (c === undefined) throw new NetlinkRequestError(`route ${r.dst}`, 'EINVAL', undefined)
-  const dst = Buffer.alloc(4)
-  dst.writeUInt32BE(c.addr)
-  const data: rt.Route = {
-    family: AF_INET,
-    dstLen: c.len,
-    table: RT_TABLE_MAIN,
-    // Protocol numbers outside the addon's enum are valid on the wire; the typing is too narrow.
-    protocol: r.protocol,
-    scope: forDelete ? 'NOWHERE' : 'UNIVERSE',
-    type: r.type === 'blackhole' ? 'BLACKHOLE' : 'UNICAST',
-    ...(r.type === 'unicast' && !forDelete && { flags: { __unknown: RTNH_F_ONLINK } }),
-  }
-  const attrs: rt.RouteAttrs = { dst }
-  if (r.type === 'unicast') {
-    const oif = r.dev === undefined ? undefined : links.byName.get(r.dev)
-    if (oif !== undefined) attrs.oif = oif
-    if (r.gateway !== undefined && !forDelete) attrs.gateway = ip4(r.gateway)
-  }
-  return [data, attrs]
 }

@@ -110,6 +110,7 @@ export async function ensureVxlanDevice(
         String(mtu),
         'address',
         local.mac,
+        'up', // link options go before `type`: what follows belongs to the vxlan parser
         'type',
         'vxlan',
         'id',
@@ -127,7 +128,12 @@ export async function ensureVxlanDevice(
     )
     changes++
     created = true
-    const fresh = await ip.json<LinkJson>('ip', ['-d', 'link', 'show', 'dev', dev], signal)
+    // Made with its MAC, MTU and up: only the address is left, which needs no link details.
+    const [fresh] = await Promise.all([
+      ip.json<LinkJson>('ip', ['-d', 'link', 'show', 'dev', dev], signal),
+      ip.run('ip', ['addr', 'add', `${local.tunnelIp}/32`, 'dev', dev], undefined, signal),
+    ])
+    changes++
     link = fresh[0]
   }
   if (link === undefined) throw new DataplaneNotReadyError(`${dev} vanished after creation`)
@@ -139,11 +145,11 @@ export async function ensureVxlanDevice(
     await ip.run('ip', ['link', 'set', 'dev', dev, ...set], undefined, signal)
     changes++
   }
-  // Exactly one IPv4 address: the tunnel IP as /32.
+  // Exactly one IPv4 address: the tunnel IP as /32 (a created device got it above).
   const mine = created
     ? []
     : (addrs.find((l) => l.ifname === dev)?.addr_info ?? []).filter((a) => a.family === 'inet')
-  let have = false
+  let have = created
   for (const a of mine) {
     if (a.local === local.tunnelIp && a.prefixlen === 32) have = true
     else {

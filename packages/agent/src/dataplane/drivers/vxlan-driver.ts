@@ -14,7 +14,7 @@
  *                            (device just created: routes only, nothing can be on it yet)
  *        │
  *   diff desired vs tracked actual ──► ops (deletions first)
- *        │ ops ≤ netlinkMaxOps and netlink enabled ──► NetlinkWriter (≈0.4 ms/op)
+ *        │ ops ≤ netlinkMaxOps and netlink enabled ──► NetlinkWriter (pipelined, any size)
  *        │ otherwise                                  ──► ip -batch (streamed), then bridge -batch
  *        ▼
  *   tracked actual := actual + ops   (any failure: markForResync and rethrow)
@@ -78,6 +78,9 @@ export interface VxlanDriver {
   readonly blockedRoutes: ReadonlyMap<string, KernelRoute>
 }
 
+/** No changed keys (warms the keyed diff; see apply). */
+const NO_KEYS = { fdb: new Set<string>(), arp: new Set<string>(), routes: new Set<string>() }
+
 /** Ops rendered per chunk when streaming a batch. */
 const BATCH_CHUNK_OPS = 2000
 
@@ -104,7 +107,7 @@ export interface VxlanDriverStats {
   blockedRoutes: number
 }
 
-/** Kernel driver built from iproute2 (device, dumps, batches) and netlink (small change sets). */
+/** Kernel driver built from iproute2 (device, dumps, batches) and netlink (change sets). */
 export class KernelVxlanDriver implements VxlanDriver {
   #desired: VxlanState | undefined
   #actual: KernelVxlanState = emptyActual()
@@ -268,7 +271,9 @@ export class KernelVxlanDriver implements VxlanDriver {
       this.#resyncPending = false
       this.#fullDiff = false
       this.#pending = undefined
-      // Ready for the next small change set (a bulk apply never opened the socket): once per
+      // The next change takes the keyed diff: compile it now with no keys (it changes nothing).
+      if (!keyed) diffVxlanKeys({ ...want, route: () => undefined }, this.#actual, NO_KEYS)
+      // Ready for the next small change set (an apply without changes never opened it): once per
       // socket, a few ms, awaited so that it never competes with the next change. warm() logs
       // and never rejects.
       if (this.netlink !== undefined && this.cfg.useNetlink) await this.netlink.warm(device.ifindex)
