@@ -154,7 +154,7 @@ async function run(port: number): Promise<AgentReport> {
     after,
     syncMs,
     received,
-    held: source.client.state.size,
+    held: source.client.digests.size,
     vteps: driver.desired?.remotes.size ?? 0,
     routes: desired.workloadRoutes.length,
   }

@@ -6,11 +6,12 @@
  * Implementation: each input is stored in the projected form the calc reads (a node's addresses
  * and MAC, a pool's spec, a block's spec). An update whose projection equals the stored one (a
  * label change, a resent object after a reconnect) does not mark the manager dirty, so no
- * recomputation and no driver call follow. Malformed values are sanitised or dropped with a
+ * recomputation and no driver call follow (equality by a digest of the projection's JSON text). Malformed values are sanitised or dropped with a
  * warning; they never throw out of `onUpdate`.
  */
 import { assertNever, type Logger } from '@cattail/common'
 import { parseKey, type KVUpdate } from '@cattail/model'
+import { valueDigest } from '@cattail/syncproto'
 import { computeVxlanState } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
 import { prepareBlock, type RouteCandidates } from '../calc/route-calc.js'
@@ -86,10 +87,17 @@ function projectBlock(
   const allocations = Array.isArray(s['allocations'])
     ? (s['allocations'] as unknown[]).map((a) => (typeof a === 'number' ? a : null))
     : []
+  // The attributes of one block name few nodes (its own, a few borrowers): equal ones are shared.
+  const byNode = new Map<string | undefined, { secondary?: { node: string } }>()
   const attributes = Array.isArray(s['attributes'])
     ? (s['attributes'] as unknown[]).map((a) => {
         const node = str((a as { secondary?: Record<string, unknown> } | null)?.secondary?.['node'])
-        return node === undefined ? {} : { secondary: { node } }
+        let attr = byNode.get(node)
+        if (attr === undefined) {
+          attr = node === undefined ? {} : { secondary: { node } }
+          byNode.set(node, attr)
+        }
+        return attr
       })
     : []
   return {
@@ -183,7 +191,8 @@ export class VxlanManager implements Manager {
     key: string,
     v: T | undefined
   ): boolean {
-    const fp = v === undefined ? undefined : JSON.stringify(v)
+    // A digest of the JSON text, not the text: a block's text is ~500 bytes, kept per key.
+    const fp = v === undefined ? undefined : valueDigest(v)
     if (fp === this.#fingerprints.get(key)) return false // no change the calc could see
     if (v === undefined || fp === undefined) {
       m.delete(key)

@@ -9,34 +9,69 @@
  * therefore emits nothing.
  *
  * Implementation: values are compared with `util.isDeepStrictEqual`; a revision-only change is
- * stored silently (the value is what consumers act on; Typha's dedupe ignores revisions too). The
+ * stored silently. With `retain: 'digest'` the held value is replaced by a digest of it (SHA-256 of
+ * its JSON text, first 128 bits): a consumer that keeps its own copy of what it needs (the agent's
+ * calcs) does not pay for a second one here; equal digests mean an equal value (JSON text is
+ * stricter than deep equality: a reordered map counts as a change, which only costs a redundant
+ * update). The revision-only rule holds the same way (the value is what consumers act on; Typha's dedupe ignores revisions too). The
  * resume point is dropped as soon as a snapshot starts and set again only by its last chunk, so an
  * interrupted snapshot always leads to another snapshot, never to a resume from a stale seq.
  * No I/O, no clock.
  */
 import type { KVUpdate } from '@cattail/model'
+import { hash } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { ProtocolError } from '../errors.js'
 import type { ResumePoint } from '../messages/types.js'
 
-/** Key → latest update, plus where to resume. */
+/** What the client holds for a key with `retain: 'digest'`: no value, a digest of it. */
+export interface DigestKv {
+  readonly key: string
+  readonly revision: string
+  /** Base64 of the first 128 bits of SHA-256 over the value's JSON text. */
+  readonly digest: string
+}
+
+type HeldKv = KVUpdate | DigestKv
+
+/** What the client keeps of each value: the value itself, or only a digest of it. */
+export type SyncRetain = 'value' | 'digest'
+
+/** The digest {@link SyncState} keeps with `retain: 'digest'`. */
+export function valueDigest(value: unknown): string {
+  return hash('sha256', JSON.stringify(value), 'buffer').toString('base64', 0, 16)
+}
+
+/** Key → latest update (or its digest), plus where to resume. */
 export class SyncState {
-  readonly #kvs = new Map<string, KVUpdate>()
+  /** Key → update, or key → digest with retain 'digest' (one kind per instance). */
+  readonly #kvs = new Map<string, HeldKv>()
+  readonly #none = new Map<string, never>()
   #resume: ResumePoint | undefined
   /** Epoch of the live stream (set by a resume or a completed snapshot). */
   #epoch: string | undefined
   /** Keys seen by the snapshot in progress; undefined when none is. */
   #seen: Set<string> | undefined
   readonly #project: ((u: KVUpdate) => KVUpdate) | undefined
+  readonly #digests: boolean
 
-  /** @param project applied to every non-deletion before it is stored (see SyncClientConfig) */
-  constructor(project?: (u: KVUpdate) => KVUpdate) {
+  /**
+   * @param project applied to every non-deletion before it is stored (see SyncClientConfig)
+   * @param retain what to keep of each value (see SyncClientConfig)
+   */
+  constructor(project?: (u: KVUpdate) => KVUpdate, retain: SyncRetain = 'value') {
     this.#project = project
+    this.#digests = retain === 'digest'
   }
 
-  /** Every key the client holds (never contains deletions). */
+  /** Every key the client holds (never contains deletions); empty with retain 'digest'. */
   get kvs(): ReadonlyMap<string, KVUpdate> {
-    return this.#kvs
+    return this.#digests ? this.#none : (this.#kvs as Map<string, KVUpdate>)
+  }
+
+  /** With retain 'digest', every key the client holds and its digest; empty otherwise. */
+  get digests(): ReadonlyMap<string, DigestKv> {
+    return this.#digests ? (this.#kvs as Map<string, DigestKv>) : this.#none
   }
 
   /** Where a reconnect can resume from, if anywhere. */
@@ -140,7 +175,12 @@ export class SyncState {
   /** Stores a non-deletion; true when the value differs from what was held. */
   #store(u: KVUpdate): boolean {
     const prev = this.#kvs.get(u.key)
+    if (this.#digests) {
+      const digest = valueDigest(u.value)
+      this.#kvs.set(u.key, { key: u.key, revision: u.revision, digest })
+      return prev === undefined || !('digest' in prev) || prev.digest !== digest
+    }
     this.#kvs.set(u.key, u)
-    return prev === undefined || !isDeepStrictEqual(prev.value, u.value)
+    return prev === undefined || 'digest' in prev || !isDeepStrictEqual(prev.value, u.value)
   }
 }

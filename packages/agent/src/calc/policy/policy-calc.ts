@@ -53,7 +53,7 @@ import {
 import { familyOf } from './render-rule.js'
 import { PolicyStore, memberForm } from './store.js'
 import { buildIpsets, refreshIpsets, staticSets } from './ipset-state.js'
-import { endpointRecord, sameLocalEndpoint } from './records.js'
+import { EndpointLabels, endpointRecord, sameLocalEndpoint } from './records.js'
 
 /** Hooks from built-in chains (the same for both families). */
 export const POLICY_HOOKS: readonly ChainHook[] = [
@@ -84,6 +84,8 @@ export class PolicyCalcImpl implements PolicyCalc {
   readonly #lastGood = new Map<string, string[]>()
   /** Last value text of policies, profiles and tiers (unchanged resyncs are not structural). */
   readonly #lastText = new Map<string, string>()
+  /** Endpoints with equal labels share one completed label map. */
+  readonly #labels = new EndpointLabels()
 
   #markStructural(): void {
     this.#structural = true
@@ -102,7 +104,9 @@ export class PolicyCalcImpl implements PolicyCalc {
       case 'WorkloadEndpoint':
       case 'HostEndpoint': {
         const rec =
-          v === undefined ? undefined : endpointRecord(u.key, key.cluster, v, this.opts.nodeName)
+          v === undefined
+            ? undefined
+            : endpointRecord(u.key, key.cluster, v, this.opts.nodeName, this.#labels)
         const old = this.store.endpoints.get(u.key)
         if ((old?.local === true || rec?.local === true) && !sameLocalEndpoint(old, rec)) {
           this.#markStructural()

@@ -8,23 +8,58 @@ import type { Resource } from '@cattail/model'
 import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR, LABEL_SERVICE_ACCOUNT } from './prepare.js'
 import { memberForm, type EndpointRec } from './store.js'
 
-/** The calc's record of a workload or host endpoint (labels completed as Felix completes them). */
+/**
+ * Shares the completed labels of workload endpoints whose own labels are one frozen object (the
+ * agent's projection shares equal label maps that way: the pods of one Deployment) and whose
+ * namespace, orchestrator and service account are equal. One per calc, created by it; entries
+ * live as long as the own-labels object (weak), and the shared maps are frozen.
+ */
+export class EndpointLabels {
+  readonly #byOwn = new WeakMap<object, Map<string, Readonly<Record<string, string>>>>()
+
+  /** The completed labels (Felix's three plus the endpoint's own, which win). */
+  complete(
+    own: Readonly<Record<string, string>> | undefined,
+    ns: string,
+    orchestrator: string,
+    sa: string | undefined
+  ): Readonly<Record<string, string>> {
+    const make = (): Record<string, string> => ({
+      [LABEL_NAMESPACE]: ns,
+      [LABEL_ORCHESTRATOR]: orchestrator,
+      ...(sa !== undefined && { [LABEL_SERVICE_ACCOUNT]: sa }),
+      ...own,
+    })
+    if (own === undefined || !Object.isFrozen(own)) return make()
+    let byRest = this.#byOwn.get(own)
+    if (byRest === undefined)
+      this.#byOwn.set(own, (byRest = new Map<string, Readonly<Record<string, string>>>()))
+    const rest = `${ns}\0${orchestrator}\0${sa ?? '\0'}`
+    let labels = byRest.get(rest)
+    if (labels === undefined) byRest.set(rest, (labels = Object.freeze(make())))
+    return labels
+  }
+}
+
+/**
+ * The calc's record of a workload or host endpoint (labels completed as Felix completes them;
+ * shared through `shared` when given).
+ */
 export function endpointRecord(
   key: string,
   cluster: string | undefined,
   v: Resource,
-  nodeName: string
+  nodeName: string,
+  shared: EndpointLabels = new EndpointLabels()
 ): EndpointRec | undefined {
   if (v.kind === 'WorkloadEndpoint') {
     const ns = v.metadata.namespace ?? 'default'
-    const labels: Record<string, string> = {
-      [LABEL_NAMESPACE]: ns,
-      [LABEL_ORCHESTRATOR]: v.spec.orchestrator,
-      ...(v.spec.serviceAccountName !== undefined && {
-        [LABEL_SERVICE_ACCOUNT]: v.spec.serviceAccountName,
-      }),
-      ...v.metadata.labels,
-    }
+    const labels = shared.complete(
+      v.metadata.labels,
+      ns,
+      v.spec.orchestrator,
+      v.spec.serviceAccountName
+    )
     const local = cluster === undefined && v.spec.node === nodeName
     return {
       key,
