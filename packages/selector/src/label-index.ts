@@ -102,6 +102,10 @@ export class LabelIndex {
   readonly #itemsByValue = new ItemBuckets((label) => this.#buckets.isFiled(label))
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
   readonly #itemsByParent = new SetMap<string, ItemRec>()
+  // Items given one frozen label object share one own-labels map (the pods of one Deployment,
+  // whose labels a caller shares); a shared map is copied before it is patched (#relabelKeys).
+  readonly #ownOf = new WeakMap<object, Map<string, string>>()
+  readonly #sharedOwn = new WeakSet<Map<string, string>>()
   #stamp = 0
   #busy = false
   // The old-labels view of the change being applied by #relabelKeys (reused; see PreviousLabels).
@@ -195,7 +199,7 @@ export class LabelIndex {
       const rec = this.#items.get(id)
       if (rec === undefined) {
         const parents = [...parentIds]
-        const own = toLabelMap(labels)
+        const own = this.#ownLabels(labels)
         const inherited = this.#inheritedLabels(parents)
         const item: ItemRec = { id, own, parentIds: parents, inherited, labels: own }
         item.labels = effectiveLabels(item)
@@ -212,7 +216,7 @@ export class LabelIndex {
         rec.parentIds = [...parentIds]
         for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
         rec.inherited = this.#inheritedLabels(rec.parentIds)
-        rec.own = toLabelMap(labels)
+        rec.own = this.#ownLabels(labels)
         this.#relabel(rec)
         return
       }
@@ -359,7 +363,24 @@ export class LabelIndex {
   // As #relabel when only the own values of `keys` may have changed: patches the own and the
   // effective label maps in place and evaluates the old side through the index's one
   // PreviousLabels view (refilled per change: no allocation here).
+  /** The own-labels map for `labels`: shared when `labels` is a frozen object, else a copy. */
+  #ownLabels(labels: Labels): Map<string, string> {
+    if (isLabelMap(labels) || !Object.isFrozen(labels)) return toLabelMap(labels)
+    let own = this.#ownOf.get(labels)
+    if (own === undefined) {
+      own = toLabelMap(labels)
+      this.#ownOf.set(labels, own)
+      this.#sharedOwn.add(own)
+    }
+    return own
+  }
+
   #relabelKeys(item: ItemRec, keys: readonly string[], labels: Labels): void {
+    if (this.#sharedOwn.has(item.own)) {
+      const copy = new Map(item.own)
+      if (item.labels === item.own) item.labels = copy
+      item.own = copy
+    }
     const effective = item.labels
     const own = item.own
     const isMap = isLabelMap(labels)

@@ -15,7 +15,9 @@ import { memberForm, type EndpointRec } from './store.js'
  * live as long as the own-labels object (weak), and the shared maps are frozen.
  */
 export class EndpointLabels {
-  readonly #byOwn = new WeakMap<object, Map<string, Readonly<Record<string, string>>>>()
+  // One entry per own-labels object: the completion made last (the pods of one Deployment share
+  // namespace and service account, so a miss is rare and simply replaces it).
+  readonly #byOwn = new WeakMap<object, Completed>()
 
   /** The completed labels (Felix's three plus the endpoint's own, which win). */
   complete(
@@ -31,14 +33,20 @@ export class EndpointLabels {
       ...own,
     })
     if (own === undefined || !Object.isFrozen(own)) return make()
-    let byRest = this.#byOwn.get(own)
-    if (byRest === undefined)
-      this.#byOwn.set(own, (byRest = new Map<string, Readonly<Record<string, string>>>()))
-    const rest = `${ns}\0${orchestrator}\0${sa ?? '\0'}`
-    let labels = byRest.get(rest)
-    if (labels === undefined) byRest.set(rest, (labels = Object.freeze(make())))
+    const hit = this.#byOwn.get(own)
+    if (hit !== undefined && hit.ns === ns && hit.orchestrator === orchestrator && hit.sa === sa)
+      return hit.labels
+    const labels = Object.freeze(make())
+    this.#byOwn.set(own, { ns, orchestrator, sa, labels })
     return labels
   }
+}
+
+interface Completed {
+  readonly ns: string
+  readonly orchestrator: string
+  readonly sa: string | undefined
+  readonly labels: Readonly<Record<string, string>>
 }
 
 /**
