@@ -61,6 +61,15 @@ void describe('LabelIndex', () => {
     r.index.updateItem('p4', mutable)
     mutable.app = 'db'
     assert.equal(r.index.itemLabels('p4')!.get('app'), 'web')
+    // A frozen parent list is shared as well; inheritance works the same.
+    r.index.updateSelector('team', sel('team == "a"'))
+    const parents = Object.freeze(['ns'])
+    r.index.updateItem('p5', labels, parents)
+    r.index.updateItem('p6', labels, parents)
+    r.take()
+    r.index.updateParent('ns', { team: 'a' })
+    assert.deepEqual(r.take(), ['+team|p5', '+team|p6'])
+    assert.equal(r.index.itemLabels('p1')!.get('team'), undefined)
   })
 
   void it('an item added after selectors reports the selectors it matches', () => {

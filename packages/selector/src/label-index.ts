@@ -93,6 +93,10 @@ export interface LabelIndexStats {
   readonly neverMatchingSelectors: number
 }
 
+/** `ids` itself when frozen (nobody can change it: items may share it), else a copy. */
+const ownList = (ids: readonly string[]): readonly string[] =>
+  Object.isFrozen(ids) ? ids : [...ids]
+
 /** Incremental selector × item matcher; see the file comment for the inheritance rule and costs. */
 export class LabelIndex {
   readonly #cb: LabelIndexCallbacks
@@ -198,7 +202,7 @@ export class LabelIndex {
     try {
       const rec = this.#items.get(id)
       if (rec === undefined) {
-        const parents = [...parentIds]
+        const parents = ownList(parentIds)
         const own = this.#ownLabels(labels)
         const inherited = this.#inheritedLabels(parents)
         const item: ItemRec = { id, own, parentIds: parents, inherited, labels: own }
@@ -213,7 +217,7 @@ export class LabelIndex {
       }
       if (!sameList(rec.parentIds, parentIds)) {
         for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
-        rec.parentIds = [...parentIds]
+        rec.parentIds = ownList(parentIds)
         for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
         rec.inherited = this.#inheritedLabels(rec.parentIds)
         rec.own = this.#ownLabels(labels)
