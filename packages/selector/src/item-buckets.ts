@@ -14,7 +14,10 @@
  * choice is the same either way.
  *
  * Why not count-only until a selector needs the label: the common build order (items first, then
- * selectors) would then scan every item once per filing label.
+ * selectors) would then scan every item once per filing label. A caller that has finished a bulk
+ * load can still drop the sets it does not need with {@link ItemBuckets.compact} (the agent's
+ * policy calc does, once its snapshot is in: the sets of `pod-template-hash` and the like held
+ * most of its memory per endpoint).
  */
 import { LabelValueSets } from './buckets.js'
 import type { ItemRec } from './item-labels.js'
@@ -100,6 +103,21 @@ export class ItemBuckets {
   /** Every value bucket of `label`; `label` must be materialised. */
   byValue(label: string): ReadonlyMap<string, ReadonlySet<ItemRec>> | undefined {
     return this.#sets.byValue(label)
+  }
+
+  /**
+   * Turns the sets of every label no selector is filed under into counts, as the first change of
+   * such a label would (after a bulk load: a snapshot's items are all adds). Returns how many
+   * labels it turned.
+   */
+  compact(): number {
+    let n = 0
+    for (const label of [...this.#sets.labels()]) {
+      if (this.#isFiled(label)) continue
+      this.#countOnly(label)
+      n++
+    }
+    return n
   }
 
   #countOnly(label: string): void {

@@ -72,6 +72,20 @@ void describe('LabelIndex', () => {
     assert.equal(r.index.itemLabels('p1')!.get('team'), undefined)
   })
 
+  void it('compact drops the item sets of unfiled labels; a selector filed there later still matches', () => {
+    const r = new Recorder()
+    r.index.updateSelector('web', sel('app == "web"'))
+    r.index.updateItem('p1', { app: 'web', hash: 'a1' })
+    r.index.updateItem('p2', { app: 'db', hash: 'a1' })
+    r.take()
+    assert.equal(r.index.compact(), 1, 'hash: no selector filed under it')
+    assert.equal(r.index.compact(), 0)
+    r.index.updateSelector('h', sel('hash == "a1"'))
+    assert.deepEqual(r.take(), ['+h|p1', '+h|p2'])
+    r.index.updateItem('p2', { app: 'web', hash: 'b2' })
+    assert.deepEqual(r.take(), ['+web|p2', '-h|p2'])
+  })
+
   void it('an item added after selectors reports the selectors it matches', () => {
     const r = new Recorder()
     r.index.updateSelector('web', sel('app == "web"'))

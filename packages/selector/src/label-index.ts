@@ -367,6 +367,15 @@ export class LabelIndex {
   // As #relabel when only the own values of `keys` may have changed: patches the own and the
   // effective label maps in place and evaluates the old side through the index's one
   // PreviousLabels view (refilled per change: no allocation here).
+  /**
+   * Frees the item sets of labels no selector is filed under, keeping their counts (see
+   * item-buckets.ts): for after a bulk load of items. Filing a selector under such a label later
+   * rebuilds its sets with one scan of the items. Returns how many labels it compacted.
+   */
+  compact(): number {
+    return this.#itemsByValue.compact()
+  }
+
   /** The own-labels map for `labels`: shared when `labels` is a frozen object, else a copy. */
   #ownLabels(labels: Labels): Map<string, string> {
     if (isLabelMap(labels) || !Object.isFrozen(labels)) return toLabelMap(labels)

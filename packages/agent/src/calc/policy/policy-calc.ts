@@ -267,6 +267,8 @@ export class PolicyCalcImpl implements PolicyCalc {
 
   takeChanges(): PolicyCalcChanges {
     this.#refreshStatic()
+    // Once per batch: the item sets of labels no selector uses go (cheap when there are none).
+    this.store.compactIndex()
     const structural = this.#structural
     this.#structural = false
     return { members: this.store.takeDeltas(), structural }

@@ -186,6 +186,14 @@ export class PolicyStore {
     } else if (!d.add.delete(member)) d.del.add(member)
   }
 
+  /**
+   * Frees the index's item sets of labels no ipset selector is filed under (after a batch of
+   * endpoints: a snapshot's adds materialise every label; see the selector's item-buckets.ts).
+   */
+  compactIndex(): void {
+    this.#index.compact()
+  }
+
   /** Takes and clears the pending deltas. */
   takeDeltas(): Map<string, IpsetMemberDelta> {
     const out = new Map<string, IpsetMemberDelta>()
