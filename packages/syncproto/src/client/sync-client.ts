@@ -45,7 +45,7 @@ import {
   type SyncConnectionState,
 } from './config.js'
 import { runConnection } from './connection.js'
-import { SyncState, type DigestKv } from './sync-state.js'
+import { SyncState, type HeldDigest } from './sync-state.js'
 
 /** Keeps a cattail agent in step with a cattail cache. */
 export class SyncClient implements Startable {
@@ -88,8 +88,8 @@ export class SyncClient implements Startable {
     return this.#state.kvs
   }
 
-  /** With `retain: 'digest'`: every key the client holds, key → revision and digest. */
-  get digests(): ReadonlyMap<string, DigestKv> {
+  /** With `retain: 'digest'`: every key the client holds, key → digest and revision (HeldDigest). */
+  get digests(): ReadonlyMap<string, HeldDigest> {
     return this.#state.digests
   }
 

@@ -13,7 +13,8 @@
  * its JSON text, first 128 bits): a consumer that keeps its own copy of what it needs (the agent's
  * calcs) does not pay for a second one here; equal digests mean an equal value (JSON text is
  * stricter than deep equality: a reordered map counts as a change, which only costs a redundant
- * update). The revision-only rule holds the same way (the value is what consumers act on; Typha's dedupe ignores revisions too). The
+ * update). The revision-only rule holds the same way. What is held per key is then one string, digest
+ * then revision, not an object: at 100,000 endpoints the object cost ~56 bytes per key (the value is what consumers act on; Typha's dedupe ignores revisions too). The
  * resume point is dropped as soon as a snapshot starts and set again only by its last chunk, so an
  * interrupted snapshot always leads to another snapshot, never to a resume from a stale seq.
  * No I/O, no clock.
@@ -24,28 +25,33 @@ import { isDeepStrictEqual } from 'node:util'
 import { ProtocolError } from '../errors.js'
 import type { ResumePoint } from '../messages/types.js'
 
-/** What the client holds for a key with `retain: 'digest'`: no value, a digest of it. */
-export interface DigestKv {
-  readonly key: string
-  readonly revision: string
-  /** Base64 of the first 128 bits of SHA-256 over the value's JSON text. */
-  readonly digest: string
-}
+/** Characters of a {@link valueDigest}. */
+export const DIGEST_LENGTH = 22
 
-type HeldKv = KVUpdate | DigestKv
+/**
+ * What the client holds for a key with `retain: 'digest'`: the value's digest
+ * ({@link DIGEST_LENGTH} characters) followed by the revision, one string (no object per key).
+ */
+export type HeldDigest = string
+
+/** The revision in a {@link HeldDigest}. */
+export const heldRevision = (held: HeldDigest): string => held.slice(DIGEST_LENGTH)
 
 /** What the client keeps of each value: the value itself, or only a digest of it. */
 export type SyncRetain = 'value' | 'digest'
 
-/** The digest {@link SyncState} keeps with `retain: 'digest'`. */
+/**
+ * The digest {@link SyncState} keeps with `retain: 'digest'`: the first 128 bits of SHA-256 over
+ * the value's JSON text, base64url ({@link DIGEST_LENGTH} characters).
+ */
 export function valueDigest(value: unknown): string {
-  return hash('sha256', JSON.stringify(value), 'buffer').toString('base64', 0, 16)
+  return hash('sha256', JSON.stringify(value), 'buffer').toString('base64url', 0, 16)
 }
 
 /** Key → latest update (or its digest), plus where to resume. */
 export class SyncState {
-  /** Key → update, or key → digest with retain 'digest' (one kind per instance). */
-  readonly #kvs = new Map<string, HeldKv>()
+  /** Key → update, or key → digest and revision with retain 'digest' (one kind per instance). */
+  readonly #kvs = new Map<string, KVUpdate | HeldDigest>()
   readonly #none = new Map<string, never>()
   #resume: ResumePoint | undefined
   /** Epoch of the live stream (set by a resume or a completed snapshot). */
@@ -70,8 +76,8 @@ export class SyncState {
   }
 
   /** With retain 'digest', every key the client holds and its digest; empty otherwise. */
-  get digests(): ReadonlyMap<string, DigestKv> {
-    return this.#digests ? (this.#kvs as Map<string, DigestKv>) : this.#none
+  get digests(): ReadonlyMap<string, HeldDigest> {
+    return this.#digests ? (this.#kvs as Map<string, HeldDigest>) : this.#none
   }
 
   /** Where a reconnect can resume from, if anywhere. */
@@ -130,7 +136,8 @@ export class SyncState {
     for (const [key, prev] of this.#kvs) {
       if (seen.has(key)) continue
       this.#kvs.delete(key)
-      deletions.push({ key, value: undefined, revision: prev.revision })
+      const revision = typeof prev === 'string' ? heldRevision(prev) : prev.revision
+      deletions.push({ key, value: undefined, revision })
     }
     this.#seen = undefined
     this.#epoch = epoch
@@ -177,10 +184,10 @@ export class SyncState {
     const prev = this.#kvs.get(u.key)
     if (this.#digests) {
       const digest = valueDigest(u.value)
-      this.#kvs.set(u.key, { key: u.key, revision: u.revision, digest })
-      return prev === undefined || !('digest' in prev) || prev.digest !== digest
+      this.#kvs.set(u.key, digest + u.revision)
+      return typeof prev !== 'string' || !prev.startsWith(digest)
     }
     this.#kvs.set(u.key, u)
-    return prev === undefined || 'digest' in prev || !isDeepStrictEqual(prev.value, u.value)
+    return typeof prev !== 'object' || !isDeepStrictEqual(prev.value, u.value)
   }
 }
