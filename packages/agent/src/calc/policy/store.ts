@@ -23,6 +23,7 @@ export interface EndpointRec {
   readonly cluster: string | undefined
   /** A workload endpoint of this node (it gets chains and a route). */
   readonly local: boolean
+  /** The interface of a local workload or a host endpoint; undefined for other workloads. */
   readonly iface: string | undefined
   /** Addresses in `ipset add` form (no /32 or /128). */
   readonly addrs: readonly string[]
