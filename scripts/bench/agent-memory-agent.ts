@@ -5,7 +5,7 @@
  * and the policy calc, as the daemon feeds them. No dataplane is programmed.
  *
  * It reads its memory before the source starts (after V8's last-resort gc), once it is in sync and both calcs have
- * run (after gc), and again after {@link SETTLE_MS} of idleness (V8's memory reducer returns the
+ * run (after gc), and again after {@link SETTLE_MS} of idleness and a gc (V8's memory reducer returns the
  * pages the snapshot's garbage left pooled only then), and sends the readings to its parent over
  * IPC.
  *
@@ -143,8 +143,10 @@ async function run(port: number): Promise<AgentReport> {
   gc()
   const synced = reading()
   // Idle, as an agent in sync is: V8's memory reducer returns freed and pooled pages ~8 s after
-  // the last major GC (nothing else here allocates meanwhile).
+  // the last major GC; then gc again, so that the reading holds no floating garbage.
   await sleep(SETTLE_MS)
+  gc()
+  gc()
   const after = reading()
   if (process.env['AGENT_MEMORY_SNAPSHOT'] !== undefined)
     writeHeapSnapshot(process.env['AGENT_MEMORY_SNAPSHOT'])
