@@ -51,7 +51,7 @@ import {
   type LocalEndpointPlan,
 } from './render-chains.js'
 import { familyOf } from './render-rule.js'
-import { PolicyStore, memberForm } from './store.js'
+import { PolicyStore, addrsOf, memberForm } from './store.js'
 import { buildIpsets, refreshIpsets, staticSets } from './ipset-state.js'
 import { EndpointLabels, endpointRecord, sameLocalEndpoint } from './records.js'
 
@@ -372,7 +372,7 @@ export class PolicyCalcImpl implements PolicyCalc {
     this.#cachedSetIds = setIds
     const routes: WorkloadRoute[] = []
     for (const plan of plans) {
-      for (const a of plan.ep.addrs) {
+      for (const a of addrsOf(plan.ep)) {
         const family = familyOf(a)
         const dst = a.includes('/') ? a : `${a}/${family === 4 ? '32' : '128'}`
         routes.push({ dst, dev: plan.iface, family })

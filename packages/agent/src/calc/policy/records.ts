@@ -6,7 +6,7 @@
  */
 import type { Resource } from '@cattail/model'
 import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR, LABEL_SERVICE_ACCOUNT } from './prepare.js'
-import { memberForm, type EndpointRec } from './store.js'
+import { addrsOf, memberForm, packAddrs, type EndpointRec } from './store.js'
 
 /**
  * Shares the completed labels of workload endpoints whose own labels are one frozen object (the
@@ -76,7 +76,7 @@ export function endpointRecord(
       local: local && v.spec.interfaceName !== undefined,
       // Only a workload of this node has an interface here (100,000 remote names: ~3 MiB).
       iface: local ? v.spec.interfaceName : undefined,
-      addrs: v.spec.ipNetworks.map((n) => memberForm(n)),
+      addr: packAddrs(v.spec.ipNetworks.map((n) => memberForm(n))),
       ports: v.spec.ports ?? [],
       profiles: v.spec.profiles,
       labels,
@@ -89,7 +89,7 @@ export function endpointRecord(
       cluster,
       local: false,
       iface: v.spec.interfaceName,
-      addrs: v.spec.expectedIPs.map((n) => memberForm(n)),
+      addr: packAddrs(v.spec.expectedIPs.map((n) => memberForm(n))),
       ports: v.spec.ports ?? [],
       profiles: v.spec.profiles,
       labels: { ...v.metadata.labels },
@@ -105,7 +105,7 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean =>
 export function sameLocalEndpoint(a: EndpointRec | undefined, b: EndpointRec | undefined): boolean {
   if (a === undefined || b === undefined) return false
   if (a.local !== b.local || a.iface !== b.iface) return false
-  if (!sameList(a.addrs, b.addrs) || !sameList(a.profiles, b.profiles)) return false
+  if (!sameList(addrsOf(a), addrsOf(b)) || !sameList(a.profiles, b.profiles)) return false
   if (JSON.stringify(a.ports) !== JSON.stringify(b.ports)) return false
   const ka = Object.keys(a.labels)
   return ka.length === Object.keys(b.labels).length && ka.every((k) => a.labels[k] === b.labels[k])
