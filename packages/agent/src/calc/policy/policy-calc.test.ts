@@ -480,3 +480,14 @@ void describe('policy calc endpoint labels', () => {
     )
   })
 })
+
+void describe('policy calc endpoint addresses', () => {
+  void it('one address is kept as a string, several as a list; both read back as lists', async () => {
+    const { addrsOf, packAddrs } = await import('./store.js')
+    assert.equal(packAddrs(['198.19.1.5']), '198.19.1.5')
+    assert.deepEqual(addrsOf({ addr: packAddrs(['198.19.1.5']) }), ['198.19.1.5'])
+    const two = ['198.19.1.5', '2001:2::5']
+    assert.deepEqual(addrsOf({ addr: packAddrs(two) }), two)
+    assert.deepEqual(addrsOf({ addr: packAddrs([]) }), [])
+  })
+})
