@@ -14,7 +14,12 @@ import { parseKey, type KVUpdate } from '@cattail/model'
 import { valueDigest } from '@cattail/syncproto'
 import { computeVxlanState } from '../calc/vxlan-calc.js'
 import type { BlockInput, NodeInput, PoolInput, VxlanState } from '../calc/types.js'
-import { prepareBlock, type RouteCandidates } from '../calc/route-calc.js'
+import {
+  affinityNode,
+  prepareBlock,
+  qualifyNode,
+  type RouteCandidates,
+} from '../calc/route-calc.js'
 import { computeVtep } from '../calc/vtep-calc.js'
 import { indexCandidates, patchRemoteNodes, type PatchableVxlanState } from '../calc/vxlan-patch.js'
 import type { Manager } from './manager.js'
@@ -100,15 +105,23 @@ function projectBlock(
         return attr
       })
     : []
+  // The calc reads allocations only for borrowed addresses: those whose owner (attribute's node)
+  // is not the block's host (route-calc.ts). A block without any (nearly all of them) keeps none:
+  // 64 allocations and their attributes per block were ~70 bytes per endpoint at 10 per node.
+  const host = affinityNode(affinity, cluster)
+  const borrowed = allocations.some((i) => {
+    const owner = i === null ? undefined : attributes[i]?.secondary?.node
+    return owner !== undefined && owner !== '' && qualifyNode(owner, cluster) !== host
+  })
   return {
     id,
     cluster,
     spec: {
       cidr,
       ...(affinity !== undefined && { affinity }),
-      allocations,
+      allocations: borrowed ? allocations : [],
       unallocated: [],
-      attributes,
+      attributes: borrowed ? attributes : [],
     },
   }
 }
