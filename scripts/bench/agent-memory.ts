@@ -1,36 +1,36 @@
 /**
- * Benchmark: the memory one agent needs to hold a large mesh.
+ * Benchmark: the memory one agent needs to hold a large mesh, with the agent run as shipped.
  *
- * A cache process (a fork of this file, `--role=cache`) loads N endpoints (default 100,000) spread
- * over 10 clusters (cluster 0 local, 1–9 remote, keys prefixed), plus their nodes (10 endpoints
- * per node), one IP pool per cluster and one /26 IPAM block per node, and serves them with the
- * real SyncServer on 127.0.0.1. This process is the agent: its real sync source
- * (`createSyncSource`: SyncClient + the agent's projection), feeding the VXLAN manager and calc
- * (the kernel driver replaced by the test fake: no dataplane). RSS (after gc) is read before the
- * source starts and after the agent is in sync and the calc has run; the growth divided by N is
- * the figure. The values carry what a real datastore sends (annotations, uid, status-like
- * fields) so the projection's effect is part of the measurement; the pods of one Deployment (an
- * app in a namespace, 100 pods each at full size) share their labels, as in a real cluster.
+ * A cache process (a fork of this file, `--role=cache`) loads the mesh of agent-memory-mesh.ts —
+ * N endpoints (default 100,000) over 10 clusters, their nodes, pools and blocks — and serves it
+ * with the real SyncServer on 127.0.0.1. Each agent is a fresh process (agent-memory-agent.ts):
+ * the real sync source (SyncClient + the agent's projection) feeding the VXLAN manager and the
+ * policy calc, as the daemon feeds them (no kernel programmed). Two sides, alternated, `--reps`
+ * each against the same cache:
+ * - shipped: the agent's production environment, `AGENT_RUNTIME_ENV` (@cattail/agent, the one
+ *   constant the DaemonSet's test also checks: V8 flags through NODE_OPTIONS, glibc malloc
+ *   settings);
+ * - node defaults: the same agent with none of them, to show what the settings buy and cost
+ *   (memory and sync_ms).
+ * RSS is read before the source starts (after gc), once the agent is in sync and both calcs have
+ * run (after gc: the "peak" figure), and again after 10 s of idleness, which is how an agent in
+ * sync spends its time (V8's memory reducer returns the pages the snapshot's garbage left pooled
+ * only then): that settled growth divided by N is the figure, with the heap used / committed, the
+ * resident glibc brk heap and the other anonymous mappings beside it. Set
+ * AGENT_MEMORY_SNAPSHOT=<file> to get a heap snapshot of the shipped agent once settled.
  *
- * Target (full size, see TARGETS): ≤ 1 KiB of agent RSS per endpoint. `--quick` (10,000
- * endpoints) reports but does not enforce it (common.ts): fixed costs weigh more at small N.
+ * Target (full size, see TARGETS): ≤ 1 KiB of settled agent RSS per endpoint, as shipped (median).
+ * `--quick` (10,000 endpoints) reports but does not enforce it (common.ts): fixed costs weigh more
+ * at small N.
  *
- * Usage: npm run bench -- agent-memory [--quick] [--endpoints N]
+ * Usage: npm run bench -- agent-memory [--quick] [--endpoints N] [--reps N]
  */
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { createSilentLogger } from '@cattail/common'
-import type { KVUpdate, Resource } from '@cattail/model'
-import {
-  DEFAULT_AGENT_CONFIG,
-  VxlanManager,
-  createSyncSource,
-  type AgentConfig,
-} from '@cattail/agent'
-import { FakeVxlanDriver } from '@cattail/agent/testing'
+import type { KVUpdate } from '@cattail/model'
+import { AGENT_RUNTIME_ENV } from '@cattail/agent'
 import {
   DEFAULT_SNAPSHOT_CACHE_CONFIG,
   DEFAULT_SYNC_SERVER_CONFIG,
@@ -38,140 +38,34 @@ import {
   SyncServer,
   encodeCachedKv,
 } from '@cattail/cache'
+import type { AgentReport, MemoryReading } from './agent-memory-agent.js'
+import { CLUSTERS, PER_NODE, mesh } from './agent-memory-mesh.js'
 import { isQuick, numberArg } from './args.js'
-import { finish, printTable, runBench, type Target } from './common.js'
+import {
+  alternate,
+  finish,
+  fmtSummary,
+  printTable,
+  runBench,
+  summarize,
+  type Side,
+  type Target,
+} from './common.js'
 
 const TARGETS: readonly Target[] = [{ figure: 'rss_bytes_per_endpoint', op: '<=', limit: 1024 }]
-const CLUSTERS = 10
-const PER_NODE = 10
-const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker']
 
 interface Options {
   readonly quick: boolean
   readonly endpoints: number
+  readonly reps: number
 }
 
 function parseArgs(argv: readonly string[]): Options {
   const quick = isQuick(argv)
-  return { quick, endpoints: numberArg(argv, 'endpoints', quick ? 10_000 : 100_000, true) }
-}
-
-const ip4 = (n: number): string =>
-  `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
-const prefix = (c: number): string => (c === 0 ? '' : `c${c}/`)
-
-/** Everything the cache serves: endpoints, nodes, pools, blocks of every cluster. */
-function* mesh(endpoints: number): Generator<KVUpdate> {
-  const nodes = Math.ceil(endpoints / PER_NODE)
-  let rev = 0
-  const kv = (key: string, value: Resource): KVUpdate => ({ key, value, revision: String(++rev) })
-  for (let c = 0; c < CLUSTERS; c++) {
-    const cidr = `10.${c}.0.0/16`
-    yield kv(`${prefix(c)}IPPool/default-ipv4-ippool`, {
-      kind: 'IPPool',
-      metadata: { name: 'default-ipv4-ippool', uid: `pool-${c}`, resourceVersion: '1' },
-      spec: {
-        cidr,
-        vxlanMode: 'Always',
-        ipipMode: 'Never',
-        natOutgoing: true,
-        disabled: false,
-        blockSize: 26,
-      },
-    })
-  }
-  for (let n = 0; n < nodes; n++) {
-    const c = n % CLUSTERS
-    const name = `node-${n}`
-    const base = (((10 << 24) | (c << 16)) >>> 0) + Math.floor(n / CLUSTERS) * 64
-    yield kv(`${prefix(c)}Node/${name}`, {
-      kind: 'Node',
-      metadata: {
-        name,
-        uid: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-        resourceVersion: String(rev),
-        creationTimestamp: '2026-11-01T00:00:00Z',
-        labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
-        annotations: { 'projectcalico.org/kube-labels': '{"kubernetes.io/os":"linux"}' },
-      },
-      spec: {
-        bgp: { ipv4Address: `${ip4(((198 << 24) | (18 << 16) | (n + 2)) >>> 0)}/15` },
-        ipv4VXLANTunnelAddr: ip4(base),
-        vxlanTunnelMACAddr: `66:ca:${[24, 16, 8, 0].map((s) => ((n >>> s) & 255).toString(16).padStart(2, '0')).join(':')}`,
-      },
-    })
-    const blockCidr = `${ip4(base)}/26`
-    const allocations: (number | null)[] = Array.from({ length: 64 }, () => null)
-    const attributes = [
-      {
-        handle_id: `vxlan-tunnel-addr-${name}`,
-        secondary: { node: name, type: 'vxlanTunnelAddress' },
-      },
-    ]
-    allocations[0] = 0
-    for (let k = 1; k <= PER_NODE; k++) {
-      allocations[k] = k
-      attributes.push({ handle_id: `k8s-pod-network.${k}`, secondary: { node: name, type: 'pod' } })
-    }
-    yield kv(`${prefix(c)}IPAMBlock/${blockCidr.replace(/[./]/g, '-')}`, {
-      kind: 'IPAMBlock',
-      metadata: { name: blockCidr.replace(/[./]/g, '-'), resourceVersion: String(rev) },
-      spec: {
-        cidr: blockCidr,
-        affinity: `host:${name}`,
-        allocations,
-        unallocated: Array.from({ length: 64 - PER_NODE - 1 }, (_, k) => PER_NODE + 1 + k),
-        attributes,
-        strictAffinity: false,
-      },
-    })
-  }
-  for (let i = 0; i < endpoints; i++) {
-    const n = Math.floor(i / PER_NODE)
-    const c = n % CLUSTERS
-    const ns = `ns-${i % 200}`
-    const node = `node-${n}`
-    const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0')
-    // One Deployment per (app, namespace): its pods share the pod-template-hash, as in a cluster.
-    const rs = (((i % 1000) * 2654435761) >>> 0).toString(16).padStart(10, '0')
-    const name = `${node}-k8s-app--${i % 500}--${rs}--${hex.slice(0, 5)}-eth0`
-    const base = (((10 << 24) | (c << 16)) >>> 0) + Math.floor(n / CLUSTERS) * 64
-    yield kv(`${prefix(c)}WorkloadEndpoint/${ns}/${name}`, {
-      kind: 'WorkloadEndpoint',
-      metadata: {
-        name,
-        namespace: ns,
-        uid: `${hex}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
-        resourceVersion: String(rev),
-        creationTimestamp: '2026-11-01T00:00:00Z',
-        labels: {
-          app: `app-${i % 500}`,
-          tier: TIERS[i % TIERS.length]!,
-          version: `v${i % 6}`,
-          'pod-template-hash': rs,
-          'projectcalico.org/namespace': ns,
-          'projectcalico.org/orchestrator': 'k8s',
-          'projectcalico.org/serviceaccount': 'default',
-        },
-        annotations: {
-          'cni.projectcalico.org/containerID': `${hex}${hex}${hex}${hex}`,
-          'cni.projectcalico.org/podIP': `${ip4(base + 1 + (i % PER_NODE))}/32`,
-        },
-      },
-      spec: {
-        orchestrator: 'k8s',
-        node,
-        containerID: `${hex}${hex}${hex}${hex}${hex}${hex}${hex}${hex}`,
-        pod: `app-${i % 500}-${rs}-${hex.slice(0, 5)}`,
-        endpoint: 'eth0',
-        serviceAccountName: 'default',
-        ipNetworks: [`${ip4(base + 1 + (i % PER_NODE))}/32`],
-        profiles: [`kns.${ns}`, `ksa.${ns}.default`],
-        interfaceName: `cali${hex}${hex.slice(0, 3)}`,
-        mac: `ee:ee:ee:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`,
-        ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
-      },
-    })
+  return {
+    quick,
+    endpoints: numberArg(argv, 'endpoints', quick ? 10_000 : 100_000, true),
+    reps: numberArg(argv, 'reps', quick ? 2 : 3, true),
   }
 }
 
@@ -208,101 +102,114 @@ async function runCache(endpoints: number): Promise<void> {
   })
 }
 
-// ---------------------------------------------------------------- the agent (this process)
+// ---------------------------------------------------------------- the agents
 
-function getGc(): () => void {
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
+const agentScript = fileURLToPath(new URL('./agent-memory-agent.ts', import.meta.url))
+
+/** Runs one agent process with `env` added to a environment cleared of the settings under test. */
+async function runAgent(
+  port: number,
+  endpoints: number,
+  env: Record<string, string>,
+  shipped: boolean
+): Promise<AgentReport> {
+  const base = { ...process.env }
+  for (const k of Object.keys(AGENT_RUNTIME_ENV)) delete base[k]
+  if (!shipped) delete base['AGENT_MEMORY_SNAPSHOT']
+  const child = fork(agentScript, [String(port), String(endpoints)], {
+    execArgv: ['--conditions=source', '--import', 'tsx'],
+    env: { ...base, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let report: AgentReport | undefined
+  child.on('message', (m) => (report = m as AgentReport))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  if (code !== 0 || report === undefined) throw new Error(`agent process failed (exit ${code})`)
+  return report
 }
+
+const per = (r: AgentReport, n: number, f: (m: MemoryReading) => number): number =>
+  (f(r.after) - f(r.before)) / n
+const peakPer = (r: AgentReport, n: number): number => (r.synced.rss - r.before.rss) / n
+const MiB = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2))
-  const gc = getGc()
-  const child = fork(fileURLToPath(import.meta.url), ['--role=cache', String(o.endpoints)], {
+  const n = o.endpoints
+  const cache = fork(fileURLToPath(import.meta.url), ['--role=cache', String(n)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   try {
-    const [ready] = (await once(child, 'message')) as [{ port: number }]
-    const log = createSilentLogger()
-    const driver = new FakeVxlanDriver()
-    gc()
-    gc()
-    const m0 = process.memoryUsage()
-    const rss0 = m0.rss
-    const heap0 = m0.heapUsed
-    const manager = new VxlanManager('node-0', driver, log)
-    let received = 0
-    let inSync!: () => void
-    const synced = new Promise<void>((resolve) => (inSync = resolve))
-    const cfg: AgentConfig = {
-      ...DEFAULT_AGENT_CONFIG,
-      nodeName: 'node-0',
-      cacheAddresses: [`ws://127.0.0.1:${ready.port}`],
-      cacheService: undefined,
+    const [ready] = (await once(cache, 'message')) as [{ port: number }]
+    const sides: Side<AgentReport>[] = [
+      { name: 'shipped', run: () => runAgent(ready.port, n, { ...AGENT_RUNTIME_ENV }, true) },
+      { name: 'node defaults', run: () => runAgent(ready.port, n, {}, false) },
+    ]
+    const results = await alternate(o.reps, sides)
+    const shipped = results.get('shipped')!
+    const defaults = results.get('node defaults')!
+    const med = (rs: readonly AgentReport[], f: (r: AgentReport) => number): number =>
+      summarize(rs.map(f)).median
+    const fig = (rs: readonly AgentReport[], f: (m: MemoryReading) => number): number =>
+      Math.round(med(rs, (r) => per(r, n, f)))
+    const first = shipped[0]!
+    const rows: string[][] = [
+      ['endpoints / clusters / nodes', `${n} / ${CLUSTERS} / ${Math.ceil(n / PER_NODE)}`],
+      ['KVs received / held by the sync client', `${first.received} / ${first.held}`],
+      ['remote VTEPs / local workload routes', `${first.vteps} / ${first.routes}`],
+      [
+        'shipped environment',
+        Object.entries(AGENT_RUNTIME_ENV)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      ],
+    ]
+    for (const [name, rs] of [
+      ['shipped', shipped],
+      ['node defaults', defaults],
+    ] as const) {
+      const s = (f: (r: AgentReport) => number, unit: string, d = 0): string =>
+        fmtSummary(summarize(rs.map(f)), unit, d)
+      rows.push(
+        [`${name}: time to in sync + calc`, s((r) => r.syncMs, ' ms')],
+        [`${name}: RSS per endpoint, right after sync (gc)`, s((r) => peakPer(r, n), ' B')],
+        [`${name}: RSS per endpoint, settled`, s((r) => per(r, n, (m) => m.rss), ' B')],
+        [`${name}:   heap used per endpoint`, s((r) => per(r, n, (m) => m.heapUsed), ' B')],
+        [`${name}:   heap committed per endpoint`, s((r) => per(r, n, (m) => m.heapTotal), ' B')],
+        [`${name}:   malloc brk heap per endpoint`, s((r) => per(r, n, (m) => m.brk), ' B')],
+        [
+          `${name}:   anonymous mappings beyond the heap per endpoint`,
+          s((r) => per(r, n, (m) => m.anon - m.heapTotal), ' B'),
+        ],
+        [`${name}: young generation, settled`, MiB(med(rs, (r) => r.after.newSpace))],
+        [`${name}: RSS growth`, MiB(med(rs, (r) => r.after.rss - r.before.rss))]
+      )
     }
-    const t0 = performance.now()
-    const source = await createSyncSource(
-      cfg,
-      {
-        onUpdates: (us) => {
-          received += us.length
-          for (const u of us) manager.onUpdate(u)
-        },
-        onStatus: (status, connected) => {
-          if (status === 'in-sync' && connected) inSync()
-        },
-      },
-      log
-    )
-    await source.start()
-    await synced
-    manager.completeDeferredWork()
-    const syncMs = performance.now() - t0
-    gc()
-    gc()
-    const m1 = process.memoryUsage()
-    const rss1 = m1.rss
-    const heap1 = m1.heapUsed
-    const held = source.client.state.size
-    const vteps = driver.desired?.remotes.size ?? 0
-    await source.stop()
-
-    const rssPer = (rss1 - rss0) / o.endpoints
-    const heapPer = (heap1 - heap0) / o.endpoints
-    printTable(`agent memory benchmark${o.quick ? ' (--quick)' : ''}`, [
-      [
-        'endpoints / clusters / nodes',
-        `${o.endpoints} / ${CLUSTERS} / ${Math.ceil(o.endpoints / PER_NODE)}`,
-      ],
-      ['KVs received / held by the sync client', `${received} / ${held}`],
-      ['remote VTEPs computed by the calc', `${vteps}`],
-      ['time to in sync + calc', `${Math.round(syncMs)} ms`],
-      ['agent RSS growth', `${((rss1 - rss0) / 1048576).toFixed(1)} MiB`],
-      ['agent heap growth (used)', `${((heap1 - heap0) / 1048576).toFixed(1)} MiB`],
-      [
-        'agent heap growth (committed) / external',
-        `${((m1.heapTotal - m0.heapTotal) / 1048576).toFixed(1)} MiB / ${((m1.external - m0.external) / 1048576).toFixed(1)} MiB`,
-      ],
-      ['RSS per endpoint', `${Math.round(rssPer)} B`],
-      ['heap per endpoint', `${Math.round(heapPer)} B`],
-    ])
+    printTable(`agent memory benchmark${o.quick ? ' (--quick)' : ''}`, rows)
     finish(
       'agent-memory',
       {
-        endpoints: o.endpoints,
-        kvs_held: held,
-        vteps,
-        sync_ms: Math.round(syncMs),
-        rss_bytes_per_endpoint: Math.round(rssPer),
-        heap_bytes_per_endpoint: Math.round(heapPer),
-        heap_committed_bytes_per_endpoint: Math.round((m1.heapTotal - m0.heapTotal) / o.endpoints),
+        endpoints: n,
+        reps: o.reps,
+        kvs_held: first.held,
+        vteps: first.vteps,
+        sync_ms: Math.round(med(shipped, (r) => r.syncMs)),
+        rss_bytes_per_endpoint: fig(shipped, (m) => m.rss),
+        rss_peak_bytes_per_endpoint: Math.round(med(shipped, (r) => peakPer(r, n))),
+        heap_bytes_per_endpoint: fig(shipped, (m) => m.heapUsed),
+        heap_committed_bytes_per_endpoint: fig(shipped, (m) => m.heapTotal),
+        brk_bytes_per_endpoint: fig(shipped, (m) => m.brk),
+        sync_ms_node_defaults: Math.round(med(defaults, (r) => r.syncMs)),
+        rss_bytes_per_endpoint_node_defaults: fig(defaults, (m) => m.rss),
+        rss_peak_bytes_per_endpoint_node_defaults: Math.round(med(defaults, (r) => peakPer(r, n))),
+        heap_committed_bytes_per_endpoint_node_defaults: fig(defaults, (m) => m.heapTotal),
       },
       TARGETS,
       o.quick
     )
   } finally {
-    child.send('stop')
-    await once(child, 'exit')
+    cache.send('stop')
+    await once(cache, 'exit')
   }
 }
 

@@ -67,3 +67,4 @@ export {
   type CacheDiscoveryConfig,
 } from './syncclient/cache-discovery.js'
 export { ExecRunner, type ToolRunner, type RunOptions } from './dataplane/drivers/exec.js'
+export { AGENT_RUNTIME_ENV } from './runtime.js'

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { parseAllDocuments } from 'yaml'
-import { agentCommand } from '@cattail/agent'
+import { AGENT_RUNTIME_ENV, agentCommand } from '@cattail/agent'
 import { cacheCommand } from '@cattail/cache'
 import { type TempDir, tempDir } from '@cattail/common/testing'
 import { type TestApiServer, startTestApiServer } from '@cattail/testapi'
@@ -108,6 +108,7 @@ void describe('docker manifests', () => {
       assert.ok(role, `${file}: unknown role ${c.args?.[0]}`)
       const envVars = new Set(role.cmd.options.map((o) => o.envVar))
       envVars.add('NODENAME')
+      if (c.args?.[0] === 'agent') for (const k of Object.keys(AGENT_RUNTIME_ENV)) envVars.add(k)
       for (const e of c.env ?? [])
         assert.ok(envVars.has(e.name), `${file}: ${e.name} is not read by cattail ${c.args?.[0]}`)
       assert.equal(Number(c.livenessProbe?.httpGet?.port), role.health, file)
@@ -139,6 +140,13 @@ void describe('docker manifests', () => {
     const hostPaths = (agent.volumes ?? []).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []))
     // xtables.lock for iptables; the host's /proc (read-only) to refuse to run beside Felix
     assert.deepEqual(hostPaths, ['/run/xtables.lock', '/proc'])
+  })
+
+  void it('run the agent with exactly the runtime settings the agent-memory benchmark measures', () => {
+    const env = new Map(
+      (workload('cattail-agent').containers?.[0]?.env ?? []).map((e) => [e.name, e.value])
+    )
+    for (const [k, v] of Object.entries(AGENT_RUNTIME_ENV)) assert.equal(env.get(k), v, k)
   })
 
   void it('run caches spread over nodes, with memory limits, a priority class and a PodDisruptionBudget', () => {

@@ -52,6 +52,11 @@ export class LabelValueSets<T> {
     return n
   }
 
+  /** The labels that hold at least one bucket. */
+  labels(): IterableIterator<string> {
+    return this.#byLabel.keys()
+  }
+
   /** Drops every bucket of `label`. */
   deleteLabel(label: string): void {
     this.#byLabel.delete(label)

@@ -120,6 +120,21 @@ export class ItemBuckets {
     else counts.delete(value)
   }
 
+  /**
+   * Turns the sets of every label no selector is filed under into counts, as the first change of
+   * such a label would (after a bulk load with selectors filed first, whose labels were then
+   * materialised). Returns how many labels it turned.
+   */
+  compact(): number {
+    let n = 0
+    for (const label of [...this.#sets.labels()]) {
+      if (this.#counts.has(label) || this.#isFiled(label)) continue
+      this.#countOnly(label)
+      n++
+    }
+    return n
+  }
+
   #countOnly(label: string): void {
     const counts = new Map<string, number>()
     for (const [v, set] of this.#sets.byValue(label) ?? []) counts.set(v, set.size)

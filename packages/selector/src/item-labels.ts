@@ -8,7 +8,10 @@ import { isLabelMap, type Labels } from './labels.js'
 /** An item as the index keeps it. */
 export interface ItemRec {
   readonly id: string
-  /** The item's own labels; owned by the index and patched in place. */
+  /**
+   * The item's own labels; owned by the index and patched in place (a map shared by items given
+   * one frozen label object is copied first).
+   */
   own: Map<string, string>
   parentIds: readonly string[]
   /** Labels from the parents (the first listed parent wins), cached until a parent changes. */

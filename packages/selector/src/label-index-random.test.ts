@@ -79,6 +79,14 @@ function runScenario(seed: number, steps: number): void {
   const itemIds = Array.from({ length: 40 }, (_, i) => `i${i}`)
   const parentIds = Array.from({ length: 6 }, (_, i) => `p${i}`)
 
+  // Items given equal labels through this share one frozen object, so the index shares its map.
+  const frozenByText = new Map<string, Readonly<Record<string, string>>>()
+  const frozen = (own: ReadonlyMap<string, string>): Readonly<Record<string, string>> => {
+    const text = JSON.stringify([...own].sort())
+    let f = frozenByText.get(text)
+    if (f === undefined) frozenByText.set(text, (f = Object.freeze(Object.fromEntries(own))))
+    return f
+  }
   for (let step = 0; step < steps; step++) {
     const op = prng.int(100)
     let what: string
@@ -127,7 +135,8 @@ function runScenario(seed: number, steps: number): void {
         if (oneLabel !== undefined && step % 3 === 0)
           assert.ok(index.updateItemLabel(id, oneLabel, own.get(oneLabel)))
         else index.updateItem(id, own, parents)
-      } else index.updateItem(id, Object.fromEntries(own), parents)
+      } else if (step % 2 === 0) index.updateItem(id, Object.fromEntries(own), parents)
+      else index.updateItem(id, frozen(own), Object.freeze([...parents]))
       what = `updateItem ${id}`
     } else if (op < 78) {
       const id = prng.pick(itemIds)
@@ -146,6 +155,8 @@ function runScenario(seed: number, steps: number): void {
       index.deleteParent(id)
       what = `deleteParent ${id}`
     }
+    // Drop the item sets of unfiled labels now and then (as after a bulk load).
+    if (step % 7 === 0) index.compact()
     const want = bruteForce(model)
     if (want.size !== pairs.size || [...want].some((k) => !pairs.has(k))) {
       const missing = [...want].filter((k) => !pairs.has(k))

@@ -41,6 +41,55 @@ void describe('LabelIndex', () => {
     assert.deepEqual(r.take(), ['+s|p1', '+s|p3'])
   })
 
+  void it('items given one frozen label object share its map; changing one leaves the others', () => {
+    const r = new Recorder()
+    r.index.updateSelector('web', sel('app == "web"'))
+    r.index.updateSelector('canary', sel('track == "canary"'))
+    const labels = Object.freeze({ app: 'web', track: 'stable' })
+    for (const id of ['p1', 'p2', 'p3']) r.index.updateItem(id, labels)
+    assert.deepEqual(r.take(), ['+web|p1', '+web|p2', '+web|p3'])
+    assert.equal(r.index.itemLabels('p1'), r.index.itemLabels('p2'), 'one shared map')
+    assert.ok(r.index.updateItemLabel('p1', 'track', 'canary'))
+    r.index.updateItem('p2', { app: 'db', track: 'stable' })
+    assert.deepEqual(r.take(), ['+canary|p1', '-web|p2'])
+    assert.deepEqual([...r.index.itemLabels('p3')!].sort(), [
+      ['app', 'web'],
+      ['track', 'stable'],
+    ])
+    assert.deepEqual(r.index.matchingItems('web').sort(), ['p1', 'p3'])
+    assert.deepEqual(r.index.matchingItems('canary'), ['p1'])
+    // A label object that is not frozen is copied: the caller may change it afterwards.
+    const mutable = { app: 'web' }
+    r.index.updateItem('p4', mutable)
+    mutable.app = 'db'
+    assert.equal(r.index.itemLabels('p4')!.get('app'), 'web')
+    // A frozen parent list is shared as well; inheritance works the same.
+    r.index.updateSelector('team', sel('team == "a"'))
+    const parents = Object.freeze(['ns'])
+    r.index.updateItem('p5', labels, parents)
+    r.index.updateItem('p6', labels, parents)
+    r.take()
+    r.index.updateParent('ns', { team: 'a' })
+    assert.deepEqual(r.take(), ['+team|p5', '+team|p6'])
+    assert.equal(r.index.itemLabels('p1')!.get('team'), undefined)
+  })
+
+  void it('compact drops the item sets of labels no selector is filed under any more; a selector filed there later still matches', () => {
+    const r = new Recorder()
+    r.index.updateSelector('web', sel('app == "web"'))
+    r.index.updateSelector('h', sel('hash == "a1"'))
+    r.index.updateItem('p1', { app: 'web', hash: 'a1' })
+    r.index.updateItem('p2', { app: 'db', hash: 'a1' })
+    r.index.deleteSelector('h')
+    r.take()
+    assert.equal(r.index.compact(), 1, 'hash: no selector filed under it now')
+    assert.equal(r.index.compact(), 0)
+    r.index.updateSelector('h', sel('hash == "a1"'))
+    assert.deepEqual(r.take(), ['+h|p1', '+h|p2'])
+    r.index.updateItem('p2', { app: 'web', hash: 'b2' })
+    assert.deepEqual(r.take(), ['+web|p2', '-h|p2'])
+  })
+
   void it('an item added after selectors reports the selectors it matches', () => {
     const r = new Recorder()
     r.index.updateSelector('web', sel('app == "web"'))

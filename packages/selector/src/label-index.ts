@@ -68,7 +68,7 @@ import {
   sameList,
   type ItemRec,
 } from './item-labels.js'
-import { toLabelMap, type Labels } from './labels.js'
+import { isLabelMap, toLabelMap, type Labels } from './labels.js'
 import { SelectorBuckets, selectorRec, type SelectorRec } from './selector-buckets.js'
 import type { Selector } from './selector.js'
 
@@ -93,6 +93,10 @@ export interface LabelIndexStats {
   readonly labelChangeEvaluations: number
 }
 
+/** `ids` itself when frozen (nobody can change it: items may share it), else a copy. */
+const ownList = (ids: readonly string[]): readonly string[] =>
+  Object.isFrozen(ids) ? ids : [...ids]
+
 /** Incremental selector × item matcher; see the file comment for the inheritance rule and costs. */
 export class LabelIndex {
   readonly #cb: LabelIndexCallbacks
@@ -104,6 +108,10 @@ export class LabelIndex {
   readonly #itemsByParent = new SetMap<string, ItemRec>()
   #busy = false
   readonly #changes: LabelChanges
+  // Items given one frozen label object share one own-labels map (the pods of one Deployment,
+  // whose labels a caller shares); a shared map is copied before it is patched (#unshare).
+  readonly #ownOf = new WeakMap<object, Map<string, string>>()
+  readonly #sharedOwn = new WeakSet<Map<string, string>>()
 
   constructor(callbacks: LabelIndexCallbacks) {
     this.#cb = callbacks
@@ -193,8 +201,8 @@ export class LabelIndex {
     try {
       const rec = this.#items.get(id)
       if (rec === undefined) {
-        const parents = [...parentIds]
-        const own = toLabelMap(labels)
+        const parents = ownList(parentIds)
+        const own = this.#ownLabels(labels)
         const inherited = this.#inheritedLabels(parents)
         const item: ItemRec = { id, own, parentIds: parents, inherited, labels: own }
         item.labels = effectiveLabels(item)
@@ -208,17 +216,20 @@ export class LabelIndex {
       }
       if (!sameList(rec.parentIds, parentIds)) {
         for (const p of rec.parentIds) this.#itemsByParent.delete(p, rec)
-        rec.parentIds = [...parentIds]
+        rec.parentIds = ownList(parentIds)
         for (const p of rec.parentIds) this.#itemsByParent.add(p, rec)
         rec.inherited = this.#inheritedLabels(rec.parentIds)
-        rec.own = toLabelMap(labels)
+        rec.own = this.#ownLabels(labels)
         this.#changes.relabel(rec)
         return
       }
       // Same parents: only the keys whose own value changed can change. Nothing is allocated when
       // nothing changed (the common resync case).
       const ownChanged = diffOwnLabels(rec.own, labels)
-      if (ownChanged !== undefined) this.#changes.relabelKeys(rec, ownChanged, labels)
+      if (ownChanged !== undefined) {
+        this.#unshare(rec)
+        this.#changes.relabelKeys(rec, ownChanged, labels)
+      }
     } finally {
       this.#busy = false
     }
@@ -237,6 +248,7 @@ export class LabelIndex {
       if (rec.own.get(key) === value) return true
       const one = new Map<string, string>()
       if (value !== undefined) one.set(key, value)
+      this.#unshare(rec)
       this.#changes.relabelKeys(rec, [key], one)
       return true
     } finally {
@@ -350,6 +362,35 @@ export class LabelIndex {
     this.#selectors.set(rec.id, rec)
     if (rec.kind === 'value') this.#itemsByValue.materialise(rec.label)
     this.#buckets.add(rec)
+  }
+
+  /**
+   * Frees the item sets of labels no selector is filed under, keeping their counts (see
+   * item-buckets.ts): for after a bulk load of items. Filing a selector under such a label later
+   * rebuilds its sets from the label's holders. Returns how many labels it compacted.
+   */
+  compact(): number {
+    return this.#itemsByValue.compact()
+  }
+
+  /** The own-labels map for `labels`: shared when `labels` is a frozen object, else a copy. */
+  #ownLabels(labels: Labels): Map<string, string> {
+    if (isLabelMap(labels) || !Object.isFrozen(labels)) return toLabelMap(labels)
+    let own = this.#ownOf.get(labels)
+    if (own === undefined) {
+      own = toLabelMap(labels)
+      this.#ownOf.set(labels, own)
+      this.#sharedOwn.add(own)
+    }
+    return own
+  }
+
+  /** Gives `item` an own-labels map of its own before it is patched in place. */
+  #unshare(item: ItemRec): void {
+    if (!this.#sharedOwn.has(item.own)) return
+    const copy = new Map(item.own)
+    if (item.labels === item.own) item.labels = copy
+    item.own = copy
   }
 
   #inheritedLabels(parentIds: readonly string[]): ReadonlyMap<string, string> {

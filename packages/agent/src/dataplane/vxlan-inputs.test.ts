@@ -34,12 +34,21 @@ void describe('vxlan manager inputs', () => {
   void it('sanitises malformed values instead of throwing', () => {
     assert.equal(projectBlock('k', undefined, { spec: { affinity: 'host:x' } }), undefined)
     const b = block({
-      cidr: '198.19.0.0/31',
-      allocations: [1, 'x'],
-      attributes: [null, { secondary: 7 }],
+      cidr: '198.19.0.0/30',
+      affinity: 'host:n1',
+      allocations: [1, 'x', 2],
+      attributes: [null, { secondary: { node: 'n2' } }, { secondary: 7 }],
     })
-    assert.deepEqual(b.spec.allocations, [1, null])
-    assert.deepEqual(b.spec.attributes, [{}, {}])
+    assert.deepEqual(b.spec.allocations, [1, null, 2])
+    assert.deepEqual(b.spec.attributes, [{}, { secondary: { node: 'n2' } }, {}])
     assert.deepEqual(node({ bgp: 5, ipv4VXLANTunnelAddr: 9 }).spec, {})
+  })
+
+  void it('keeps no allocations for a block without borrowed addresses (the calc reads none)', () => {
+    const own = block(blockSpec('198.19.0.0/30', 'host:n1', { 1: 'n1' }))
+    assert.deepEqual(own.spec.allocations, [])
+    assert.deepEqual(own.spec.attributes, [])
+    const borrowed = block(blockSpec('198.19.0.0/30', 'host:n1', { 1: 'n2' }))
+    assert.ok(borrowed.spec.allocations.length > 0)
   })
 })

@@ -7,6 +7,7 @@
  * Cheap on purpose: a snapshot brings tens of thousands of these; no fingerprint strings, no
  * intermediate objects, and arrays that are already clean are kept instead of copied.
  */
+import { affinityNode, qualifyNode } from '../calc/route-calc.js'
 import type { BlockInput, NodeInput, PoolInput } from '../calc/types.js'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -77,6 +78,8 @@ export function projectBlock(
       ? (allocs as (number | null)[])
       : (allocs as unknown[]).map((a) => (typeof a === 'number' ? a : null))
   const attrs = s['attributes']
+  // The attributes of one block name few nodes (its own, a few borrowers): equal ones are shared.
+  const byNode = new Map<string | undefined, { secondary?: { node: string } }>()
   const attributes =
     !Array.isArray(attrs) || attrs.length === 0
       ? NO_ENTRIES
@@ -84,13 +87,26 @@ export function projectBlock(
           const node = str(
             (a as { secondary?: Record<string, unknown> } | null)?.secondary?.['node']
           )
-          return node === undefined ? {} : { secondary: { node } }
+          let attr = byNode.get(node)
+          if (attr === undefined) {
+            attr = node === undefined ? {} : { secondary: { node } }
+            byNode.set(node, attr)
+          }
+          return attr
         })
+  // The calc reads allocations only for borrowed addresses: those whose owner (attribute's node)
+  // is not the block's host (route-calc.ts). A block without any (nearly all of them) keeps none:
+  // 64 allocations and their attributes per block were ~70 bytes per endpoint at 10 per node.
+  const host = affinityNode(affinity, cluster)
+  const borrowed = allocations.some((i) => {
+    const owner = i === null ? undefined : attributes[i]?.secondary?.node
+    return owner !== undefined && owner !== '' && qualifyNode(owner, cluster) !== host
+  })
   const spec: Mutable<BlockInput['spec']> = {
     cidr,
-    allocations,
+    allocations: borrowed ? allocations : NO_ENTRIES,
     unallocated: NO_ENTRIES,
-    attributes,
+    attributes: borrowed ? attributes : NO_ENTRIES,
   }
   if (affinity !== undefined) spec.affinity = affinity
   return { id, cluster, spec }

@@ -38,6 +38,28 @@ void describe('vxlan manager', () => {
     assert.equal(driver.desired.fdb.size, 2)
   })
 
+  void it('routes borrowed addresses, and a block of its host only routes as a whole', () => {
+    const { mgr, driver } = fed([
+      ...snapshot,
+      nodeUpdate('n3', { ip: '198.18.0.3/24', tunnel: '198.19.5.1' }),
+      blockUpdate('198.19.3.0/26', 'host:n2', { borrowed: { 1: 'n2', 2: 'n2' } }),
+      blockUpdate('198.19.4.0/26', 'host:n2', { borrowed: { 1: 'n2', 5: 'n3' } }),
+    ])
+    const routes = [...driver.desired!.routes.keys()].sort()
+    assert.ok(routes.includes('198.19.3.0/26') && routes.includes('198.19.4.0/26'))
+    assert.ok(routes.includes('198.19.4.5/32'), routes.join())
+    assert.ok(!routes.some((r) => r.startsWith('198.19.3.') && r.endsWith('/32')), routes.join())
+    driver.calls.length = 0
+    // Only the host's own allocations changed: nothing the calc reads, no new state.
+    mgr.onUpdate(blockUpdate('198.19.3.0/26', 'host:n2', { borrowed: { 9: 'n2' } }, '2'))
+    assert.equal(mgr.dirty, false)
+    // A borrowed one appears: new state, with its route.
+    mgr.onUpdate(blockUpdate('198.19.3.0/26', 'host:n2', { borrowed: { 9: 'n3' } }, '3'))
+    assert.equal(mgr.dirty, true)
+    mgr.completeDeferredWork()
+    assert.ok(driver.desired!.routes.has('198.19.3.9/32'))
+  })
+
   void it('an extra completeDeferredWork is a no-op', () => {
     const { mgr, driver } = fed(snapshot)
     driver.calls.length = 0

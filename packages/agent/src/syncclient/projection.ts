@@ -1,11 +1,13 @@
 /**
  * What the agent keeps of each KV it receives: only the fields its calcs read.
  *
- * Design: the sync client holds every KV it receives (to diff a snapshot after a reconnect), and
- * the agent's stores hold them again; a decoded resource carries annotations, managedFields,
- * status and other fields no calc reads. The projection runs once per received KV, before the
- * client stores it, so everything downstream holds the slim value, and a change confined to
- * dropped fields is no change at all (the client's diff sees equal values).
+ * Design: a decoded resource carries annotations, managedFields, status and other fields no calc
+ * reads. The projection runs once per received KV, before the sync client digests it (the agent's
+ * client keeps only a digest per key to diff a snapshot after a reconnect: `retain: 'digest'`,
+ * sync-source.ts) and reports it, so the calcs receive and keep the slim value, and a change
+ * confined to dropped fields is no change at all (the client's digests are equal). Frozen shared
+ * objects (below) let the calcs share too: the policy calc and its label index share a label map
+ * per frozen object.
  *
  * Kept, per kind (the policy calc's and the VXLAN calc's inputs):
  * - WorkloadEndpoint / HostEndpoint: metadata name, namespace, labels; spec ipNetworks,

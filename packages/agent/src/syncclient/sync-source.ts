@@ -82,6 +82,8 @@ export async function createSyncSource(
       ...(tls !== undefined && { tls }),
       // The client stores (and reports) only the fields the agent's calcs read.
       project: createAgentProjection(),
+      // The calcs keep what they need; the client keeps only digests to diff a resync against.
+      retain: 'digest',
     },
     {
       onUpdates: (updates) => sink.onUpdates(updates),

@@ -14,6 +14,7 @@ import {
   SUPPORTED_SNAPSHOT_COMPRESSION,
 } from '../messages/protocol.js'
 import type { RemoteStatusEntry, SnapshotCompression } from '../messages/types.js'
+import type { SyncRetain } from './sync-state.js'
 
 /**
  * Mutual TLS towards the cache (Typha's client rules): the server certificate must chain to `ca`
@@ -86,6 +87,13 @@ export interface SyncClientConfig {
    * fields is then no change). Must be pure and must not throw. @default none (kept as decoded)
    */
   readonly project?: (u: KVUpdate) => KVUpdate
+  /**
+   * What the client holds of each (projected) value to diff a snapshot after a reconnect: the
+   * value itself ('value': `state` carries it), or only a digest of it ('digest': a consumer that
+   * keeps its own copy of what it needs does not pay for a second one; `digests` then carries
+   * the keys, `state` is empty). @default 'value'
+   */
+  readonly retain?: SyncRetain
 }
 
 /** Defaults for everything but the addresses and the node name. */

@@ -45,7 +45,7 @@ import {
   type SyncConnectionState,
 } from './config.js'
 import { runConnection } from './connection.js'
-import { SyncState } from './sync-state.js'
+import { SyncState, type HeldDigest } from './sync-state.js'
 
 /** Keeps a cattail agent in step with a cattail cache. */
 export class SyncClient implements Startable {
@@ -73,16 +73,24 @@ export class SyncClient implements Startable {
     random: () => number = Math.random
   ) {
     validateSyncClientConfig(cfg)
-    this.#state = new SyncState(cfg.project)
+    this.#state = new SyncState(cfg.project, cfg.retain)
     this.#log = log.child({ component: 'syncclient', node: cfg.nodeName })
     this.#rotation = new AddressRotation(cfg.addresses, random)
     this.#known = cfg.addresses
     this.#backoff = new Backoff(cfg.backoff, random)
   }
 
-  /** Every key the client holds, key → latest update (read-only view, updated in place). */
+  /**
+   * Every key the client holds, key → latest update (read-only view, updated in place); empty
+   * with `retain: 'digest'` (see {@link digests}).
+   */
   get state(): ReadonlyMap<string, KVUpdate> {
     return this.#state.kvs
+  }
+
+  /** With `retain: 'digest'`: every key the client holds, key → digest and revision (HeldDigest). */
+  get digests(): ReadonlyMap<string, HeldDigest> {
+    return this.#state.digests
   }
 
   /** Where the next connection will try to resume from. */

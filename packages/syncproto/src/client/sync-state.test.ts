@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { ProtocolError } from '../errors.js'
 import { AddressRotation } from './address-rotation.js'
-import { SyncState } from './sync-state.js'
+import { DIGEST_LENGTH, SyncState, heldRevision, valueDigest } from './sync-state.js'
 
 const put = (name: string, ip: string, revision = '1'): KVUpdate => ({
   key: `Node/${name}`,
@@ -114,6 +114,53 @@ void describe('SyncState', () => {
     assert.deepEqual(snapshot(st, 'e', 8, [put('b', '2')]), [
       { key: 'Node/a', value: undefined, revision: '1' },
     ])
+  })
+
+  void it("with retain 'digest' holds digests, not values, and diffs a reconnect the same way", () => {
+    const st = new SyncState(undefined, 'digest')
+    assert.deepEqual(
+      snapshot(st, 'e', 5, [put('same', '1'), put('changed', '2'), put('gone', '3')]),
+      [put('same', '1'), put('changed', '2'), put('gone', '3')]
+    )
+    assert.equal(st.kvs.size, 0, 'no values held')
+    assert.deepEqual([...st.digests.keys()], ['Node/same', 'Node/changed', 'Node/gone'])
+    const digestOf = (k: string): string | undefined => st.digests.get(k)?.slice(0, DIGEST_LENGTH)
+    assert.notEqual(digestOf('Node/same'), digestOf('Node/changed'))
+    assert.equal(digestOf('Node/same')?.length, DIGEST_LENGTH)
+    const out = snapshot(st, 'f', 9, [
+      put('same', '1', 'other-revision'),
+      put('changed', '9'),
+      put('new', '4'),
+    ])
+    assert.deepEqual(out, [
+      put('changed', '9'),
+      put('new', '4'),
+      { key: 'Node/gone', value: undefined, revision: '1' },
+    ])
+    assert.equal(heldRevision(st.digests.get('Node/same')!), 'other-revision')
+    assert.deepEqual(st.applyDeltas(10, 11, [put('same', '1', '7'), put('new', '5')]), [
+      put('new', '5'),
+    ])
+    const del: KVUpdate = { key: 'Node/new', value: undefined, revision: '12' }
+    assert.deepEqual(st.applyDeltas(12, 12, [del, del]), [del])
+    assert.deepEqual([...st.digests.keys()].sort(), ['Node/changed', 'Node/same'])
+  })
+
+  void it("with retain 'digest' a change only in projected-away fields is no change", () => {
+    // Keeps the name, drops the tunnel address.
+    const slim = (u: KVUpdate): KVUpdate => ({
+      ...u,
+      value: u.value && {
+        kind: 'Node',
+        metadata: { name: u.value.metadata.name },
+        spec: {},
+      },
+    })
+    const st = new SyncState(slim, 'digest')
+    snapshot(st, 'e', 1, [put('a', '1')])
+    assert.deepEqual(st.applyDeltas(2, 2, [put('a', '2')]), [])
+    assert.equal(valueDigest({ a: 1 }), valueDigest({ a: 1 }))
+    assert.notEqual(valueDigest({ a: 1 }), valueDigest({ a: 2 }))
   })
 
   void it('deltas before the stream started are rejected', () => {

@@ -4,7 +4,7 @@
  * functions) and one set per family for every selector or named-port set the rendered chains use.
  * A membership-only change rebuilds just the changed sets. Pure.
  */
-import { computeVtep } from '../vtep-calc.js'
+import { computeVtep, type VtepResult } from '../vtep-calc.js'
 import { computeNatSets } from '../nat-calc.js'
 import type { NodeInput, PoolInput } from '../types.js'
 import type { IpFamily, IpsetSpec } from './contract.js'
@@ -14,14 +14,18 @@ import { memberForm, type PolicyStore } from './store.js'
 
 const FAMILIES: readonly IpFamily[] = [4, 6]
 
-/** The static v4 sets by name. */
+/**
+ * The static v4 sets by name. `vtepOf` is the VTEP rule (default computeVtep; an owner passes its
+ * VtepCalc's memoised form so a node change does not re-hash every node).
+ */
 export function staticSets(
   nodes: Iterable<NodeInput>,
-  pools: Iterable<PoolInput>
+  pools: Iterable<PoolInput>,
+  vtepOf: (n: NodeInput) => VtepResult = computeVtep
 ): Map<string, ReadonlySet<string>> {
   const vteps = new Set<string>()
   for (const n of nodes) {
-    const r = computeVtep(n)
+    const r = vtepOf(n)
     if ('vtep' in r) vteps.add(r.vtep.nodeIp)
   }
   const nat = computeNatSets(pools)

@@ -445,3 +445,49 @@ void describe('policy calc: static chains, NAT, VXLAN allow-list, routes', () =>
     assert.deepEqual(ch.members.get('cali40all-vxlan-net'), { add: ['198.18.1.2'], del: [] })
   })
 })
+
+void describe('policy calc endpoint labels', () => {
+  void it('endpoints with one frozen own-labels map share one completed map; others get their own', async () => {
+    const { EndpointLabels } = await import('./records.js')
+    const shared = new EndpointLabels()
+    const own = Object.freeze({ app: 'web' })
+    const a = shared.complete(own, 'ns1', 'k8s', 'default')
+    assert.equal(shared.complete(own, 'ns1', 'k8s', 'default'), a)
+    assert.ok(Object.isFrozen(a))
+    assert.deepEqual(a, {
+      'projectcalico.org/namespace': 'ns1',
+      'projectcalico.org/orchestrator': 'k8s',
+      'projectcalico.org/serviceaccount': 'default',
+      app: 'web',
+    })
+    const other = shared.complete(own, 'ns2', 'k8s', 'default')
+    assert.notEqual(other, a)
+    assert.equal(other['projectcalico.org/namespace'], 'ns2')
+    assert.equal(
+      shared.complete(own, 'ns1', 'k8s', undefined)['projectcalico.org/serviceaccount'],
+      undefined
+    )
+    // A mutable map is never shared (its owner may change it).
+    const mutable = { app: 'web' }
+    const m = shared.complete(mutable, 'ns1', 'k8s', 'default')
+    assert.deepEqual(m, a)
+    assert.notEqual(shared.complete(mutable, 'ns1', 'k8s', 'default'), m)
+    // Own labels win over the completed ones.
+    const own2 = Object.freeze({ 'projectcalico.org/namespace': 'mine' })
+    assert.equal(
+      shared.complete(own2, 'ns1', 'k8s', undefined)['projectcalico.org/namespace'],
+      'mine'
+    )
+  })
+})
+
+void describe('policy calc endpoint addresses', () => {
+  void it('one address is kept as a string, several as a list; both read back as lists', async () => {
+    const { addrsOf, packAddrs } = await import('./store.js')
+    assert.equal(packAddrs(['198.19.1.5']), '198.19.1.5')
+    assert.deepEqual(addrsOf({ addr: packAddrs(['198.19.1.5']) }), ['198.19.1.5'])
+    const two = ['198.19.1.5', '2001:2::5']
+    assert.deepEqual(addrsOf({ addr: packAddrs(two) }), two)
+    assert.deepEqual(addrsOf({ addr: packAddrs([]) }), [])
+  })
+})

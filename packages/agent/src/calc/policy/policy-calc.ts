@@ -51,9 +51,10 @@ import {
   type LocalEndpointPlan,
 } from './render-chains.js'
 import { familyOf } from './render-rule.js'
-import { PolicyStore, memberForm } from './store.js'
+import { PolicyStore, addrsOf, memberForm } from './store.js'
 import { buildIpsets, refreshIpsets, staticSets } from './ipset-state.js'
-import { endpointRecord, sameLocalEndpoint } from './records.js'
+import { VtepCalc } from '../vtep-calc.js'
+import { EndpointLabels, endpointRecord, sameLocalEndpoint } from './records.js'
 
 /** Hooks from built-in chains (the same for both families). */
 export const POLICY_HOOKS: readonly ChainHook[] = [
@@ -73,6 +74,8 @@ export class PolicyCalcImpl implements PolicyCalc {
   readonly #pools = new Map<string, PoolInput>()
   /** Static v4 sets: name → members. */
   #staticSets = new Map<string, ReadonlySet<string>>()
+  /** VTEPs memoised per node input (the node map keeps unchanged inputs' identity). */
+  readonly #vtepCalc = new VtepCalc()
   #staticDirty = true
   /** Something beyond membership changed since the last takeChanges. */
   #structural = true
@@ -84,6 +87,8 @@ export class PolicyCalcImpl implements PolicyCalc {
   readonly #lastGood = new Map<string, string[]>()
   /** Last value text of policies, profiles and tiers (unchanged resyncs are not structural). */
   readonly #lastText = new Map<string, string>()
+  /** Endpoints with equal labels share one completed label map. */
+  readonly #labels = new EndpointLabels()
 
   #markStructural(): void {
     this.#structural = true
@@ -102,7 +107,9 @@ export class PolicyCalcImpl implements PolicyCalc {
       case 'WorkloadEndpoint':
       case 'HostEndpoint': {
         const rec =
-          v === undefined ? undefined : endpointRecord(u.key, key.cluster, v, this.opts.nodeName)
+          v === undefined
+            ? undefined
+            : endpointRecord(u.key, key.cluster, v, this.opts.nodeName, this.#labels)
         const old = this.store.endpoints.get(u.key)
         if ((old?.local === true || rec?.local === true) && !sameLocalEndpoint(old, rec)) {
           this.#markStructural()
@@ -249,7 +256,9 @@ export class PolicyCalcImpl implements PolicyCalc {
   #refreshStatic(): void {
     if (!this.#staticDirty) return
     this.#staticDirty = false
-    const next = staticSets(this.#nodes.values(), this.#pools.values())
+    const next = staticSets(this.#nodes.values(), this.#pools.values(), (n) =>
+      this.#vtepCalc.vtep(n)
+    )
     const hadNat = (this.#staticSets.get(MASQ_IPAM_POOLS)?.size ?? 0) > 0
     for (const [name, members] of next) {
       const prev = this.#staticSets.get(name) ?? new Set<string>()
@@ -263,6 +272,8 @@ export class PolicyCalcImpl implements PolicyCalc {
 
   takeChanges(): PolicyCalcChanges {
     this.#refreshStatic()
+    // Once per batch: the item sets of labels no selector uses go (cheap when there are none).
+    this.store.compactIndex()
     const structural = this.#structural
     this.#structural = false
     return { members: this.store.takeDeltas(), structural }
@@ -366,7 +377,7 @@ export class PolicyCalcImpl implements PolicyCalc {
     this.#cachedSetIds = setIds
     const routes: WorkloadRoute[] = []
     for (const plan of plans) {
-      for (const a of plan.ep.addrs) {
+      for (const a of addrsOf(plan.ep)) {
         const family = familyOf(a)
         const dst = a.includes('/') ? a : `${a}/${family === 4 ? '32' : '128'}`
         routes.push({ dst, dev: plan.iface, family })

@@ -23,9 +23,13 @@ export interface EndpointRec {
   readonly cluster: string | undefined
   /** A workload endpoint of this node (it gets chains and a route). */
   readonly local: boolean
+  /** The interface of a local workload or a host endpoint; undefined for other workloads. */
   readonly iface: string | undefined
-  /** Addresses in `ipset add` form (no /32 or /128). */
-  readonly addrs: readonly string[]
+  /**
+   * Addresses in `ipset add` form (no /32 or /128): the address itself when there is one (the
+   * common case: no array per endpoint), else the list. Read it with {@link addrsOf}.
+   */
+  readonly addr: string | readonly string[]
   readonly ports: readonly EndpointPort[]
   readonly profiles: readonly string[]
   readonly labels: Readonly<Record<string, string>>
@@ -48,6 +52,14 @@ interface SetState {
   refs: number
   readonly members: { readonly 4: Map<string, number>; readonly 6: Map<string, number> }
 }
+
+/** The addresses of an endpoint record as a list. */
+export const addrsOf = (ep: Pick<EndpointRec, 'addr'>): readonly string[] =>
+  typeof ep.addr === 'string' ? [ep.addr] : ep.addr
+
+/** A record's `addr` for `addrs`: the one address itself, or the list. */
+export const packAddrs = (addrs: readonly string[]): string | readonly string[] =>
+  addrs.length === 1 ? addrs[0]! : addrs
 
 /** `198.19.1.5/32` → `198.19.1.5`; other CIDRs unchanged. */
 export const memberForm = (cidr: string): string => cidr.replace(/\/(32|128)$/, '')
@@ -186,6 +198,14 @@ export class PolicyStore {
     } else if (!d.add.delete(member)) d.del.add(member)
   }
 
+  /**
+   * Frees the index's item sets of labels no ipset selector is filed under (after a batch of
+   * endpoints: a snapshot's adds materialise every label; see the selector's item-buckets.ts).
+   */
+  compactIndex(): void {
+    this.#index.compact()
+  }
+
   /** Takes and clears the pending deltas. */
   takeDeltas(): Map<string, IpsetMemberDelta> {
     const out = new Map<string, IpsetMemberDelta>()
@@ -215,7 +235,7 @@ export class PolicyStore {
   #contribution(def: SetDef, itemKey: string): string[] {
     const ep = this.endpoints.get(itemKey)
     if (def.namedPort === undefined) {
-      if (ep !== undefined) return [...ep.addrs]
+      if (ep !== undefined) return [...addrsOf(ep)]
       return [...(this.netSets.get(itemKey)?.nets ?? [])]
     }
     if (ep === undefined) return []
@@ -223,14 +243,14 @@ export class PolicyStore {
     const out: string[] = []
     for (const p of ep.ports) {
       if (p.name !== np.name || p.protocol.toLowerCase() !== np.proto) continue
-      for (const a of ep.addrs) out.push(`${a},${np.proto}:${String(p.port)}`)
+      for (const a of addrsOf(ep)) out.push(`${a},${np.proto}:${String(p.port)}`)
     }
     return out
   }
 }
 
 function sameContribution(a: EndpointRec, b: EndpointRec): boolean {
-  if (a.addrs.join() !== b.addrs.join()) return false
+  if (addrsOf(a).join() !== addrsOf(b).join()) return false
   if (a.ports.length !== b.ports.length) return false
   return a.ports.every((p, i) => {
     const q = b.ports[i]

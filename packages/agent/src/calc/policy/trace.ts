@@ -20,7 +20,7 @@ import { PolicyCalcImpl } from './policy-calc.js'
 import type { KVUpdate } from '@cattail/model'
 import { appliedTiers } from './render-chains.js'
 import { familyOf, ruleAppliesTo } from './render-rule.js'
-import type { EndpointRec } from './store.js'
+import { addrsOf, type EndpointRec } from './store.js'
 
 /** A packet to trace. */
 export interface TraceQuery {
@@ -279,7 +279,7 @@ function resolve(
 ): { ep?: EndpointRec; ip: string } {
   const byKey = calc.store.endpoints.get(input)
   if (byKey !== undefined) {
-    const ip = byKey.addrs.find((a) => family === undefined || familyOf(a) === family)
+    const ip = addrsOf(byKey).find((a) => family === undefined || familyOf(a) === family)
     if (ip === undefined)
       throw new TraceError(
         `${input} has no address${family === undefined ? '' : ` of IPv${String(family)}`}`
@@ -289,7 +289,7 @@ function resolve(
   if (ipToBigInt(input) === undefined)
     throw new TraceError(`${input} is neither a known endpoint key nor an IP address`)
   for (const ep of calc.store.endpoints.values()) {
-    if (ep.addrs.includes(input)) return { ep, ip: input }
+    if (addrsOf(ep).includes(input)) return { ep, ip: input }
   }
   return { ip: input }
 }
