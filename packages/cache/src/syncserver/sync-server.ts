@@ -156,7 +156,8 @@ export class SyncServer implements Startable {
     this.#health = opts.health
     this.#nowMs = opts.nowMs ?? Date.now
     this.#replicaCount = opts.replicaCount
-    this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, this.#nowMs)
+    const wsFrames = new WsFrames()
+    this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, wsFrames, this.#nowMs)
     const caps: ServerCapabilities = {
       versions: SUPPORTED_PROTOCOL_VERSIONS,
       features: SUPPORTED_FEATURES,
@@ -168,7 +169,7 @@ export class SyncServer implements Startable {
       cache,
       snapshots: this.#snapshots,
       frames: this.#frames,
-      wsFrames: new WsFrames(),
+      wsFrames,
       metrics: opts.metrics,
       caps,
       serverVersion: opts.serverVersion ?? CATTAIL_VERSION,
