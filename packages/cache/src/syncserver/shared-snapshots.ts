@@ -24,7 +24,7 @@
  * build per in-sync transition that nobody joins.
  */
 import type { SnapshotCompression } from '@cattail/syncproto'
-import { encodeSnapshotChunkAsync } from '@cattail/syncproto'
+import { encodeSnapshotChunkAsync, releaseNow } from '@cattail/syncproto'
 import type { Breadcrumb } from '../snapcache/breadcrumb.js'
 import type { CachedKv } from '../snapcache/cached-kv.js'
 import { SlabKv } from '../snapcache/kv-slabs.js'
@@ -140,6 +140,7 @@ export class SharedSnapshots {
         .then((chunk) => {
           // Frame it now and keep only the framed copy: the payload is a view into it.
           const payload = this.wsFrames.adopt(chunk)
+          releaseNow(chunk) // the framed copy is the only one kept: free this one now, not at GC
           compressedBytes += payload.byteLength
           ;(slots[index] as Deferred<Buffer>).resolve(payload)
           if (index === last) this.#observe(started, rawBytes, compressedBytes)
