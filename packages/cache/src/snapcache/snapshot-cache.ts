@@ -53,6 +53,7 @@ import type { SyncerCallbacks } from '@cattail/datastore'
 import type { CacheMetrics } from '../metrics/cache-metrics.js'
 import { Breadcrumb } from './breadcrumb.js'
 import { wouldBeNoOp, type CachedKv, type KvEncoder, type RemoteState } from './cached-kv.js'
+import { encodeCachedKv, encodeCachedKvTransient } from './kv-encoding.js'
 import { KvSlabs, type SlabKv } from './kv-slabs.js'
 
 /** The kinds the cache serves to agents. Never Secrets or RemoteClusterConfigurations. */
@@ -298,7 +299,9 @@ export class SnapshotCache implements SyncerCallbacks {
         filtered++
         continue
       }
-      const encoded = this.encode(u)
+      // The default encoder's transient variant skips a Buffer per KV; interned (copied) below
+      // before the next encode, as it requires.
+      const encoded = this.encode === encodeCachedKv ? encodeCachedKvTransient(u) : this.encode(u)
       const prev = this.#kvs.get(u.key)
       if (wouldBeNoOp(prev, encoded)) {
         skipped++
