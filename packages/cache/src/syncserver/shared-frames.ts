@@ -12,10 +12,12 @@
 import {
   encodeDeltas,
   encodeFrame,
+  releaseNow,
   type DeltasCompression,
   type RemoteStatusEntry,
 } from '@cattail/syncproto'
 import type { Breadcrumb } from '../snapcache/breadcrumb.js'
+import { WsFrames } from './ws-frame.js'
 
 /** KV bytes below which a Deltas frame is sent plain even to `deltas-deflate` clients. */
 export const DELTAS_DEFLATE_MIN_BYTES = 256
@@ -29,6 +31,12 @@ export class SharedFrames {
   #deltaBuilds = 0
   #mergedBuilds = 0
   #mergedReuses = 0
+
+  /**
+   * @param wsFrames where each frame's WebSocket-framed form is registered when it is built: the
+   *   memo keeps that one copy (the payload is a view into it), not a payload plus a framed copy.
+   */
+  constructor(private readonly wsFrames: WsFrames = new WsFrames()) {}
 
   /** Deltas frames built for single crumbs (each shared by every up-to-date client). */
   get deltaBuilds(): number {
@@ -60,7 +68,7 @@ export class SharedFrames {
       this.#mergedReuses++
       return f
     }
-    f = encodeDeltas({ firstSeq, seq: end.seq }, collect(), how)
+    f = this.#adopt(encodeDeltas({ firstSeq, seq: end.seq }, collect(), how))
     if (byFirst === undefined) {
       byFirst = new Map()
       this.#merged.set(end, byFirst)
@@ -76,10 +84,12 @@ export class SharedFrames {
     const memo = how === 'deflate' ? this.#deflated : this.#deltas
     let f = memo.get(crumb)
     if (f === undefined) {
-      f = encodeDeltas(
-        { firstSeq: crumb.seq, seq: crumb.seq },
-        crumb.deltas.map((d) => d.blob),
-        how
+      f = this.#adopt(
+        encodeDeltas(
+          { firstSeq: crumb.seq, seq: crumb.seq },
+          crumb.deltas.map((d) => d.blob),
+          how
+        )
       )
       memo.set(crumb, f)
       this.#deltaBuilds++
@@ -93,10 +103,17 @@ export class SharedFrames {
     if (f === undefined) {
       const remotes: Record<string, RemoteStatusEntry> = {}
       for (const [name, r] of crumb.remotes) remotes[name] = r
-      f = encodeFrame({ type: 'status', status: crumb.status, remotes })
+      f = this.#adopt(encodeFrame({ type: 'status', status: crumb.status, remotes }))
       this.#status.set(crumb, f)
     }
     return f
+  }
+
+  /** Keeps only the framed copy of `payload` (freed at once, not at the next GC). */
+  #adopt(payload: Buffer): Buffer {
+    const view = this.wsFrames.adopt(payload)
+    releaseNow(payload)
+    return view
   }
 }
 

@@ -114,7 +114,7 @@ export class SyncServer implements Startable {
   readonly #nowMs: () => number
   readonly #replicaCount: (() => number | undefined) | undefined
   readonly #snapshots: SharedSnapshots
-  readonly #frames = new SharedFrames()
+  readonly #frames: SharedFrames
   readonly #conns = new Set<Connection>()
   readonly #admission: Admission
   #tlsReloader: TlsReloader | undefined
@@ -143,6 +143,7 @@ export class SyncServer implements Startable {
     this.#nowMs = opts.nowMs ?? Date.now
     this.#replicaCount = opts.replicaCount
     const wsFrames = new WsFrames()
+    this.#frames = new SharedFrames(wsFrames)
     this.#admission = new Admission(cfg, this.#log, opts.metrics, this.#nowMs)
     this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, wsFrames, this.#nowMs)
     const caps: ServerCapabilities = {
