@@ -37,7 +37,8 @@ import type { WsFrames } from './ws-frame.js'
  * (~300 KiB); compressing all of them at once made the build's peak (and the malloc arenas it
  * leaves resident) as large as the raw snapshot. Four (libuv's default threadpool size) keep the
  * threadpool busy while the event loop frames and sends finished chunks; with two, the cold
- * snapshot waited on the event loop between chunks (fanout bench: cold/raw 1.49 vs 0.82).
+ * snapshot waited on the event loop between chunks (fanout bench, one run each on a loaded VM:
+ * cold/raw 1.49 vs 0.82).
  */
 const BUILD_CONCURRENCY = 4
 
