@@ -62,6 +62,7 @@ void describe('KvSlabs', () => {
     }
     const n = 3000
     for (let i = 0; i < n; i++) put(wep(i, 0))
+    assert.equal(slabs.sweepDue, false, 'a load without churn needs no sweep')
     const first = live.get('WorkloadEndpoint/default/w0') as SlabKv
     const heldView = first.blob
     const heldHex = hex(heldView)

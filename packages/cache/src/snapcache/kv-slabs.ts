@@ -12,14 +12,14 @@
  *
  * # Compaction
  * When a KV is replaced or deleted, its bytes become dead space in its slab. Each slab counts
- * the bytes of the KVs the cache's map still holds (`live`). After `appended` bytes have been
- * written since the last sweep (at least a quarter of the live bytes), the cache calls
+ * the bytes of the KVs the cache's map still holds (`live`). Once KVs totalling a quarter of the
+ * live bytes have been replaced or deleted since the last sweep, the cache calls
  * {@link KvSlabs.sweep} with its map's values: every KV that sits in a slab less than
  * {@link SPARSE_RATIO} live is copied into the current slab and **moved in place** (the same
  * `SlabKv` object, so the crumbs and snapshots holding it see the move), and the sparse slab is
  * freed once the last view or crumb-only KV on it is gone. So the slabs the map refers to hold
  * at most about live / SPARSE_RATIO + live / 4 bytes, whatever the churn; the sweep is O(map),
- * amortised over a quarter of the live bytes of new input.
+ * amortised over a quarter of the live bytes of churn (a load without churn never sweeps).
  *
  * Crumb-only KVs (old values and deletions still in the resume window) are not moved; they pin
  * their slab until their crumb leaves the window. A blob larger than 1/8 of a slab gets a slab
@@ -88,7 +88,8 @@ export class KvSlabs {
   #cur: Slab | undefined
   #pos = 0
   #liveBytes = 0
-  #appended = 0
+  /** Bytes released (replaced or deleted KVs) since the last sweep. */
+  #dead = 0
   #moved = 0
 
   /** Bytes of the KVs the map holds. */
@@ -101,9 +102,9 @@ export class KvSlabs {
     return this.#moved
   }
 
-  /** True when enough has been written since the last sweep that one is due. */
+  /** True when enough bytes died since the last sweep (a quarter of the live bytes) that one is due. */
   get sweepDue(): boolean {
-    return this.#appended >= Math.max(SLAB_BYTES, this.#liveBytes / 4)
+    return this.#dead >= Math.max(SLAB_BYTES, this.#liveBytes / 4)
   }
 
   /** Copies `kv`'s blob into a slab; the result is not live until {@link retain}. */
@@ -130,6 +131,7 @@ export class KvSlabs {
     kv.live = false
     kv.slab.live -= kv.length
     this.#liveBytes -= kv.length
+    this.#dead += kv.length
   }
 
   /**
@@ -150,14 +152,13 @@ export class KvSlabs {
       kv.offset = offset
       moved += kv.length
     }
-    this.#appended = 0 // moves are not new input
+    this.#dead = 0
     this.#moved += moved
     return moved
   }
 
   #place(blob: Uint8Array): { slab: Slab; offset: number } {
     const n = blob.length
-    this.#appended += n
     if (n > OWN_SLAB_ABOVE) {
       const own: Slab = { buf: Buffer.allocUnsafeSlow(n), live: 0 }
       own.buf.set(blob)
