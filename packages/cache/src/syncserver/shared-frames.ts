@@ -1,8 +1,15 @@
 /**
- * Frames that many clients receive identically, built once and memoised on the crumb they end at
- * (weakly, so they go away with the crumb): a crumb's own Deltas frame (up-to-date clients), its
- * Status frame, and merged Deltas frames covering `[firstSeq, end.seq]` (lagging clients at the
- * same position, which is common: clients that fell behind together catch up together).
+ * Frames that many clients receive identically, built once and memoised on the crumb they end at:
+ * a crumb's own Deltas frame (up-to-date clients), its Status frame, and merged Deltas frames
+ * covering `[firstSeq, end.seq]` (lagging clients at the same position, which is common: clients
+ * that fell behind together catch up together).
+ *
+ * Deltas memos are kept for {@link FRAME_MEMO_MS} after their crumb was published, not for as
+ * long as the crumb lives: crumbs stay retained for resume (up to 64 MiB of deltas for 10 min),
+ * and their frames (plain and deflated) would more than double that, although a crumb's own
+ * frame is only sent while it is new and clients that lag together build their merged frames at
+ * about the same time. A frame asked for after that is built again. Status frames are small and
+ * stay memoised weakly, for the crumb's life.
  *
  * Deltas frames come in two encodings, memoised separately: plain, and raw-deflated for clients
  * that negotiated feature `deltas-deflate` (compressed **once** per frame, whatever the number
@@ -19,15 +26,37 @@ import {
 import type { Breadcrumb } from '../snapcache/breadcrumb.js'
 import { WsFrames } from './ws-frame.js'
 
+/** How long after its crumb's publication a Deltas frame stays memoised, ms. */
+export const FRAME_MEMO_MS = 10_000
+
+/** A memo on crumbs that forgets entries whose crumb is older than `keepMs` than the newest set. */
+class RecentMemo<V> {
+  readonly #m = new Map<Breadcrumb, V>()
+  constructor(private readonly keepMs: number) {}
+
+  get(c: Breadcrumb): V | undefined {
+    return this.#m.get(c)
+  }
+
+  set(c: Breadcrumb, v: V): void {
+    this.#m.set(c, v)
+    const oldest = c.timestampMs - this.keepMs
+    for (const k of this.#m.keys()) {
+      if (k.timestampMs >= oldest || k === c) break // insertion order ≈ publication order
+      this.#m.delete(k)
+    }
+  }
+}
+
 /** KV bytes below which a Deltas frame is sent plain even to `deltas-deflate` clients. */
 export const DELTAS_DEFLATE_MIN_BYTES = 256
 
 /** Per-crumb frame memo. */
 export class SharedFrames {
-  readonly #deltas = new WeakMap<Breadcrumb, Buffer>()
-  readonly #deflated = new WeakMap<Breadcrumb, Buffer>()
+  readonly #deltas = new RecentMemo<Buffer>(FRAME_MEMO_MS)
+  readonly #deflated = new RecentMemo<Buffer>(FRAME_MEMO_MS)
   readonly #status = new WeakMap<Breadcrumb, Buffer>()
-  readonly #merged = new WeakMap<Breadcrumb, Map<string, Buffer>>()
+  readonly #merged = new RecentMemo<Map<string, Buffer>>(FRAME_MEMO_MS)
   #deltaBuilds = 0
   #mergedBuilds = 0
   #mergedReuses = 0
