@@ -11,13 +11,29 @@
  *   skip.
  */
 import type { KVUpdate, Resource } from '@cattail/model'
-import { encodeKv } from '@cattail/syncproto'
+import { encodeKv, encodeKvTransient } from '@cattail/syncproto'
 import type { CachedKv } from './cached-kv.js'
 
 /** Encodes `update` once for the cache. */
 export function encodeCachedKv(update: KVUpdate): CachedKv {
   const value = stripResourceVersion(update.value)
   const blob = encodeKv(value === update.value ? update : { ...update, value })
+  return {
+    key: update.key,
+    blob,
+    deleted: value === undefined,
+    valueBytes: value === undefined ? undefined : blob.subarray(valueOffset(blob)),
+  }
+}
+
+/**
+ * {@link encodeCachedKv} whose blob is a view into the encoder's shared buffer, valid only until
+ * the next encode: the cache uses it when its encoder is `encodeCachedKv`, and copies the blob
+ * into a slab (kv-slabs.ts) before encoding the next update, so no Buffer is allocated per KV.
+ */
+export function encodeCachedKvTransient(update: KVUpdate): CachedKv {
+  const value = stripResourceVersion(update.value)
+  const blob = encodeKvTransient(value === update.value ? update : { ...update, value })
   return {
     key: update.key,
     blob,

@@ -172,8 +172,15 @@ void describe('SnapshotCache', () => {
     const { cache } = newCache()
     cache.onUpdates([wep('a')])
     cache.flush()
-    assert.equal(cache.latest.deltas[0]?.blob, cache.get('WorkloadEndpoint/default/a')?.blob)
-    assert.equal(cache.snapshot().entries[0]?.blob, cache.latest.deltas[0]?.blob)
+    const kv = cache.get('WorkloadEndpoint/default/a')
+    assert.ok(kv !== undefined)
+    assert.equal(cache.latest.deltas[0], kv, 'the crumb holds the map entry itself')
+    assert.equal(cache.snapshot().entries[0], kv)
+    const a = kv.blob
+    const b = cache.latest.deltas[0]?.blob
+    assert.ok(b !== undefined)
+    assert.equal(a.buffer, b.buffer, 'views of the same slab bytes')
+    assert.equal(a.byteOffset, b.byteOffset)
   })
 
   void it('retains crumbs for resume bounded by bytes and by age', () => {

@@ -22,8 +22,10 @@
  *   then published as one batch, so a stream of single watch events becomes at most one crumb
  *   (one frame per client) per window instead of one per event; input after a quiet window is
  *   published on the next tick, so isolated changes wait no longer than before.
- * - Each update is encoded **once** (`KvEncoder`, syncproto's `encodeKv`) on entry; the master
- *   map, the crumbs and every client frame share those bytes.
+ * - Each update is encoded **once** (`KvEncoder`, syncproto's `encodeKv`) on entry and copied
+ *   into a shared slab (`kv-slabs.ts`: ~60 B of bookkeeping per KV instead of a Buffer of its own,
+ *   which costs ~800 B more); the master map, the crumbs and every client frame share those
+ *   bytes. Slabs left sparse by churn are compacted (live KVs moved in place) as input arrives.
  * - An update whose encoded value equals the stored one (revision ignored) is dropped and counted
  *   as skipped. Deletions are never dropped, even for unknown keys.
  * - Snapshots are copy-on-demand rather than persistent: there is one mutable master `Map`; the
@@ -51,6 +53,8 @@ import type { SyncerCallbacks } from '@cattail/datastore'
 import type { CacheMetrics } from '../metrics/cache-metrics.js'
 import { Breadcrumb } from './breadcrumb.js'
 import { wouldBeNoOp, type CachedKv, type KvEncoder, type RemoteState } from './cached-kv.js'
+import { encodeCachedKv, encodeCachedKvTransient } from './kv-encoding.js'
+import { KvSlabs, type SlabKv } from './kv-slabs.js'
 
 /** The kinds the cache serves to agents. Never Secrets or RemoteClusterConfigurations. */
 export const CACHE_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
@@ -120,7 +124,9 @@ export class SnapshotCache implements SyncerCallbacks {
   readonly #macConflicts = new Map<string, number>()
   readonly #nowMs: () => number
   /** Current state: key → encoding of the latest value. Invariant: equals `#latest`'s state between ticks. */
-  readonly #kvs = new Map<string, CachedKv>()
+  readonly #kvs = new Map<string, SlabKv>()
+  /** Where the blobs of `#kvs` and of the crumbs' deltas live (kv-slabs.ts). */
+  readonly #slabs = new KvSlabs()
   /** Retained crumbs, oldest first, from index `#head`; seqs are contiguous. */
   #retained: Breadcrumb[] = []
   #head = 0
@@ -293,14 +299,21 @@ export class SnapshotCache implements SyncerCallbacks {
         filtered++
         continue
       }
-      const kv = this.encode(u)
+      // The default encoder's transient variant skips a Buffer per KV; interned (copied) below
+      // before the next encode, as it requires.
+      const encoded = this.encode === encodeCachedKv ? encodeCachedKvTransient(u) : this.encode(u)
       const prev = this.#kvs.get(u.key)
-      if (wouldBeNoOp(prev, kv)) {
+      if (wouldBeNoOp(prev, encoded)) {
         skipped++
         continue
       }
+      const kv = this.#slabs.intern(encoded)
+      if (prev !== undefined) this.#slabs.release(prev)
       if (kv.deleted) this.#kvs.delete(u.key)
-      else this.#kvs.set(u.key, kv)
+      else {
+        this.#kvs.set(u.key, kv)
+        this.#slabs.retain(kv)
+      }
       if (parsed.kind === 'Node' && parsed.cluster === undefined) {
         this.#localNodes += (kv.deleted ? 0 : 1) - (prev === undefined || prev.deleted ? 0 : 1)
       }
@@ -326,6 +339,8 @@ export class SnapshotCache implements SyncerCallbacks {
     if (skipped > 0) this.#metrics?.updatesSkipped.inc(skipped)
     if (filtered > 0)
       this.#log.warn({ count: filtered }, 'dropped updates of kinds the cache does not serve')
+
+    if (this.#slabs.sweepDue) this.#slabs.sweep(this.#kvs.values())
 
     const statusChanged = this.#pendingStatus !== this.#latest.status
     const remotesChanged = !sameRemotes(remotes, this.#latest.remotes)

@@ -1,8 +1,15 @@
 /**
- * Frames that many clients receive identically, built once and memoised on the crumb they end at
- * (weakly, so they go away with the crumb): a crumb's own Deltas frame (up-to-date clients), its
- * Status frame, and merged Deltas frames covering `[firstSeq, end.seq]` (lagging clients at the
- * same position, which is common: clients that fell behind together catch up together).
+ * Frames that many clients receive identically, built once and memoised on the crumb they end at:
+ * a crumb's own Deltas frame (up-to-date clients), its Status frame, and merged Deltas frames
+ * covering `[firstSeq, end.seq]` (lagging clients at the same position, which is common: clients
+ * that fell behind together catch up together).
+ *
+ * Deltas memos are kept for {@link FRAME_MEMO_MS} after their crumb was published, not for as
+ * long as the crumb lives: crumbs stay retained for resume (up to 64 MiB of deltas for 10 min),
+ * and their frames (plain and deflated) would more than double that, although a crumb's own
+ * frame is only sent while it is new and clients that lag together build their merged frames at
+ * about the same time. A frame asked for after that is built again. Status frames are small and
+ * stay memoised weakly, for the crumb's life.
  *
  * Deltas frames come in two encodings, memoised separately: plain, and raw-deflated for clients
  * that negotiated feature `deltas-deflate` (compressed **once** per frame, whatever the number
@@ -12,23 +19,53 @@
 import {
   encodeDeltas,
   encodeFrame,
+  releaseNow,
   type DeltasCompression,
   type RemoteStatusEntry,
 } from '@cattail/syncproto'
 import type { Breadcrumb } from '../snapcache/breadcrumb.js'
+import { WsFrames } from './ws-frame.js'
+
+/** How long after its crumb's publication a Deltas frame stays memoised, ms. */
+export const FRAME_MEMO_MS = 10_000
+
+/** A memo on crumbs that forgets entries whose crumb is older than `keepMs` than the newest set. */
+class RecentMemo<V> {
+  readonly #m = new Map<Breadcrumb, V>()
+  constructor(private readonly keepMs: number) {}
+
+  get(c: Breadcrumb): V | undefined {
+    return this.#m.get(c)
+  }
+
+  set(c: Breadcrumb, v: V): void {
+    this.#m.set(c, v)
+    const oldest = c.timestampMs - this.keepMs
+    for (const k of this.#m.keys()) {
+      if (k.timestampMs >= oldest || k === c) break // insertion order ≈ publication order
+      this.#m.delete(k)
+    }
+  }
+}
 
 /** KV bytes below which a Deltas frame is sent plain even to `deltas-deflate` clients. */
 export const DELTAS_DEFLATE_MIN_BYTES = 256
 
 /** Per-crumb frame memo. */
 export class SharedFrames {
-  readonly #deltas = new WeakMap<Breadcrumb, Buffer>()
-  readonly #deflated = new WeakMap<Breadcrumb, Buffer>()
+  readonly #deltas = new RecentMemo<Buffer>(FRAME_MEMO_MS)
+  readonly #deflated = new RecentMemo<Buffer>(FRAME_MEMO_MS)
   readonly #status = new WeakMap<Breadcrumb, Buffer>()
-  readonly #merged = new WeakMap<Breadcrumb, Map<string, Buffer>>()
+  readonly #merged = new RecentMemo<Map<string, Buffer>>(FRAME_MEMO_MS)
   #deltaBuilds = 0
   #mergedBuilds = 0
   #mergedReuses = 0
+
+  /**
+   * @param wsFrames where each frame's WebSocket-framed form is registered when it is built: the
+   *   memo keeps that one copy (the payload is a view into it), not a payload plus a framed copy.
+   */
+  constructor(private readonly wsFrames: WsFrames = new WsFrames()) {}
 
   /** Deltas frames built for single crumbs (each shared by every up-to-date client). */
   get deltaBuilds(): number {
@@ -60,7 +97,7 @@ export class SharedFrames {
       this.#mergedReuses++
       return f
     }
-    f = encodeDeltas({ firstSeq, seq: end.seq }, collect(), how)
+    f = this.#adopt(encodeDeltas({ firstSeq, seq: end.seq }, collect(), how))
     if (byFirst === undefined) {
       byFirst = new Map()
       this.#merged.set(end, byFirst)
@@ -76,10 +113,12 @@ export class SharedFrames {
     const memo = how === 'deflate' ? this.#deflated : this.#deltas
     let f = memo.get(crumb)
     if (f === undefined) {
-      f = encodeDeltas(
-        { firstSeq: crumb.seq, seq: crumb.seq },
-        crumb.deltas.map((d) => d.blob),
-        how
+      f = this.#adopt(
+        encodeDeltas(
+          { firstSeq: crumb.seq, seq: crumb.seq },
+          crumb.deltas.map((d) => d.blob),
+          how
+        )
       )
       memo.set(crumb, f)
       this.#deltaBuilds++
@@ -93,10 +132,17 @@ export class SharedFrames {
     if (f === undefined) {
       const remotes: Record<string, RemoteStatusEntry> = {}
       for (const [name, r] of crumb.remotes) remotes[name] = r
-      f = encodeFrame({ type: 'status', status: crumb.status, remotes })
+      f = this.#adopt(encodeFrame({ type: 'status', status: crumb.status, remotes }))
       this.#status.set(crumb, f)
     }
     return f
+  }
+
+  /** Keeps only the framed copy of `payload` (freed at once, not at the next GC). */
+  #adopt(payload: Buffer): Buffer {
+    const view = this.wsFrames.adopt(payload)
+    releaseNow(payload)
+    return view
   }
 }
 

@@ -25,20 +25,15 @@
  * - Connections count as active from the WebSocket upgrade, including during the hello
  *   (Typha counts them from accept); the connection limit refuses nothing at accept time, excess
  *   is shed.
- * - Hostile clients (ours, not Typha's): at TCP accept (before TLS), a socket is closed at once
- *   when `maxPendingHandshakes` sockets are still in their handshake (TLS or ClientHello not
- *   done), or when its source address already has `maxConnectionsPerSource` open sockets. So an
- *   idle-socket flood holds a bounded number of file descriptors and, from one address, cannot
- *   crowd out agents from others.
+ * - Admission (accept-time caps against hostile clients, handshake timers, the TLS identity
+ *   check at the upgrade) is `admission.ts`.
  * - TLS material is re-read every `tlsReloadIntervalMs` (tls-reload.ts); a change is applied with
  *   `setSecureContext`, so new handshakes use it and connected clients are not disturbed.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import { once } from 'node:events'
-import { readFile } from 'node:fs/promises'
 import type { AddressInfo, Socket } from 'node:net'
-import type { TLSSocket } from 'node:tls'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
   AlreadyStartedError,
@@ -55,7 +50,8 @@ import {
   SUPPORTED_SNAPSHOT_COMPRESSION,
   type ServerCapabilities,
 } from '@cattail/syncproto'
-import { ListenError, TlsFileError } from '../errors.js'
+import { ListenError } from '../errors.js'
+import { Admission } from './admission.js'
 import type { HealthAggregator } from '../health/health-aggregator.js'
 import type { CacheMetrics } from '../metrics/cache-metrics.js'
 import type { SnapshotCache } from '../snapcache/snapshot-cache.js'
@@ -65,7 +61,6 @@ import type { SyncServerConfig } from './server-config.js'
 import { SharedFrames } from './shared-frames.js'
 import { SharedSnapshots } from './shared-snapshots.js'
 import { WsFrames } from './ws-frame.js'
-import { clientIdentity, isClientAllowed } from './tls-identity.js'
 import { TlsReloader } from './tls-reload.js'
 
 /** Listen backlog (the kernel caps it at net.core.somaxconn). */
@@ -119,16 +114,9 @@ export class SyncServer implements Startable {
   readonly #nowMs: () => number
   readonly #replicaCount: (() => number | undefined) | undefined
   readonly #snapshots: SharedSnapshots
-  readonly #frames = new SharedFrames()
+  readonly #frames: SharedFrames
   readonly #conns = new Set<Connection>()
-  readonly #sockets = new Set<Socket>()
-  readonly #helloDone = new WeakSet<Socket>()
-  /** `<address>:<port>` of accepted sockets whose handshake (TLS, hello) is not done. */
-  readonly #pending = new Set<string>()
-  /** Open sockets per source address. */
-  readonly #perSource = new Map<string, number>()
-  #refusedAtAccept = 0
-  #lastRefusalLogMs = 0
+  readonly #admission: Admission
   #tlsReloader: TlsReloader | undefined
   readonly #closed = new Map<string, number>()
   readonly #ctx: ConnectionContext
@@ -140,8 +128,6 @@ export class SyncServer implements Startable {
   #nextId = 0
   #accepted = 0
   #shed = 0
-  #handshakeTimeouts = 0
-  #tlsRejected = 0
   #ticks = 0
   #unsubscribe: (() => void) | undefined
 
@@ -156,7 +142,10 @@ export class SyncServer implements Startable {
     this.#health = opts.health
     this.#nowMs = opts.nowMs ?? Date.now
     this.#replicaCount = opts.replicaCount
-    this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, this.#nowMs)
+    const wsFrames = new WsFrames()
+    this.#frames = new SharedFrames(wsFrames)
+    this.#admission = new Admission(cfg, this.#log, opts.metrics, this.#nowMs)
+    this.#snapshots = new SharedSnapshots(cfg, cache, opts.metrics, wsFrames, this.#nowMs)
     const caps: ServerCapabilities = {
       versions: SUPPORTED_PROTOCOL_VERSIONS,
       features: SUPPORTED_FEATURES,
@@ -168,15 +157,12 @@ export class SyncServer implements Startable {
       cache,
       snapshots: this.#snapshots,
       frames: this.#frames,
-      wsFrames: new WsFrames(),
+      wsFrames,
       metrics: opts.metrics,
       caps,
       serverVersion: opts.serverVersion ?? CATTAIL_VERSION,
       nowMs: this.#nowMs,
-      onHello: (socket) => {
-        this.#helloDone.add(socket)
-        this.#pending.delete(`${socket.remoteAddress}:${socket.remotePort}`)
-      },
+      onHello: (socket) => this.#admission.helloDone(socket),
       onClosed: (conn, cause, wasStreaming) => this.#onClosed(conn, cause, wasStreaming),
     }
     this.#health?.register(SYNC_SERVER_HEALTH_NAME, {
@@ -229,10 +215,7 @@ export class SyncServer implements Startable {
       deltaFramesBuilt: this.#frames.deltaBuilds,
       mergedFramesBuilt: this.#frames.mergedStats.built,
       mergedFramesReused: this.#frames.mergedStats.reused,
-      handshakeTimeouts: this.#handshakeTimeouts,
-      tlsRejected: this.#tlsRejected,
-      refusedAtAccept: this.#refusedAtAccept,
-      pendingHandshakes: this.#pending.size,
+      ...this.#admission.stats,
       tlsReloads: this.#tlsReloader?.reloads ?? 0,
       governorTicks: this.#ticks,
       closed: Object.fromEntries(this.#closed),
@@ -243,45 +226,7 @@ export class SyncServer implements Startable {
   async start(signal?: AbortSignal): Promise<void> {
     if (this.#abort !== undefined) throw new AlreadyStartedError('syncserver')
     const tls = this.cfg.tls
-    let server: Server
-    if (tls !== undefined) {
-      const [cert, key, ca] = await Promise.all(
-        [tls.certFile, tls.keyFile, tls.caFile].map(async (f) => {
-          try {
-            return await readFile(f)
-          } catch (err) {
-            throw new TlsFileError(f, err)
-          }
-        })
-      )
-      server = createHttpsServer({
-        cert,
-        key,
-        ca,
-        requestCert: true,
-        rejectUnauthorized: true,
-        minVersion: 'TLSv1.2',
-        handshakeTimeout: this.cfg.handshakeTimeoutMs,
-      })
-      server.on('tlsClientError', (err: Error, sock: TLSSocket) => {
-        this.#tlsRejected++
-        this.#metrics?.connectionsRejected.inc({ reason: 'tls' })
-        this.#log.warn(
-          { err, remote: `${sock.remoteAddress}:${sock.remotePort}` },
-          'tls client rejected'
-        )
-      })
-    } else {
-      server = createHttpServer()
-    }
-    // Raw TCP accept (also for TLS, before its handshake): the hostile-client caps.
-    server.on('connection', (sock: Socket) => this.#onAccept(sock))
-    server.on(tls !== undefined ? 'secureConnection' : 'connection', (sock: Socket) => {
-      if (!sock.destroyed) this.#armHandshakeTimer(sock)
-    })
-    server.on('request', (_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('websocket upgrade required\n')
-    })
+    const server = await this.#admission.createListener()
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
       this.#onUpgrade(req, socket, head)
     )
@@ -303,7 +248,7 @@ export class SyncServer implements Startable {
     this.#wss = wss
     if (tls !== undefined) {
       this.#tlsReloader = new TlsReloader(tls, this.cfg.tlsReloadIntervalMs, this.#log, (ctx) =>
-        (server as ReturnType<typeof createHttpsServer>).setSecureContext(ctx)
+        (server as HttpsServer).setSecureContext(ctx)
       )
       await this.#tlsReloader.start()
     }
@@ -369,8 +314,7 @@ export class SyncServer implements Startable {
     for (const c of [...this.#conns]) {
       c.close('stopped', { code: CLOSE_CODES.goingAway, goAway: false, terminate: true })
     }
-    for (const s of this.#sockets) s.destroy()
-    this.#sockets.clear()
+    this.#admission.destroyAll()
     this.#snapshots.clear()
     const server = this.#server
     this.#server = undefined
@@ -397,90 +341,13 @@ export class SyncServer implements Startable {
     }
   }
 
-  /** TCP accept: refuses the socket when a hostile-client cap is reached, else tracks it. */
-  #onAccept(sock: Socket): void {
-    const addr = sock.remoteAddress ?? ''
-    const id = `${addr}:${sock.remotePort}`
-    const { maxPendingHandshakes: maxPending, maxConnectionsPerSource: maxPerSource } = this.cfg
-    const fromSource = this.#perSource.get(addr) ?? 0
-    let reason: string | undefined
-    if (maxPending > 0 && this.#pending.size >= maxPending) reason = 'pending-handshakes'
-    else if (maxPerSource > 0 && fromSource >= maxPerSource) reason = 'per-source'
-    if (reason !== undefined) {
-      this.#refusedAtAccept++
-      this.#metrics?.connectionsRejected.inc({ reason })
-      const now = this.#nowMs()
-      if (now - this.#lastRefusalLogMs >= 10_000) {
-        this.#lastRefusalLogMs = now
-        this.#log.warn(
-          {
-            reason,
-            source: addr,
-            pending: this.#pending.size,
-            fromSource,
-            maxPending,
-            maxPerSource,
-          },
-          'connection refused at accept (cap reached); further refusals for 10 s are only counted'
-        )
-      }
-      sock.destroy()
-      return
-    }
-    this.#pending.add(id)
-    this.#perSource.set(addr, fromSource + 1)
-    sock.once('close', () => {
-      this.#pending.delete(id)
-      const n = (this.#perSource.get(addr) ?? 1) - 1
-      if (n <= 0) this.#perSource.delete(addr)
-      else this.#perSource.set(addr, n)
-    })
-  }
-
-  #armHandshakeTimer(sock: Socket): void {
-    this.#sockets.add(sock)
-    const timer = setTimeout(() => {
-      if (this.#helloDone.has(sock) || sock.destroyed) return
-      this.#handshakeTimeouts++
-      this.#metrics?.connectionsRejected.inc({ reason: 'handshake-timeout' })
-      this.#log.info(
-        { remote: `${sock.remoteAddress}:${sock.remotePort}` },
-        'handshake timed out; closing'
-      )
-      sock.destroy()
-    }, this.cfg.handshakeTimeoutMs)
-    sock.once('close', () => {
-      clearTimeout(timer)
-      this.#sockets.delete(sock)
-    })
-  }
-
   #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const wss = this.#wss
     if (wss === undefined || this.#draining) {
       socket.destroy()
       return
     }
-    const tls = this.cfg.tls
-    if (tls !== undefined) {
-      const tlsSock = req.socket as TLSSocket
-      const id = clientIdentity(tlsSock.getPeerCertificate())
-      if (!tlsSock.authorized || !isClientAllowed(id, tls)) {
-        this.#tlsRejected++
-        this.#metrics?.connectionsRejected.inc({ reason: 'tls-identity' })
-        this.#log.warn(
-          {
-            cn: id.cn,
-            uriSans: id.uriSans,
-            remote: `${tlsSock.remoteAddress}:${tlsSock.remotePort}`,
-          },
-          'client certificate not allowed; refusing'
-        )
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-        socket.destroySoon()
-        return
-      }
-    }
+    if (!this.#admission.allowUpgrade(req, socket)) return
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const id = `${++this.#nextId}`
       const conn = new Connection(this.#ctx, ws, req.socket, id, this.#log)

@@ -38,4 +38,14 @@ void describe('wsBinaryFrame', () => {
     assert.equal(frames.of(p), frames.of(p))
     assert.notEqual(frames.of(Buffer.from(p)), frames.of(p))
   })
+
+  void it('adopt keeps one copy: the payload is a view inside its frame', () => {
+    const frames = new WsFrames()
+    const chunk = Buffer.alloc(70_000, 7)
+    const payload = frames.adopt(chunk)
+    const framed = frames.of(payload)
+    assert.equal(payload.buffer, framed.buffer, 'same memory')
+    assert.deepEqual(framed, wsBinaryFrame(chunk))
+    assert.deepEqual(payload, chunk)
+  })
 })

@@ -39,6 +39,18 @@ export function wsBinaryFrame(payload: Uint8Array): Buffer {
 export class WsFrames {
   readonly #framed = new WeakMap<Buffer, Buffer>()
 
+  /**
+   * Frames `payload` now and returns a view of the payload **inside** the frame, registered so
+   * that {@link of} returns the frame for it: the frame is then the only copy (a long-lived
+   * shared payload, such as a snapshot chunk, is not held twice).
+   */
+  adopt(payload: Buffer): Buffer {
+    const framed = wsBinaryFrame(payload)
+    const view = framed.subarray(framed.length - payload.length)
+    this.#framed.set(view, framed)
+    return view
+  }
+
   /** The complete frame for `payload` (a Buffer shared by many clients). */
   of(payload: Buffer): Buffer {
     let f = this.#framed.get(payload)

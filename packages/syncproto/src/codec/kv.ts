@@ -7,7 +7,7 @@
  */
 import type { KVUpdate, Resource } from '@cattail/model'
 import { ProtocolError } from '../errors.js'
-import { packOwned } from './msgpack.js'
+import { packOwned, packTransient } from './msgpack.js'
 
 /**
  * Serialises one update into a self-contained blob (a Buffer with its own memory).
@@ -15,6 +15,15 @@ import { packOwned } from './msgpack.js'
  */
 export function encodeKv(update: KVUpdate): Buffer {
   return packOwned([update.key, update.revision, update.value ?? null])
+}
+
+/**
+ * Like {@link encodeKv}, but the result is a view into the encoder's shared buffer: valid only
+ * until the next encode of any kind, so copy it first. For a store that copies every blob into
+ * its own memory anyway (the cache's slabs), this saves a Buffer allocation per KV.
+ */
+export function encodeKvTransient(update: KVUpdate): Buffer {
+  return packTransient([update.key, update.revision, update.value ?? null])
 }
 
 /**
