@@ -5,18 +5,15 @@
  * Design:
  * - `sync`: the worker's clients are real agents' sync clients: syncproto's `SyncClient` (ws,
  *   `decodeFrame` with the client's limits, SyncState's diffing, backoff with jitter, resume
- *   points) configured as the agent's `createSyncSource` configures it: DEFAULT_SYNC_CLIENT_CONFIG,
- *   one address, the agent's projection (`createAgentProjection`) on every received KV. Each
- *   client decodes and projects every KV itself; a client is done when it is streaming, got
- *   Status 'in-sync' and holds exactly the expected number of KVs.
- * - Memory: C agents' state does not fit one machine (each real agent holds its own on its own
- *   node), so the worker's clients share what they can without sharing work: one projection per
- *   worker (its string table is shared; the agent has one per process and one client), and after
- *   the projection ran, a stored value is swapped for the identical one (same key and revision,
- *   hence the same value) another client of the worker already holds. Every client still runs
- *   the whole decode and projection and keeps its own map. The swap table is cleared when a
- *   storm is armed, so after a restart each client diffs the new snapshot against its own held
- *   values object by object (not against the same object).
+ *   points) configured exactly as the agent's `createSyncSource` configures it:
+ *   DEFAULT_SYNC_CLIENT_CONFIG, one address, the agent's projection (`createAgentProjection`) on
+ *   every received KV and `retain: 'digest'` (the client keeps a digest per key, not the value).
+ *   Each client decodes, projects and digests every KV itself; a client is done when it is
+ *   streaming, got Status 'in-sync' and holds exactly the expected number of digests.
+ * - Memory: like the agent, a client holds no values (only digests) and the benchmark's consumer
+ *   drops the updates it is given, so nothing per value is kept; the one projection per worker
+ *   shares its string and label-map tables between the worker's clients (the agent has one per
+ *   process and one client).
  * - `arm-storm` / `wait-storm`: after the cache restarts, each client must see its connection
  *   drop, reconnect through its own backoff, and be in sync again; it "resumed" if no snapshot
  *   started on the way (onSnapshotStart), else it re-snapshotted. Updates the clients report
@@ -109,6 +106,7 @@ class Tracked {
         addresses: [`ws://${HOST}:${port}`],
         nodeName: name,
         project,
+        retain: 'digest',
       },
       {
         onSnapshotStart: () => this.snapshots++,
@@ -120,7 +118,7 @@ class Tracked {
           if (this.armed && !this.dropped) return
           if (!Number.isNaN(this.end)) return
           this.end = epochNow()
-          this.bad = this.client.state.size !== kvs
+          this.bad = this.client.digests.size !== kvs
         },
         onConnectionChange: (state) => {
           if (this.armed && state === 'disconnected') this.dropped = true
@@ -231,20 +229,14 @@ class RawDecoder {
 export function runDecodeWorker(): void {
   let clients: Tracked[] = []
   let project = createAgentProjection()
-  let held = new Map<string, KVUpdate>()
   let projectMs = 0
   const failures = new Map<string, number>()
   const log = countingLogger(failures)
-  // The agent's projection runs for every KV of every client; the result is then swapped for
-  // the identical one already held by another client of this worker (see the file comment).
-  const shared = (u: KVUpdate): KVUpdate => {
+  // The agent's projection, timed (see SyncReply.projectMs).
+  const timed = (u: KVUpdate): KVUpdate => {
     const t0 = performance.now()
     const p = project(u)
     projectMs += performance.now() - t0
-    const id = `${u.key}\u0000${u.revision}`
-    const hit = held.get(id)
-    if (hit !== undefined) return hit
-    held.set(id, p)
     return p
   }
   const reply = (r: Reply): void => {
@@ -262,11 +254,10 @@ export function runDecodeWorker(): void {
     switch (m.cmd) {
       case 'sync': {
         project = createAgentProjection()
-        held = new Map()
         projectMs = 0
         clients = Array.from(
           { length: m.clients },
-          (_, i) => new Tracked(m.port, `bench-decode-${m.first + i}`, m.kvs, shared, log)
+          (_, i) => new Tracked(m.port, `bench-decode-${m.first + i}`, m.kvs, timed, log)
         )
         for (const c of clients) void c.client.start()
         // Answer once every client is connected and waiting for its snapshot.
@@ -282,7 +273,6 @@ export function runDecodeWorker(): void {
         void whenDone(clients, m.timeoutMs).then(() => reply(summary(m.id, clients)))
         return
       case 'arm-storm':
-        held = new Map()
         projectMs = 0
         failures.clear()
         for (const c of clients) c.arm()
@@ -304,7 +294,6 @@ export function runDecodeWorker(): void {
       case 'stop-sync':
         void Promise.all(clients.map((c) => c.client.stop())).then(() => {
           clients = []
-          held = new Map()
           reply({ id: m.id })
         })
         return

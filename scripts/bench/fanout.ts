@@ -34,16 +34,16 @@
  *     resync. Time from the new cache's in-sync until all are in sync, resumed vs re-snapshotted.
  *
  * Why Nd (`--decode-endpoints`, default 2,000 at full size) rather than N: every real client
- * holds its full state, and Cd agents' state does not fit one machine (measured here: ≈ 0.3–1
- * KiB per client per KV at the snapshot's peak, ≈ 100 B held even with values shared; 1,000 ×
+ * holds a digest per key and the snapshot in flight, and Cd agents' state does not fit one machine (measured here: ≈ 0.3–1
+ * KiB per client per KV at the snapshot's peak, ≈ 100 B held with values shared; 1,000 ×
  * 100,000 would need 10–100 GB). And it is CPU-bound: on this 2-core VM (the workers and the
  * cache share the cores) 200 clients × 10,000 KVs took ~2 minutes under load, so 1,000 × 2,000
  * (the same 2 M client-KVs) keeps five repetitions to minutes; raise `--decode-endpoints` on a
  * bigger machine. `cold_decode_ms` mostly measures decode and projection CPU (the table shows
  * the projection's share); it is reported as it is. The SyncClient side includes everything an
- * agent's client does (ws, decode, the agent's projection, its state and diff: the projection
+ * agent's client does (ws, decode, the agent's projection, its digests and diff: the projection
  * alone took ≈ 40–45 % of the clients' CPU in quick runs); the raw side only decodes. How the
- * workers keep C clients' state in bounded memory without sharing work: fanout-decode-worker.ts.
+ * workers configure their clients like the agent: fanout-decode-worker.ts.
  *
  * Targets (full size, TARGETS): warm and lean cold ≤ 1.5× raw; cold decode ≤ 1.5× raw decode
  * (per repetition, median); storm ≤ 2× the cold decode median (a restart costs a snapshot, a
