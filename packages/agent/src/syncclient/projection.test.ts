@@ -179,4 +179,34 @@ void describe('agent projection', () => {
       assert.deepEqual(v.value?.metadata.labels, { [`k${i}`]: `v${i}` })
     }
   })
+  void it('shares equal label maps and profile lists, in key order, also past the string limit', () => {
+    for (const limit of [1000, 3]) {
+      const project = createAgentProjection(limit)
+      const wep = (name: string, labels: unknown, profiles: unknown): KVUpdate =>
+        project(
+          kv(`WorkloadEndpoint/ns1/${name}`, {
+            kind: 'WorkloadEndpoint',
+            metadata: { name, namespace: 'ns1', labels },
+            spec: { profiles },
+          })
+        )
+      const labels = (u: KVUpdate): unknown => u.value?.metadata.labels
+      const profiles = (u: KVUpdate): unknown => (u.value?.spec as { profiles?: unknown }).profiles
+      const a = wep('a', { app: 'x', tier: 'db' }, ['kns.ns1', 'ksa.ns1.default'])
+      const b = wep('b', { app: 'x', tier: 'db' }, ['kns.ns1', 'ksa.ns1.default'])
+      const reordered = wep('c', { tier: 'db', app: 'x' }, ['ksa.ns1.default', 'kns.ns1'])
+      const other = wep('d', { app: 'x', tier: 'web' }, ['kns.ns1'])
+      const odd = wep('e', { app: 1, tier: { x: 1 } }, [2, null])
+      assert.equal(labels(a), labels(b))
+      assert.equal(profiles(a), profiles(b))
+      assert.ok(Object.isFrozen(labels(a)) && Object.isFrozen(profiles(a)))
+      assert.notEqual(labels(reordered), labels(a))
+      assert.deepEqual(Object.keys(labels(reordered) as object), ['tier', 'app'])
+      assert.deepEqual(profiles(reordered), ['ksa.ns1.default', 'kns.ns1'])
+      assert.deepEqual(labels(other), { app: 'x', tier: 'web' })
+      assert.deepEqual(profiles(other), ['kns.ns1'])
+      assert.deepEqual(labels(odd), { app: 1, tier: { x: 1 } })
+      assert.deepEqual(profiles(odd), [2, null])
+    }
+  })
 })
