@@ -22,7 +22,9 @@
  *   reset), through a logger that keeps only those.
  * - `raw`: the like-for-like baseline: C plain TCP sockets receive the same frames (see
  *   fanout-raw.ts), split them at the WebSocket-style headers and `decodeFrame` each (inflate +
- *   msgpack unpack + KV checks: the same decode work), counting KVs to the same check.
+ *   msgpack unpack + KV checks: the same decode work), tracking the keys held to the same check
+ *   (the captured frames may be a snapshot built earlier followed by the deltas since then: the
+ *   cache may answer a new client so, e.g. an empty snapshot and the whole load as deltas).
  */
 import { connect } from 'node:net'
 import { pino, type Logger } from 'pino'
@@ -155,7 +157,8 @@ function whenDone(clients: readonly { end: number }[], timeoutMs: number): Promi
 class RawDecoder {
   end = NaN
   bad = false
-  #kvs = 0
+  /** Keys held (a snapshot may be an older one followed by the deltas since: count both). */
+  readonly #keys = new Set<string>()
   #pending: Buffer[] = []
   #pendingBytes = 0
   /** Bytes the next complete frame (or header) needs from the start of #pending. */
@@ -217,10 +220,14 @@ class RawDecoder {
 
   #frame(payload: Buffer, expectKvs: number): void {
     const msg = decodeFrame(payload)
-    if (msg.type === 'snapshot-chunk') this.#kvs += msg.updates.length
-    else if (msg.type === 'status' && msg.status === 'in-sync' && Number.isNaN(this.end)) {
+    if (msg.type === 'snapshot-chunk' || msg.type === 'deltas') {
+      for (const u of msg.updates) {
+        if (u.value === undefined) this.#keys.delete(u.key)
+        else this.#keys.add(u.key)
+      }
+    } else if (msg.type === 'status' && msg.status === 'in-sync' && Number.isNaN(this.end)) {
       this.end = epochNow()
-      this.bad = this.#kvs !== expectKvs
+      this.bad = this.#keys.size !== expectKvs
     }
   }
 }
