@@ -31,8 +31,8 @@
  * in a bucket, and equal means the same keys in the same order with identical values (`===`: the
  * strings are interned). No key text is built per value: an earlier key, the map's JSON text,
  * cost ~1 µs per endpoint and ~250 bytes per shared map. Port lists (rarer, nested) are interned
- * by their JSON text. When a table is full, new values are kept as they are (still correct, just
- * not shared). The tables never shrink: their size is bounded, not their age.
+ * by their JSON text. When a table (or a bucket) is full, new values are kept as they are (still
+ * correct, just not shared). The tables never shrink: their size is bounded, not their age.
  */
 import type { KVUpdate } from '@cattail/model'
 
@@ -75,6 +75,9 @@ export const PROFILE_SPEC_FIELDS: readonly string[] = ['labelsToApply', 'ingress
 
 /** Most distinct strings one projection interns. */
 export const DEFAULT_INTERN_LIMIT = 200_000
+
+/** Most shared values per hash bucket: a lookup never compares more (past it, not shared). */
+const MAX_BUCKET = 8
 
 /** Maps a received KV to the value the agent stores. */
 export type KvProjection = (u: KVUpdate) => KVUpdate
@@ -146,7 +149,8 @@ export function createAgentProjection(internLimit = DEFAULT_INTERN_LIMIT): KvPro
   const shareHashed = <T extends Obj | unknown[]>(v: T, h: number, same: (c: T) => boolean): T => {
     const bucket = buckets.get(h)
     if (bucket !== undefined) for (const c of bucket) if (same(c as T)) return c as T
-    if (shared >= internLimit) return v
+    // Bounded buckets: colliding values (even crafted ones) cost at most MAX_BUCKET compares.
+    if (shared >= internLimit || (bucket?.length ?? 0) >= MAX_BUCKET) return v
     shared++
     Object.freeze(v)
     if (bucket === undefined) buckets.set(h, [v])
