@@ -165,6 +165,8 @@ async function run(port: number): Promise<AgentReport> {
 }
 
 const [port] = process.argv.slice(2).map(Number)
+// Ends with the benchmark's main process (the IPC channel closes when it exits).
+process.on('disconnect', () => process.exit(1))
 run(port ?? 0).then(
   (report) => process.send?.(report, () => process.exit(0)),
   (err: unknown) => {

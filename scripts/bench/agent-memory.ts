@@ -215,6 +215,8 @@ async function main(): Promise<void> {
 
 const roleAt = process.argv.indexOf('--role=cache')
 if (roleAt >= 0) {
+  // The cache process ends with its parent (the IPC channel closes when the main process exits).
+  process.on('disconnect', () => process.exit(1))
   runCache(Number(process.argv[roleAt + 1])).catch((err: unknown) => {
     console.error(err)
     process.exit(1)

@@ -357,9 +357,13 @@ async function runMain(o: Options): Promise<void> {
   )
 }
 
+// A forked role ends with its parent: when the main process fails (or is killed), the IPC
+// channel closes and the children must not linger holding sockets and memory.
 if (process.argv.includes('--role=load')) {
+  process.on('disconnect', () => process.exit(1))
   runLoad()
 } else if (process.argv.includes('--role=decode')) {
+  process.on('disconnect', () => process.exit(1))
   runDecodeWorker()
 } else {
   runBench(() => runMain(parseArgs(process.argv.slice(2))))
