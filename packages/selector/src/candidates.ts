@@ -3,11 +3,11 @@
  * pass that reports the matches of many new selectors at once.
  *
  * Overview: a selector filed by value can match only the items in its value buckets, one filed by
- * presence only the holders of its label; an unindexed selector must look at every item. When many
- * selectors arrive together ({@link forEachNewMatch}), the unindexed ones are evaluated item by
- * item: each item's labels are read once, while they are in cache, for all of them, instead of
- * once per selector (a sweep of 100,000 items per unindexed selector is mostly cache misses).
- * `all()` and `global()` match every item without evaluation.
+ * presence only the items holding its label (its value sets); an unindexed selector must look at
+ * every item. When many selectors arrive together ({@link forEachNewMatch}), the unindexed ones
+ * are evaluated item by item: each item's labels are read once, while they are in cache, for all
+ * of them, instead of once per selector (a sweep of 100,000 items per unindexed selector is
+ * mostly cache misses). `all()` and `global()` match every item without evaluation.
  */
 import type { ItemBuckets } from './item-buckets.js'
 import type { ItemRec } from './item-labels.js'

@@ -1,55 +1,61 @@
 /**
- * The item side of the label index's buckets: for every label, the items holding it; then
- * `label → value → Set<item>` for the labels some selector is filed under, and only
- * `label → value → count` for the others.
+ * The item side of the label index's buckets: `label → value → Set<item>` for the labels some
+ * selector is filed under (by value or by presence), only `label → value → count` for the others,
+ * and for every label how many items hold it.
  *
- * Overview: the index needs the item sets of a label's values only to list the candidates of
- * selectors filed under it; for every other label it needs just the counts (to choose where a new
- * selector is filed). Labels such as `version` or `pod-template-hash`, which no selector is filed
- * under, would otherwise keep one set per value (100,000 one-item sets for a hash label) that
- * every change of the label patches.
+ * Overview: the index needs the item sets of a label only to list the candidates of selectors
+ * filed under it; for every other label it needs just the counts (to choose where a new selector
+ * is filed). Labels such as `version` or `pod-template-hash`, which no selector is filed under,
+ * would otherwise keep one set per value (100,000 one-item sets for a hash label) that every
+ * change of the label patches; and no per-label set of holders is kept at all (it cost an agent
+ * about 180 bytes per endpoint: one set entry per label an endpoint holds).
  *
  * Implementation: a label's value buckets are *materialised* (sets) when a selector is filed under
  * it at the time an item first brings it, and *counted* otherwise. Filing a selector under a
- * counted label materialises it from the label's holders ({@link ItemBuckets.materialise}: the
- * cost is the number of items holding the label, not the number of items). The first item change
+ * counted label materialises it with one scan of the items ({@link ItemBuckets.materialise}; a
+ * label gets its first filing rarely: policies are few and share labels). The first item change
  * on a materialised label no selector is filed under any more turns it back into counts. Counts
- * and set sizes agree, so the filing choice is the same either way. A value change (the label kept)
- * does not touch the holders set, so a large holders set is never churned by value moves.
+ * and set sizes agree, so the filing choice is the same either way. A presence filing's
+ * candidates are the union of the label's value sets.
  */
 import { LabelValueSets } from './buckets.js'
 import type { ItemRec } from './item-labels.js'
 
 /** Item buckets; see the file comment. */
 export class ItemBuckets {
-  readonly #holders = new Map<string, Set<ItemRec>>()
+  /** Label → how many items hold it. */
+  readonly #total = new Map<string, number>()
   readonly #sets = new LabelValueSets<ItemRec>()
   readonly #counts = new Map<string, Map<string, number>>()
   readonly #isFiled: (label: string) => boolean
+  readonly #allItems: () => Iterable<ItemRec>
 
-  /** `isFiled(label)`: whether some selector is filed under `label` (its sets must be kept). */
-  constructor(isFiled: (label: string) => boolean) {
+  /**
+   * `isFiled(label)`: whether some selector is filed under `label` (its sets must be kept);
+   * `allItems()`: every item, scanned when a counted label is materialised.
+   */
+  constructor(isFiled: (label: string) => boolean, allItems: () => Iterable<ItemRec>) {
     this.#isFiled = isFiled
+    this.#allItems = allItems
   }
 
   /** Files `item` under `label` = `value` (the item must not hold `label` yet). */
   add(label: string, value: string, item: ItemRec): void {
-    let holders = this.#holders.get(label)
-    if (holders === undefined) {
-      this.#holders.set(label, (holders = new Set()))
-      if (!this.#isFiled(label)) this.#counts.set(label, new Map())
-    }
-    holders.add(item)
+    const n = this.#total.get(label) ?? 0
+    if (n === 0 && !this.#isFiled(label)) this.#counts.set(label, new Map())
+    this.#total.set(label, n + 1)
     this.#addValue(label, value, item)
   }
 
   /** Unfiles `item` from `label` = `value` (where it must be filed). */
   delete(label: string, value: string, item: ItemRec): void {
-    const holders = this.#holders.get(label)
-    if (holders === undefined || !holders.delete(item)) return
-    this.#deleteValue(label, value, item)
-    if (holders.size > 0) return
-    this.#holders.delete(label)
+    if (!this.#deleteValue(label, value, item)) return
+    const n = (this.#total.get(label) ?? 1) - 1
+    if (n > 0) {
+      this.#total.set(label, n)
+      return
+    }
+    this.#total.delete(label)
     this.#counts.delete(label)
   }
 
@@ -80,13 +86,13 @@ export class ItemBuckets {
 
   /** How many items have `label`. */
   countForLabel(label: string): number {
-    return this.#holders.get(label)?.size ?? 0
+    return this.#total.get(label) ?? 0
   }
 
-  /** Makes the value sets of `label` available (from its holders when it was counted only). */
+  /** Makes the value sets of `label` available (one scan of the items when it was counted only). */
   materialise(label: string): void {
     if (!this.#counts.delete(label)) return
-    for (const item of this.#holders.get(label) ?? []) {
+    for (const item of this.#allItems()) {
       const v = item.labels.get(label)
       if (v !== undefined) this.#sets.add(label, v, item)
     }
@@ -97,9 +103,9 @@ export class ItemBuckets {
     return this.#sets.get(label, value)
   }
 
-  /** Every item holding `label` (whatever its value). */
-  holders(label: string): ReadonlySet<ItemRec> | undefined {
-    return this.#holders.get(label)
+  /** Every item holding `label` (whatever its value); `label` must be materialised. */
+  *holders(label: string): Generator<ItemRec> {
+    for (const set of this.#sets.byValue(label)?.values() ?? []) yield* set
   }
 
   #addValue(label: string, value: string, item: ItemRec): void {
@@ -109,15 +115,19 @@ export class ItemBuckets {
   }
 
   // Keeps the label's (possibly empty) counts map: the caller removes it with the last holder.
-  #deleteValue(label: string, value: string, item: ItemRec): void {
+  // False when `item` was not filed there.
+  #deleteValue(label: string, value: string, item: ItemRec): boolean {
     const counts = this.#counts.get(label)
     if (counts === undefined) {
+      if (this.#sets.get(label, value)?.has(item) !== true) return false
       this.#sets.delete(label, value, item)
-      return
+      return true
     }
-    const n = (counts.get(value) ?? 1) - 1
-    if (n > 0) counts.set(value, n)
+    const n = counts.get(value)
+    if (n === undefined) return false
+    if (n > 1) counts.set(value, n - 1)
     else counts.delete(value)
+    return true
   }
 
   /**

@@ -15,11 +15,11 @@
  *                                                      ├─ none             → unindexed
  *                                                      └─ contradictory    → never matches
  *  selector ──labelNames()──► readers[label] (grouped again by the filing above)
- *  item ──effective labels──► itemsByValue: holders[label], and [label][value] (sets for
- *                                            filing labels, else counts)
+ *  item ──effective labels──► itemsByValue: [label][value] (sets for filing labels, else
+ *                                            counts), and how many items hold each label
  * ```
  * - A new or changed selector evaluates only its candidate items: the items filed under its
- *   (label, value)s, or the holders of its label, or all items when it is unindexed. A batch of
+ *   (label, value)s, or every value set of its label, or all items when it is unindexed. A batch of
  *   new selectors ({@link LabelIndex.updateSelectors}) matches its unindexed ones in one pass over
  *   the items (`candidates.ts`).
  * - A new or deleted item evaluates only the selectors in the buckets of its labels plus the
@@ -31,10 +31,10 @@
  *   `version` from v1 to v2 cannot affect `version != "v3"`, which is not visited. Each visited
  *   selector is evaluated on the old and the new labels. `all()` reads nothing and is never
  *   touched by a label change (`label-changes.ts`).
- * - Item buckets keep per-value item sets only for the labels some selector is filed under by
- *   value; the other labels keep per-value counts, and every label its holders (for presence
- *   filings and for materialising a label when a selector is first filed under it; see
- *   `item-buckets.ts`). Changing `version` touches no set.
+ * - Item buckets keep per-value item sets only for the labels some selector is filed under (by
+ *   value or presence); the other labels keep per-value counts (a label's first filing
+ *   materialises its sets with one scan of the items; see `item-buckets.ts`). Changing `version`
+ *   touches no set.
  * - Own-label changes patch the item's label maps in place; the old side is read through a
  *   small view of the previous values. Unchanged updates allocate nothing and report nothing.
  * - Updating an item with unchanged labels and parents allocates nothing and reports nothing.
@@ -103,7 +103,10 @@ export class LabelIndex {
   readonly #selectors = new Map<string, SelectorRec>()
   readonly #buckets = new SelectorBuckets()
   readonly #items = new Map<string, ItemRec>()
-  readonly #itemsByValue = new ItemBuckets((label) => this.#buckets.isFiled(label))
+  readonly #itemsByValue = new ItemBuckets(
+    (label) => this.#buckets.isFiled(label),
+    () => this.#items.values()
+  )
   readonly #parents = new Map<string, ReadonlyMap<string, string>>()
   readonly #itemsByParent = new SetMap<string, ItemRec>()
   #busy = false
@@ -360,14 +363,14 @@ export class LabelIndex {
 
   #file(rec: SelectorRec): void {
     this.#selectors.set(rec.id, rec)
-    if (rec.kind === 'value') this.#itemsByValue.materialise(rec.label)
+    if (rec.kind === 'value' || rec.kind === 'label') this.#itemsByValue.materialise(rec.label)
     this.#buckets.add(rec)
   }
 
   /**
    * Frees the item sets of labels no selector is filed under, keeping their counts (see
    * item-buckets.ts): for after a bulk load of items. Filing a selector under such a label later
-   * rebuilds its sets from the label's holders. Returns how many labels it compacted.
+   * rebuilds its sets with one scan of the items. Returns how many labels it compacted.
    */
   compact(): number {
     return this.#itemsByValue.compact()

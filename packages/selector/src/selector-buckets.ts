@@ -60,17 +60,17 @@ export class SelectorBuckets {
   readonly #byLabel = new SetMap<string, SelectorRec>()
   readonly #unindexed = new Set<SelectorRec>()
   readonly #readers = new Map<string, ReaderGroup>()
-  // Filing label → how many selectors are filed under its values ('value' kind).
+  // Filing label → how many selectors are filed under it (by value or by presence).
   readonly #filed = new Map<string, number>()
 
-  /** Whether some selector is filed under values of `label` (its item value sets are needed). */
+  /** Whether some selector is filed under `label` (its item value sets are needed). */
   isFiled(label: string): boolean {
     return this.#filed.has(label)
   }
 
   /** Files `rec` (which must not be filed already). */
   add(rec: SelectorRec): void {
-    if (rec.kind === 'value') bump(this.#filed, rec.label, 1)
+    if (rec.kind === 'value' || rec.kind === 'label') bump(this.#filed, rec.label, 1)
     for (const l of rec.refs) {
       let g = this.#readers.get(l)
       if (g === undefined) this.#readers.set(l, (g = new ReaderGroup(l)))
@@ -93,7 +93,7 @@ export class SelectorBuckets {
 
   /** Unfiles `rec`. */
   delete(rec: SelectorRec): void {
-    if (rec.kind === 'value') bump(this.#filed, rec.label, -1)
+    if (rec.kind === 'value' || rec.kind === 'label') bump(this.#filed, rec.label, -1)
     for (const l of rec.refs) {
       const g = this.#readers.get(l)
       if (g === undefined) continue
