@@ -7,13 +7,14 @@
  * filed under it; for every other label it needs just the counts (to choose where a new selector
  * is filed). Labels such as `version` or `pod-template-hash`, which no selector is filed under,
  * would otherwise keep one set per value (100,000 one-item sets for a hash label) that every
- * change of the label patches; and no per-label set of holders is kept at all (it cost an agent
- * about 180 bytes per endpoint: one set entry per label an endpoint holds).
+ * change of the label patches. Nor is a set of the items holding each label kept for common
+ * labels (it cost an agent about 180 bytes per endpoint: one set entry per label it holds).
  *
  * Implementation: a label's value buckets are *materialised* (sets) when a selector is filed under
  * it at the time an item first brings it, and *counted* otherwise. Filing a selector under a
- * counted label materialises it with one scan of the items ({@link ItemBuckets.materialise}; a
- * label gets its first filing rarely: policies are few and share labels). The first item change
+ * counted label materialises it ({@link ItemBuckets.materialise}) from the label's holders while
+ * at most {@link HOLDERS_LIMIT} items hold it (the many rare labels: cheap to keep, costly to scan
+ * for), else with one scan of the items (the few common labels: costly to keep, few scans). The first item change
  * on a materialised label no selector is filed under any more turns it back into counts. Counts
  * and set sizes agree, so the filing choice is the same either way. A presence filing's
  * candidates are the union of the label's value sets.
@@ -21,10 +22,15 @@
 import { LabelValueSets } from './buckets.js'
 import type { ItemRec } from './item-labels.js'
 
+/** Most items a label's holders set is kept for (past it, materialising scans the items). */
+export const HOLDERS_LIMIT = 1024
+
 /** Item buckets; see the file comment. */
 export class ItemBuckets {
   /** Label → how many items hold it. */
   readonly #total = new Map<string, number>()
+  /** The items holding each label held by at most HOLDERS_LIMIT items (so far). */
+  readonly #holders = new Map<string, Set<ItemRec>>()
   readonly #sets = new LabelValueSets<ItemRec>()
   readonly #counts = new Map<string, Map<string, number>>()
   readonly #isFiled: (label: string) => boolean
@@ -42,20 +48,31 @@ export class ItemBuckets {
   /** Files `item` under `label` = `value` (the item must not hold `label` yet). */
   add(label: string, value: string, item: ItemRec): void {
     const n = this.#total.get(label) ?? 0
-    if (n === 0 && !this.#isFiled(label)) this.#counts.set(label, new Map())
+    if (n === 0) {
+      if (!this.#isFiled(label)) this.#counts.set(label, new Map())
+      this.#holders.set(label, new Set())
+    }
     this.#total.set(label, n + 1)
+    const holders = this.#holders.get(label)
+    if (holders !== undefined) {
+      // Once past the limit the label stays without holders until no item holds it.
+      if (n + 1 > HOLDERS_LIMIT) this.#holders.delete(label)
+      else holders.add(item)
+    }
     this.#addValue(label, value, item)
   }
 
   /** Unfiles `item` from `label` = `value` (where it must be filed). */
   delete(label: string, value: string, item: ItemRec): void {
     if (!this.#deleteValue(label, value, item)) return
+    this.#holders.get(label)?.delete(item)
     const n = (this.#total.get(label) ?? 1) - 1
     if (n > 0) {
       this.#total.set(label, n)
       return
     }
     this.#total.delete(label)
+    this.#holders.delete(label)
     this.#counts.delete(label)
   }
 
@@ -89,10 +106,13 @@ export class ItemBuckets {
     return this.#total.get(label) ?? 0
   }
 
-  /** Makes the value sets of `label` available (one scan of the items when it was counted only). */
+  /**
+   * Makes the value sets of `label` available (when it was counted only: from its holders, or with
+   * one scan of the items for a common label).
+   */
   materialise(label: string): void {
     if (!this.#counts.delete(label)) return
-    for (const item of this.#allItems()) {
+    for (const item of this.#holders.get(label) ?? this.#allItems()) {
       const v = item.labels.get(label)
       if (v !== undefined) this.#sets.add(label, v, item)
     }

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { LabelIndexReentrancyError } from './errors.js'
+import { HOLDERS_LIMIT } from './item-buckets.js'
 import { LabelIndex } from './label-index.js'
 import { parseSelector, type Selector } from './selector.js'
 import { createPrng } from './testing/prng.js'
@@ -88,6 +89,24 @@ void describe('LabelIndex', () => {
     assert.deepEqual(r.take(), ['+h|p1', '+h|p2'])
     r.index.updateItem('p2', { app: 'web', hash: 'b2' })
     assert.deepEqual(r.take(), ['+web|p2', '-h|p2'])
+  })
+
+  void it('a label held by more items than HOLDERS_LIMIT is materialised by a scan, by value and by presence', () => {
+    const r = new Recorder()
+    const n = HOLDERS_LIMIT + 50
+    for (let i = 0; i < n; i++)
+      r.index.updateItem(`p${i}`, { env: i % 2 === 0 ? 'a' : 'b', rare: 'x' })
+    r.index.updateItem('q', { other: 'y' })
+    r.index.updateSelector('env-a', sel('env == "a"'))
+    r.index.updateSelector('has-env', sel('has(env)'))
+    r.index.updateSelector('rare', sel('rare == "x"'))
+    const got = r.take()
+    assert.equal(got.filter((e) => e.startsWith('+env-a|')).length, Math.ceil(n / 2))
+    assert.equal(got.filter((e) => e.startsWith('+has-env|')).length, n)
+    assert.equal(got.filter((e) => e.startsWith('+rare|')).length, n)
+    r.index.deleteItem('p0')
+    r.index.updateItem('p1', { env: 'a', rare: 'x' })
+    assert.deepEqual(r.take().sort(), ['+env-a|p1', '-env-a|p0', '-has-env|p0', '-rare|p0'])
   })
 
   void it('an item added after selectors reports the selectors it matches', () => {
