@@ -36,8 +36,8 @@
  *   crumbs never need a snapshot: a joiner always starts at the latest crumb, and resuming clients
  *   only need deltas.
  * - Retention for resume: crumbs are kept in a window bounded by total delta bytes and by age
- *   (`retainBytes`, `retainMs`); `crumbAfter(seq)` answers from that window only. Crumbs outside it
- *   are freed as soon as no follower refers to them.
+ *   (`retainBytes`, `retainMs`; crumb-window.ts); `crumbAt(seq)` answers from that window only.
+ *   Crumbs outside it are freed as soon as no follower refers to them.
  *
  * # Why not …
  * - A persistent (HAMT/B-tree) map per crumb, as Typha's `btree.Clone()`: it would give a snapshot
@@ -48,70 +48,28 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger, MeshError } from '@cattail/common'
-import { parseKey, type KVUpdate, type ResourceKind, type SyncStatus } from '@cattail/model'
+import { parseKey, type KVUpdate, type SyncStatus } from '@cattail/model'
 import type { SyncerCallbacks } from '@cattail/datastore'
 import type { CacheMetrics } from '../metrics/cache-metrics.js'
+import { CrumbWindow } from './crumb-window.js'
 import { Breadcrumb } from './breadcrumb.js'
 import { wouldBeNoOp, type CachedKv, type KvEncoder, type RemoteState } from './cached-kv.js'
 import { encodeCachedKv, encodeCachedKvTransient } from './kv-encoding.js'
 import { KvSlabs, type SlabKv } from './kv-slabs.js'
+import {
+  CACHE_KINDS,
+  type CacheSnapshot,
+  type SnapshotCacheConfig,
+  type SnapshotCacheOptions,
+} from './snapshot-cache-config.js'
 
-/** The kinds the cache serves to agents. Never Secrets or RemoteClusterConfigurations. */
-export const CACHE_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
-  'WorkloadEndpoint',
-  'HostEndpoint',
-  'Profile',
-  'Node',
-  'IPPool',
-  'IPAMBlock',
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'Tier',
-  'NetworkSet',
-  'GlobalNetworkSet',
-  'RemoteClusterStatus',
-])
-
-/** Settings of the snapshot cache. */
-export interface SnapshotCacheConfig {
-  /** Max deltas per breadcrumb. @default 100 */
-  readonly maxBatchSize: number
-  /**
-   * Publish at most once per this many ms while input keeps arriving: input within the window
-   * after a publish waits for the window's end and goes out as one batch; input after a quiet
-   * window is published on the next tick. 0 = every tick. @default 5
-   */
-  readonly batchWindowMs: number
-  /** Resume window: max encoded delta bytes held by retained crumbs. @default 64 MiB */
-  readonly retainBytes: number
-  /** Resume window: max age of a retained crumb, in ms. @default 600000 (10 min) */
-  readonly retainMs: number
-}
-
-/** Defaults for {@link SnapshotCacheConfig}. */
-export const DEFAULT_SNAPSHOT_CACHE_CONFIG: SnapshotCacheConfig = {
-  maxBatchSize: 100,
-  batchWindowMs: 5,
-  retainBytes: 64 * 1024 * 1024,
-  retainMs: 10 * 60_000,
-}
-
-/** The state at one crumb, materialised for joiners. */
-export interface CacheSnapshot {
-  /** The crumb this snapshot equals; the joiner follows deltas from its successor. */
-  readonly crumb: Breadcrumb
-  /** Every KV at that crumb (no deletions), each as its shared encoding. */
-  readonly entries: readonly CachedKv[]
-}
-
-/** Optional collaborators of the cache. */
-export interface SnapshotCacheOptions {
-  readonly metrics?: CacheMetrics
-  /** Clock, ms since the Unix epoch. @default Date.now */
-  readonly nowMs?: () => number
-  /** Fixed epoch (tests). @default 16 random hex digits */
-  readonly epoch?: string
-}
+export {
+  CACHE_KINDS,
+  DEFAULT_SNAPSHOT_CACHE_CONFIG,
+  type CacheSnapshot,
+  type SnapshotCacheConfig,
+  type SnapshotCacheOptions,
+} from './snapshot-cache-config.js'
 
 /** The breadcrumb cache; feed it as the syncer's callbacks. */
 export class SnapshotCache implements SyncerCallbacks {
@@ -127,10 +85,8 @@ export class SnapshotCache implements SyncerCallbacks {
   readonly #kvs = new Map<string, SlabKv>()
   /** Where the blobs of `#kvs` and of the crumbs' deltas live (kv-slabs.ts). */
   readonly #slabs = new KvSlabs()
-  /** Retained crumbs, oldest first, from index `#head`; seqs are contiguous. */
-  #retained: Breadcrumb[] = []
-  #head = 0
-  #retainedBytes = 0
+  /** The crumbs a client may resume from (crumb-window.ts). */
+  readonly #window: CrumbWindow
   #latest: Breadcrumb
   #snapshot: CacheSnapshot | undefined
   #pending: KVUpdate[] = []
@@ -162,7 +118,7 @@ export class SnapshotCache implements SyncerCallbacks {
       remotes: new Map(),
       kvCount: 0,
     })
-    this.#retain(this.#latest)
+    this.#window = new CrumbWindow(cfg, this.#latest)
     this.#metrics?.breadcrumbSeq.set(1)
   }
 
@@ -236,12 +192,12 @@ export class SnapshotCache implements SyncerCallbacks {
 
   /** Sequence number of the oldest crumb still retained for resume. */
   get oldestRetainedSeq(): number {
-    return (this.#retained[this.#head] as Breadcrumb).seq
+    return this.#window.oldestSeq
   }
 
   /** Number of retained crumbs and their delta bytes. */
   get retention(): { readonly crumbs: number; readonly bytes: number } {
-    return { crumbs: this.#retained.length - this.#head, bytes: this.#retainedBytes }
+    return { crumbs: this.#window.crumbs, bytes: this.#window.bytes }
   }
 
   /** The current value encoding of `key` (tests, debugging). */
@@ -266,14 +222,7 @@ export class SnapshotCache implements SyncerCallbacks {
    * follows), or undefined when it left the resume window (by bytes or age) or never existed.
    */
   crumbAt(seq: number): Breadcrumb | undefined {
-    if (!Number.isSafeInteger(seq)) return undefined
-    const idx = this.#head + (seq - this.oldestRetainedSeq)
-    if (idx < this.#head || idx >= this.#retained.length) return undefined
-    const c = this.#retained[idx] as Breadcrumb
-    if (this.#latest.timestampMs - c.timestampMs > this.cfg.retainMs && c !== this.#latest) {
-      return undefined
-    }
-    return c
+    return this.#window.at(seq, this.#latest)
   }
 
   /** Calls `fn` whenever the published status changes. Returns an unsubscribe function. */
@@ -363,9 +312,11 @@ export class SnapshotCache implements SyncerCallbacks {
       })
       this.#latest.link(crumb)
       this.#latest = crumb
-      this.#retain(crumb)
+      this.#window.push(crumb)
     }
-    this.#trim()
+    this.#window.trim(this.#latest)
+    this.#metrics?.retainedCrumbs.set(this.#window.crumbs)
+    this.#metrics?.retainedBytes.set(this.#window.bytes)
     const latest = this.#latest
     if (this.#log.isLevelEnabled('debug')) {
       this.#log.debug({ seq: latest.seq, deltas: deltas.length, skipped }, 'published breadcrumbs')
@@ -411,29 +362,6 @@ export class SnapshotCache implements SyncerCallbacks {
     this.#flushTimer = undefined
     if ('hasRef' in t && 'refresh' in t) clearTimeout(t)
     else clearImmediate(t)
-  }
-
-  #retain(c: Breadcrumb): void {
-    this.#retained.push(c)
-    this.#retainedBytes += c.deltaBytes
-  }
-
-  #trim(): void {
-    const newest = this.#latest.timestampMs
-    while (this.#retained.length - this.#head > 1) {
-      const oldest = this.#retained[this.#head] as Breadcrumb
-      const tooBig = this.#retainedBytes > this.cfg.retainBytes
-      const tooOld = newest - oldest.timestampMs > this.cfg.retainMs
-      if (!tooBig && !tooOld) break
-      this.#retainedBytes -= oldest.deltaBytes
-      this.#head++
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#retained.length) {
-      this.#retained = this.#retained.slice(this.#head)
-      this.#head = 0
-    }
-    this.#metrics?.retainedCrumbs.set(this.#retained.length - this.#head)
-    this.#metrics?.retainedBytes.set(this.#retainedBytes)
   }
 
   #publishRemotes(
