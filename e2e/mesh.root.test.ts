@@ -23,7 +23,8 @@ import {
 } from './lab/clusters.js'
 import { watchKernel } from './lab/kernel-watch.js'
 import { measureRemotePodLatency } from './lab/latency.js'
-import { E2eMesh, ENDPOINTS, rccManifest, secretRcc, type CacheName } from './lab/mesh.js'
+import { E2eMesh, ENDPOINTS, type CacheName } from './lab/mesh.js'
+import { rccManifest, secretRcc } from './lab/rcc.js'
 
 const isRoot = process.getuid?.() === 0
 const [A1, A2] = CLUSTER_A.nodes as [(typeof CLUSTER_A.nodes)[0], (typeof CLUSTER_A.nodes)[0]]

@@ -23,7 +23,7 @@ import { stringify } from 'yaml'
 import { waitFor } from '@cattail/common'
 import { cattailArgv, etcdRcc, LAB_CONTROL_IP, MeshLab } from '@cattail/cli'
 import { etcdKeyFor } from '@cattail/datastore'
-import type { RemoteClusterConfiguration, Resource } from '@cattail/model'
+import type { Resource } from '@cattail/model'
 import {
   APP_NS,
   calicoResources,
@@ -36,6 +36,8 @@ import {
   type E2ePod,
   type KubeManifest,
 } from './clusters.js'
+import { httpGetScript, type HttpResult, type StatusJson } from './http.js'
+import { rccManifest, SECRETS_NS, secretRcc } from './rcc.js'
 
 /** Where the datastores listen inside the control namespace. */
 export const ENDPOINTS = {
@@ -53,9 +55,6 @@ export const CACHES = {
 } as const
 /** A cache process name. */
 export type CacheName = keyof typeof CACHES
-
-/** The namespace holding RCC access Secrets in every cluster. */
-export const SECRETS_NS = 'cattail-system'
 
 const TESTAPI_SERVE = fileURLToPath(new URL('../../packages/testapi/src/serve.ts', import.meta.url))
 
@@ -427,53 +426,5 @@ export class E2eMesh {
   async destroy(): Promise<void> {
     await this.lab.destroy().catch(() => undefined)
     await rm(this.work, { recursive: true, force: true }).catch(() => undefined)
-  }
-}
-
-/** What `cattail status -o json` prints (the parts the e2e reads). */
-export interface StatusJson {
-  readonly healthy?: boolean
-  readonly error?: string
-  readonly remotes?: readonly {
-    readonly name: string
-    readonly state: string
-    readonly lastError?: string
-  }[]
-}
-
-/** The answer to a GET (status 0: no connection). */
-export interface HttpResult {
-  readonly status: number
-  readonly body: string
-}
-
-/** A one-line node script that prints `{status, body}` of a GET as JSON. */
-function httpGetScript(url: string): string {
-  return `fetch(${JSON.stringify(url)}).then(async r=>console.log(JSON.stringify({status:r.status,body:await r.text()})),e=>console.log(JSON.stringify({status:0,body:String(e)})))`
-}
-
-/** An RCC that reads its connection from a Secret in {@link SECRETS_NS}. */
-export function secretRcc(
-  name: string,
-  secret: string,
-  overlay: 'Enabled' | 'Disabled'
-): RemoteClusterConfiguration {
-  return {
-    kind: 'RemoteClusterConfiguration',
-    metadata: { name },
-    spec: {
-      clusterAccessSecret: { kind: 'Secret', name: secret, namespace: SECRETS_NS },
-      syncOptions: { overlayRoutingMode: overlay },
-    },
-  }
-}
-
-/** An RCC as the CRD object kubectl applies in a Kubernetes datastore. */
-export function rccManifest(r: RemoteClusterConfiguration): KubeManifest {
-  return {
-    apiVersion: 'crd.projectcalico.org/v1',
-    kind: 'RemoteClusterConfiguration',
-    metadata: { name: r.metadata.name },
-    spec: r.spec,
   }
 }
