@@ -194,3 +194,24 @@ void describe('cache config', () => {
     )
   })
 })
+
+void describe('cache config: --allow-remote-kubeconfig-exec', () => {
+  void it('is off by default and set by flag, env or config file', async () => {
+    assert.equal(DEFAULT_CACHE_CONFIG.remotes.allowKubeconfigExec, false)
+    assert.equal((await parse([])).remotes.allowKubeconfigExec, false)
+    const flag = await parse(['--allow-remote-kubeconfig-exec', 'true'])
+    assert.equal(flag.remotes.allowKubeconfigExec, true)
+    const env = envName('allowRemoteKubeconfigExec')
+    assert.equal(env, 'CATTAIL_CACHE_ALLOW_REMOTE_KUBECONFIG_EXEC')
+    assert.equal((await parse([], { [env]: 'true' })).remotes.allowKubeconfigExec, true)
+    const dir = await tempDir('cattail-cache-exec-')
+    try {
+      const file = join(dir.path, 'cache.yaml')
+      await writeFile(file, 'allowRemoteKubeconfigExec: true\n')
+      const cfg = await parse(['--config-file', file])
+      assert.equal(cfg.remotes.allowKubeconfigExec, true)
+    } finally {
+      await dir.remove()
+    }
+  })
+})
