@@ -3,13 +3,14 @@
  * Enterprise's federated services), the normalised view of a backing Service and its endpoints,
  * and the Kubernetes objects the controller writes. Pure: constants and types only.
  */
+import { LABEL_NAMESPACE } from '@cattail/model'
 
 /** Annotation that makes a Service federated; its value is a Calico selector over Services. */
 export const SERVICE_SELECTOR_ANNOTATION = 'federation.tigera.io/serviceSelector'
 /** Implicit label every remote Service carries (value: the RCC name). */
 export const REMOTE_CLUSTER_LABEL = 'federation.tigera.io/remoteClusterName'
 /** Implicit label with the Service's namespace (Calico ANDs it into every federated selector). */
-export const NAMESPACE_LABEL = 'projectcalico.org/namespace'
+export const NAMESPACE_LABEL = LABEL_NAMESPACE
 /** Label of every object the controller writes; with {@link MANAGED_BY_VALUE} it marks ownership. */
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by'
 /** Value of {@link MANAGED_BY_LABEL} on objects cattail wrote. */

@@ -12,7 +12,7 @@
  * applied to keep their previous rules; a resource that never had a valid version is skipped.
  */
 import type { KVUpdate, Resource } from '@cattail/model'
-import { parseKey } from '@cattail/model'
+import { LABEL_NAMESPACE, parseKey } from '@cattail/model'
 import { assertNever } from '@cattail/common'
 import type { NodeInput, PoolInput } from '../types.js'
 import type {
@@ -33,13 +33,7 @@ import {
   type PolicyCalcOptions,
   type ResolvedPolicyOptions,
 } from './options.js'
-import {
-  LABEL_NAMESPACE,
-  PrepareError,
-  preparePolicy,
-  prepareProfile,
-  type PreparedPolicy,
-} from './prepare.js'
+import { PrepareError, preparePolicy, prepareProfile, type PreparedPolicy } from './prepare.js'
 import {
   MASQ_IPAM_POOLS,
   appliedTiers,

@@ -14,16 +14,16 @@
  * as a whole (its previous rendering stays, see policy-calc.ts). Pure.
  */
 import { makeUniqueId, parseSelector, type Selector } from '@cattail/selector'
-import type { EntityRule, PolicyPort, PolicyRule, PolicySpec } from '@cattail/model'
+import {
+  LABEL_NAMESPACE,
+  LABEL_SERVICE_ACCOUNT,
+  type EntityRule,
+  type PolicyPort,
+  type PolicyRule,
+  type PolicySpec,
+} from '@cattail/model'
 import { policyId } from './names.js'
 import { PolicyPrepareError as PrepareError } from './errors.js'
-
-/** Label Calico puts the namespace name under. */
-export const LABEL_NAMESPACE = 'projectcalico.org/namespace'
-/** Label Calico puts the service account name under. */
-export const LABEL_SERVICE_ACCOUNT = 'projectcalico.org/serviceaccount'
-/** Label Calico puts the orchestrator under. */
-export const LABEL_ORCHESTRATOR = 'projectcalico.org/orchestrator'
 
 /** An ipset a rule uses: selector members, or (named port) members with a port. */
 export interface SetDef {

@@ -5,7 +5,7 @@
  * unchanged local endpoint from being a structural change. Pure.
  */
 import type { Resource } from '@cattail/model'
-import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR, LABEL_SERVICE_ACCOUNT } from './prepare.js'
+import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR, LABEL_SERVICE_ACCOUNT } from '@cattail/model'
 import { addrsOf, memberForm, packAddrs, type EndpointRec } from './store.js'
 
 /**
