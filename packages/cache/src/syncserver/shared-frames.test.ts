@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { makeWep } from '../testing/resources.js'
 import { Breadcrumb } from '../snapcache/breadcrumb.js'
 import { encodeCachedKv } from '../snapcache/kv-encoding.js'
@@ -37,5 +39,28 @@ void describe('SharedFrames', () => {
     const again = frames.deltasOf(c1)
     assert.notEqual(again, f1, 'built again after the memo time')
     assert.deepEqual(again, f1, 'the same bytes')
+  })
+
+  void it('holds no crumb: a memoised crumb and its successors can be collected while nobody asks for frames', async () => {
+    setFlagsFromString('--expose_gc')
+    const gc = runInNewContext('gc') as () => void
+    const frames = new SharedFrames()
+    // The chain is built in its own scope: afterwards only the memo could hold it.
+    const ref = ((): WeakRef<Breadcrumb> => {
+      const first = crumb(1, 1_000_000)
+      frames.deltasOf(first)
+      let last = first
+      for (let seq = 2; seq < 50; seq++) {
+        const next = crumb(seq, 1_000_000 + seq)
+        last.link(next)
+        last = next
+      }
+      return new WeakRef(first)
+    })()
+    for (let i = 0; i < 5 && ref.deref() !== undefined; i++) {
+      await new Promise((r) => setImmediate(r))
+      gc()
+    }
+    assert.equal(ref.deref(), undefined, 'the memo kept its crumb alive')
   })
 })

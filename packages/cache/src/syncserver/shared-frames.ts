@@ -29,21 +29,25 @@ import { WsFrames } from './ws-frame.js'
 /** How long after its crumb's publication a Deltas frame stays memoised, ms. */
 export const FRAME_MEMO_MS = 10_000
 
-/** A memo on crumbs that forgets entries whose crumb is older than `keepMs` than the newest set. */
+/**
+ * A memo on crumbs that forgets entries whose crumb is older than `keepMs` than the newest set.
+ * Keyed by seq, not by the crumb: a crumb links to its successors, so holding one would keep every
+ * later crumb (and its deltas) alive while no client asks for frames.
+ */
 class RecentMemo<V> {
-  readonly #m = new Map<Breadcrumb, V>()
+  readonly #m = new Map<number, { readonly ts: number; readonly v: V }>()
   constructor(private readonly keepMs: number) {}
 
   get(c: Breadcrumb): V | undefined {
-    return this.#m.get(c)
+    return this.#m.get(c.seq)?.v
   }
 
   set(c: Breadcrumb, v: V): void {
-    this.#m.set(c, v)
+    this.#m.set(c.seq, { ts: c.timestampMs, v })
     const oldest = c.timestampMs - this.keepMs
-    for (const k of this.#m.keys()) {
-      if (k.timestampMs >= oldest || k === c) break // insertion order ≈ publication order
-      this.#m.delete(k)
+    for (const [seq, e] of this.#m) {
+      if (e.ts >= oldest || seq === c.seq) break // insertion order ≈ publication order
+      this.#m.delete(seq)
     }
   }
 }
