@@ -49,16 +49,16 @@ export function parseCidr(text: string): Cidr | undefined {
   return { addr, prefix, family: v === 4 ? 'ipv4' : 'ipv6', text }
 }
 
-function contains(outer: Cidr, addr: string, family: 'ipv4' | 'ipv6'): boolean {
-  if (outer.family !== family) return false
+/** A test of "is this address inside `outer`" (one BlockList, reused for every address). */
+function inside(outer: Cidr): (addr: string, family: 'ipv4' | 'ipv6') => boolean {
   const b = new BlockList()
   b.addSubnet(outer.addr, outer.prefix, outer.family)
-  return b.check(addr, family)
+  return (addr, family) => family === outer.family && b.check(addr, family)
 }
 
 /** True when the two CIDRs share an address. */
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  return contains(a, b.addr, b.family) || contains(b, a.addr, a.family)
+  return inside(a)(b.addr, b.family) || inside(b)(a.addr, a.family)
 }
 
 /**
@@ -130,9 +130,10 @@ export class LocalAddressView {
       const c = parseCidr(r.spec.cidr)
       if (c === undefined) return undefined // the driver's validation already refuses these
       const what = `${r.kind} ${r.metadata.name} (${r.spec.cidr})`
+      const inC = inside(c)
       for (const [node, addrs] of this.#nodes) {
         for (const a of addrs) {
-          if (contains(c, a.addr, a.family)) {
+          if (inC(a.addr, a.family)) {
             return {
               reason: 'overlaps-node-address',
               detail: `${what} contains the address ${a.addr} of local node ${node}`,

@@ -21,10 +21,14 @@ export class RemoteRefusals {
   refuse(rejection: RemoteRejection, key: string): void {
     this.#rejected.set(rejection.reason, (this.#rejected.get(rejection.reason) ?? 0) + 1)
     this.#lastRejection = rejection.detail
-    if (this.#rejectedKeys.has(key)) return
-    this.#rejectedKeys.add(key)
-    // The object limit is logged once per remote, not once per key.
-    if (rejection.reason === 'object-limit' && (this.#rejected.get('object-limit') ?? 0) > 1) return
+    // The object limit is logged once per remote, and its keys are not remembered: past the limit
+    // a remote must not grow our memory by one key per extra object.
+    if (rejection.reason === 'object-limit') {
+      if ((this.#rejected.get('object-limit') ?? 0) > 1) return
+    } else {
+      if (this.#rejectedKeys.has(key)) return
+      this.#rejectedKeys.add(key)
+    }
     this.log.warn(
       { key, reason: rejection.reason, detail: rejection.detail },
       'remote object refused'
