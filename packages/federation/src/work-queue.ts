@@ -66,7 +66,9 @@ export class WorkQueue {
 
   #flush(): void {
     if (this.#stopped || !this.#open) return
-    for (const k of [...this.#dirty]) {
+    // Straight over the set (deleting the visited entry is safe): a pass that stops at the
+    // concurrency limit costs what it visits, not a copy of every dirty key.
+    for (const k of this.#dirty) {
       if (this.#inFlight.size >= this.concurrency) break
       if (this.#inFlight.has(k)) continue
       this.#dirty.delete(k)
