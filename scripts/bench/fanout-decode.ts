@@ -280,7 +280,7 @@ export function decodeRows(o: DecodeSizes, d: DecodeResult): string[][] {
     [
       'storm: new cache in-sync → all in sync (from the cut)',
       `${Math.round(st.resyncMs)} ms (${Math.round(st.totalMs)} ms)`,
-      `≤ 2 × ${Math.round(coldD.median)} ms`,
+      'one run: no target',
     ],
     [
       'storm: resumed / re-snapshotted / failed',

@@ -45,10 +45,13 @@
  * alone took ≈ 40–45 % of the clients' CPU in quick runs); the raw side only decodes. How the
  * workers configure their clients like the agent: fanout-decode-worker.ts.
  *
- * Targets (full size, TARGETS): warm and lean cold ≤ 1.5× raw; cold decode ≤ 1.5× raw decode
- * (per repetition, median); storm ≤ 2× the cold decode median (a restart costs a snapshot, a
- * reconnect and a diff against the held state: at most twice a cold start), with no client
- * failing; delta p99 ≤ 100 ms; ≤ 2 KiB RSS per endpoint. `--quick` (5,000 × 50 lean; 1,000 × 50
+ * Targets (full size, TARGETS): warm ≤ 1.5× raw and cold decode ≤ 1.5× raw decode (each per
+ * repetition, alternated, median); no storm client failing, no lean joiner lost; delta p99
+ * ≤ 100 ms; ≤ 2 KiB RSS per endpoint. Reported without a target, because their two sides are not
+ * measured alike: the lean cold ratio (one cold run, timed from cache in-sync with the clients
+ * already connected, over the median of the raw runs, timed from connect) and the storm over the
+ * cold decode (one storm against the median of five cold decodes). The cold case the issue
+ * targets is the decoding one, which is like for like. `--quick` (5,000 × 50 lean; 1,000 × 50
  * decoding, one decode repetition) reports but does not enforce them (common.ts).
  *
  * Usage: npm run bench -- fanout [--quick] [--endpoints N] [--clients N] [--churn-seconds S]
@@ -90,9 +93,7 @@ const RESUME_CHANGES = 100
 
 const TARGETS: readonly Target[] = [
   { figure: 'ratio_to_limit', op: '<=', limit: 1.5 },
-  { figure: 'cold_ratio_to_limit', op: '<=', limit: 1.5 },
   { figure: 'cold_decode_ratio', op: '<=', limit: 1.5 },
-  { figure: 'storm_to_cold_decode', op: '<=', limit: 2 },
   { figure: 'storm_clients_failed', op: '<=', limit: 0 },
   { figure: 'join_clients_lost', op: '<=', limit: 0 },
   { figure: 'delta_p99_ms', op: '<=', limit: 100 },
@@ -299,7 +300,7 @@ async function runMain(o: Options): Promise<void> {
     ['warm: every client connected and in sync', fmtSummary(warmS, ' ms', 0), ''],
     ['raw TCP: same handshake, frames, pacing', fmtSummary(rawS, ' ms', 0), ''],
     ['warm / raw (per repetition)', fmtSummary(ratio, '', 2), '≤ 1.5'],
-    ['cold / raw (median)', f(coldMs / rawS.median), '≤ 1.5'],
+    ['cold (one run) / raw median: not alike, no target', f(coldMs / rawS.median), ''],
     ['snapshot encodings built / reused', `${stats.snapshotsBuilt} / ${stats.snapshotsReused}`, ''],
     ['verify client KVs', `${verify.kvs}`, `= ${o.endpoints}`],
     ['changes sent', `${total} at ${o.changesPerSecond}/s over ${o.churnSeconds} s`, ''],
