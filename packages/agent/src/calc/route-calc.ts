@@ -93,6 +93,20 @@ export function affinityNode(
   return qualifyNode(affinity.slice(at), cluster)
 }
 
+/**
+ * The node that borrowed an address of a block hosted by `host`, from the allocation's attribute
+ * owner name (qualified with `cluster`); undefined when there is no owner or it is the host.
+ */
+export function borrowedOwner(
+  ownerName: string | undefined,
+  cluster: string | undefined,
+  host: string | undefined
+): string | undefined {
+  if (ownerName === undefined || ownerName === '') return undefined
+  const owner = qualifyNode(ownerName, cluster)
+  return owner === host ? undefined : owner
+}
+
 /** Prefixes a bare node name with its remote cluster (names never contain `/`). */
 export function qualifyNode(name: string, cluster: string | undefined): string {
   if (cluster === undefined || name.includes('/')) return name
@@ -250,10 +264,8 @@ export function computeRouteCandidates(
       // Borrowed IPs first: their /32s sit on top of whatever the block itself gets.
       b.spec.allocations.forEach((attrIdx, i) => {
         if (attrIdx === null || i >= 2 ** (32 - cidr.len)) return
-        const ownerName = b.spec.attributes[attrIdx]?.secondary?.['node']
-        if (ownerName === undefined || ownerName === '') return
-        const owner = qualifyNode(ownerName, cluster)
-        if (owner === host) return
+        const owner = borrowedOwner(b.spec.attributes[attrIdx]?.secondary?.['node'], cluster, host)
+        if (owner === undefined) return
         if (cluster === undefined && owner === localNodeId) return // our own workload
         candidates.push({ dst: `${formatIPv4(cidr.addr + i)}/32`, node: owner, mode })
       })

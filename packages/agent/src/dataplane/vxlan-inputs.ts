@@ -7,7 +7,7 @@
  * Cheap on purpose: a snapshot brings tens of thousands of these; no fingerprint strings, no
  * intermediate objects, and arrays that are already clean are kept instead of copied.
  */
-import { affinityNode, qualifyNode } from '../calc/route-calc.js'
+import { affinityNode, borrowedOwner } from '../calc/route-calc.js'
 import type { BlockInput, NodeInput, PoolInput } from '../calc/types.js'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -77,31 +77,29 @@ export function projectBlock(
     : (allocs as unknown[]).every((a) => a === null || typeof a === 'number')
       ? (allocs as (number | null)[])
       : (allocs as unknown[]).map((a) => (typeof a === 'number' ? a : null))
-  const attrs = s['attributes']
+  const attrs: readonly unknown[] = Array.isArray(s['attributes']) ? s['attributes'] : NO_ENTRIES
+  const nodeOf = (a: unknown): string | undefined =>
+    str((a as { secondary?: Record<string, unknown> } | null)?.secondary?.['node'])
+  // The calc reads allocations only for borrowed addresses (route-calc.ts). A block without any
+  // (nearly all of them) keeps none: 64 allocations and their attributes per block were ~70 bytes
+  // per endpoint at 10 per node. Decided on the raw value, before anything is built.
+  const host = affinityNode(affinity, cluster)
+  const borrowed = allocations.some(
+    (i) => i !== null && borrowedOwner(nodeOf(attrs[i]), cluster, host) !== undefined
+  )
   // The attributes of one block name few nodes (its own, a few borrowers): equal ones are shared.
   const byNode = new Map<string | undefined, { secondary?: { node: string } }>()
-  const attributes =
-    !Array.isArray(attrs) || attrs.length === 0
-      ? NO_ENTRIES
-      : (attrs as unknown[]).map((a) => {
-          const node = str(
-            (a as { secondary?: Record<string, unknown> } | null)?.secondary?.['node']
-          )
-          let attr = byNode.get(node)
-          if (attr === undefined) {
-            attr = node === undefined ? {} : { secondary: { node } }
-            byNode.set(node, attr)
-          }
-          return attr
-        })
-  // The calc reads allocations only for borrowed addresses: those whose owner (attribute's node)
-  // is not the block's host (route-calc.ts). A block without any (nearly all of them) keeps none:
-  // 64 allocations and their attributes per block were ~70 bytes per endpoint at 10 per node.
-  const host = affinityNode(affinity, cluster)
-  const borrowed = allocations.some((i) => {
-    const owner = i === null ? undefined : attributes[i]?.secondary?.node
-    return owner !== undefined && owner !== '' && qualifyNode(owner, cluster) !== host
-  })
+  const attributes = !borrowed
+    ? NO_ENTRIES
+    : attrs.map((a) => {
+        const node = nodeOf(a)
+        let attr = byNode.get(node)
+        if (attr === undefined) {
+          attr = node === undefined ? {} : { secondary: { node } }
+          byNode.set(node, attr)
+        }
+        return attr
+      })
   const spec: Mutable<BlockInput['spec']> = {
     cidr,
     allocations: borrowed ? allocations : NO_ENTRIES,
