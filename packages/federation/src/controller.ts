@@ -26,9 +26,8 @@
  */
 import { errorMessage, type Logger } from '@cattail/common'
 import { remoteStatusGaugeValue } from '@cattail/datastore'
-import { backs } from './calc/federate.js'
 import { classifyService, isAnnotated, type ServiceRole } from './calc/classify.js'
-import { federate } from './calc/federate.js'
+import { backs, federate } from './calc/federate.js'
 import type { BackendGroup, BackingView, ServiceInfo } from './calc/types.js'
 import type { KubeClient } from './kube/client.js'
 import type { FederationMetrics } from './metrics.js'

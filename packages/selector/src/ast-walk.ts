@@ -121,29 +121,3 @@ export function labelConstants(
   }
   return into
 }
-
-/** How many leaves of the tree read a label (`==`, `!=`, `in`, `has`, `contains`…). */
-export function labelLeafCount(node: SelectorNode): number {
-  switch (node.kind) {
-    case 'all':
-    case 'global':
-      return 0
-    case 'not':
-      return labelLeafCount(node.operand)
-    case 'and':
-    case 'or': {
-      let n = 0
-      for (const op of node.operands) n += labelLeafCount(op)
-      return n
-    }
-    case 'eq':
-    case 'ne':
-    case 'in':
-    case 'notIn':
-    case 'has':
-    case 'contains':
-    case 'startsWith':
-    case 'endsWith':
-      return 1
-  }
-}

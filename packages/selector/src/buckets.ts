@@ -26,10 +26,7 @@ export class SetMap<K, T> {
   }
 }
 
-/**
- * `label → value → Set<T>`. No per-label member count is kept (it would cost two more map
- * operations on every add and delete); {@link countForLabel} sums the value buckets instead.
- */
+/** `label → value → Set<T>` (how many items hold a label is counted by its owner, item-buckets.ts). */
 export class LabelValueSets<T> {
   readonly #byLabel = new Map<string, Map<string, Set<T>>>()
 
@@ -41,15 +38,6 @@ export class LabelValueSets<T> {
   /** Every value bucket of `label` (their member sets are disjoint when each member has one value). */
   byValue(label: string): ReadonlyMap<string, ReadonlySet<T>> | undefined {
     return this.#byLabel.get(label)
-  }
-
-  /** How many (member, value) entries `label` holds (sums its value buckets: O(values)). */
-  countForLabel(label: string): number {
-    const values = this.#byLabel.get(label)
-    if (values === undefined) return 0
-    let n = 0
-    for (const set of values.values()) n += set.size
-    return n
   }
 
   /** The labels that hold at least one bucket. */

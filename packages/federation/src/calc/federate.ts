@@ -50,10 +50,10 @@ import {
 import { ipVersionOf } from '@cattail/model'
 
 /** Label Kubernetes' mirroring controller honours: do not mirror these Endpoints into slices. */
-export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror'
+const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror'
 
 /** The labels a selector sees for `svc`: its own plus the implicit namespace and cluster labels. */
-export function selectionLabels(svc: ServiceInfo): Map<string, string> {
+function selectionLabels(svc: ServiceInfo): Map<string, string> {
   const m = new Map(Object.entries(svc.labels))
   m.set(NAMESPACE_LABEL, svc.namespace)
   if (svc.cluster !== '') m.set(REMOTE_CLUSTER_LABEL, svc.cluster)
@@ -86,7 +86,7 @@ const byBackingOrder = (a: ServiceInfo, b: ServiceInfo): number =>
           : 1
 
 /** The backing Services of `fed`, in backing order (local first, then cluster, then name). */
-export function selectBacking(fed: ServiceInfo, selector: Selector, view: BackingView): Backing[] {
+function selectBacking(fed: ServiceInfo, selector: Selector, view: BackingView): Backing[] {
   const out: ServiceInfo[] = []
   for (const s of view.servicesIn(fed.namespace)) if (backs(fed, selector, s)) out.push(s)
   out.sort(byBackingOrder)
@@ -108,7 +108,7 @@ const comparePorts = (a: BackendPort, b: BackendPort): number =>
       : a.port - b.port
 
 /** Backend ports kept for `fed`: name AND protocol equal one of its ports; backend numbers. */
-export function matchPorts(fed: ServiceInfo, ports: readonly BackendPort[]): BackendPort[] {
+function matchPorts(fed: ServiceInfo, ports: readonly BackendPort[]): BackendPort[] {
   const kept = ports.filter((p) =>
     fed.ports.some((f) => f.name === p.name && f.protocol === p.protocol)
   )
@@ -185,7 +185,7 @@ function meta(fed: ServiceInfo, name: string, labels: Record<string, string>): W
 }
 
 /** Builds the Endpoints object of `fed` from `backings` (see the file comment). */
-export function buildEndpoints(fed: ServiceInfo, backings: readonly Backing[]): EndpointsJson {
+function buildEndpoints(fed: ServiceInfo, backings: readonly Backing[]): EndpointsJson {
   const packed = [...pack(fed, backings, false).values()]
   const total = packed.reduce((n, p) => n + p.ready.size + p.notReady.size, 0)
   const truncated = total > MAX_ENDPOINTS_ADDRESSES
@@ -220,7 +220,7 @@ export function buildEndpoints(fed: ServiceInfo, backings: readonly Backing[]): 
 }
 
 /** Name of the `i`th EndpointSlice of federated Service `svc`. */
-export function sliceName(svc: string, i: number): string {
+function sliceName(svc: string, i: number): string {
   return `${svc}-cattail-${i}`
 }
 
@@ -233,7 +233,7 @@ const toSliceEndpoint = (a: EndpointAddressJson, ready: boolean): SliceEndpointJ
 })
 
 /** Builds the EndpointSlices of `fed` from `backings`: ≤ 100 endpoints each, owned by `fed`. */
-export function buildSlices(fed: ServiceInfo, backings: readonly Backing[]): EndpointSliceJson[] {
+function buildSlices(fed: ServiceInfo, backings: readonly Backing[]): EndpointSliceJson[] {
   const groups = [...pack(fed, backings, true).entries()].sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0
   )

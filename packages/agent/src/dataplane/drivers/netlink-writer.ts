@@ -100,7 +100,10 @@ export class NetlinkWriter {
       }
     })
     const fits = Math.floor(sock.getRecvBufferSize() / ACK_BUFFER_BYTES)
-    this.#window = Math.max(BATCH_MESSAGES, Math.min(this.cfg.netlinkMaxInFlight, fits))
+    // Whole datagrams: the pump sends BATCH_MESSAGES at a time while under the window, so a window
+    // that is not a multiple of it would let up to BATCH_MESSAGES - 1 more be outstanding.
+    const window = Math.min(this.cfg.netlinkMaxInFlight, fits)
+    this.#window = Math.max(BATCH_MESSAGES, Math.floor(window / BATCH_MESSAGES) * BATCH_MESSAGES)
     this.#sock = sock
     return sock
   }
