@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { describe, it } from 'node:test'
 import { PolicyCalcImpl } from './policy-calc.js'
-import { TraceError, tracePolicy } from './trace.js'
+import { cidrHasIp, TraceError, tracePolicy } from './trace.js'
 import { gnp, netSet, np, nsProfile, tier, wep } from '../../testing/policy-fixtures.js'
 
 function seeded(): PolicyCalcImpl {
@@ -137,5 +137,26 @@ void describe('policy trace', () => {
       () => tracePolicy(c, { from: '198.19.1.5', to: '198.19.9.9', protocol: 'bogus' }),
       TraceError
     )
+  })
+})
+
+void describe('cidrHasIp', () => {
+  void it('answers for good CIDRs and is false, never a throw, for malformed ones', () => {
+    assert.equal(cidrHasIp('198.18.0.0/16', '198.18.3.4'), true)
+    assert.equal(cidrHasIp('198.18.0.0/16', '198.19.3.4'), false)
+    assert.equal(cidrHasIp('2001:2::/48', '2001:2::7'), true)
+    assert.equal(cidrHasIp('198.18.3.4', '198.18.3.4'), true)
+    for (const bad of [
+      '198.18.0.0/x',
+      '198.18.0.0/33',
+      '198.18.0.0/-1',
+      '198.18.0.0/',
+      '198.18.0.0/1.5',
+    ]) {
+      assert.equal(cidrHasIp(bad, '198.18.3.4'), false, bad)
+    }
+    assert.equal(cidrHasIp('2001:2::/129', '2001:2::7'), false)
+    assert.equal(cidrHasIp('1:2:3:4:5:6:7:8::9/64', '1:2:3:4::1'), false)
+    assert.equal(cidrHasIp('2001:2::/48', '1:2:3:4:5:6:7:8::9'), false)
   })
 })

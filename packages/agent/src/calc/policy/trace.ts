@@ -112,6 +112,7 @@ function ipToBigInt(ip: string): bigint | undefined {
   const h = head === '' ? [] : head.split(':')
   const t = tail === undefined || tail === '' ? [] : tail.split(':')
   const fill = tail === undefined ? 0 : 8 - h.length - t.length
+  if (fill < 0) return undefined // more than 8 groups around '::'
   const groups = [...h, ...Array<string>(fill).fill('0'), ...t]
   if (groups.length !== 8) return undefined
   let n = 0n
@@ -128,6 +129,7 @@ export function cidrHasIp(cidr: string, ip: string): boolean {
   const [addr = '', lenText] = cidr.split('/')
   const bits = familyOf(ip) === 4 ? 32 : 128
   const len = lenText === undefined ? bits : Number(lenText)
+  if (!Number.isInteger(len) || len < 0 || len > bits || lenText?.trim() === '') return false
   const a = ipToBigInt(addr)
   const b = ipToBigInt(ip)
   if (a === undefined || b === undefined) return false
