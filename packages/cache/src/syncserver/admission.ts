@@ -49,7 +49,8 @@ export class Admission {
   /** Open sockets per source address. */
   readonly #perSource = new Map<string, number>()
   #refusedAtAccept = 0
-  #lastRefusalLogMs = 0
+  /** When each kind of refusal was last logged (one line per kind per 10 s; metrics count all). */
+  readonly #lastLogMs = new Map<string, number>()
   #handshakeTimeouts = 0
   #tlsRejected = 0
 
@@ -124,9 +125,7 @@ export class Admission {
     if (reason !== undefined) {
       this.#refusedAtAccept++
       this.metrics?.connectionsRejected.inc({ reason })
-      const now = this.nowMs()
-      if (now - this.#lastRefusalLogMs >= 10_000) {
-        this.#lastRefusalLogMs = now
+      if (this.#mayLog('refused-at-accept')) {
         this.log.warn(
           {
             reason,
@@ -160,10 +159,12 @@ export class Admission {
       if (this.#helloDone.has(sock) || sock.destroyed) return
       this.#handshakeTimeouts++
       this.metrics?.connectionsRejected.inc({ reason: 'handshake-timeout' })
-      this.log.info(
-        { remote: `${sock.remoteAddress}:${sock.remotePort}` },
-        'handshake timed out; closing'
-      )
+      if (this.#mayLog('handshake-timeout')) {
+        this.log.info(
+          { remote: `${sock.remoteAddress}:${sock.remotePort}` },
+          'handshake timed out; closing (further timeouts for 10 s are only counted)'
+        )
+      }
       sock.destroy()
     }, this.cfg.handshakeTimeoutMs)
     sock.once('close', () => {
@@ -182,10 +183,20 @@ export class Admission {
   onTlsError(err: Error, sock: TLSSocket): void {
     this.#tlsRejected++
     this.metrics?.connectionsRejected.inc({ reason: 'tls' })
-    this.log.warn(
-      { err, remote: `${sock.remoteAddress}:${sock.remotePort}` },
-      'tls client rejected'
-    )
+    if (this.#mayLog('tls')) {
+      this.log.warn(
+        { err, remote: `${sock.remoteAddress}:${sock.remotePort}` },
+        'tls client rejected (further rejections for 10 s are only counted)'
+      )
+    }
+  }
+
+  /** True at most once per 10 s per `kind`: a flood of bad clients must not flood the log. */
+  #mayLog(kind: string): boolean {
+    const now = this.nowMs()
+    if (now - (this.#lastLogMs.get(kind) ?? -Infinity) < 10_000) return false
+    this.#lastLogMs.set(kind, now)
+    return true
   }
 
   /**
