@@ -36,7 +36,7 @@ import {
   DEFAULT_SYNC_SERVER_CONFIG,
   SnapshotCache,
   SyncServer,
-  encodeCachedKv,
+  encodeCachedKvTransient,
 } from '@cattail/cache'
 import type { AgentReport, MemoryReading } from './agent-memory-agent.js'
 import { CLUSTERS, PER_NODE, mesh } from './agent-memory-mesh.js'
@@ -73,7 +73,7 @@ function parseArgs(argv: readonly string[]): Options {
 
 async function runCache(endpoints: number): Promise<void> {
   const log = createSilentLogger()
-  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKv, log)
+  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKvTransient, log)
   cache.onStatus('resync-in-progress')
   let batch: KVUpdate[] = []
   for (const u of mesh(endpoints)) {

@@ -37,7 +37,7 @@ import {
   DEFAULT_SYNC_SERVER_CONFIG,
   SnapshotCache,
   SyncServer,
-  encodeCachedKv,
+  encodeCachedKvTransient,
 } from '@cattail/cache'
 import { fmtSummary, r2, summarize } from './common.js'
 import { SyntheticSyncer, epochNow } from './fanout-data.js'
@@ -99,7 +99,7 @@ interface Cache {
 
 async function startCache(port: number, highWaterBytes: number): Promise<Cache> {
   const log = createSilentLogger()
-  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKv, log)
+  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKvTransient, log)
   const server = new SyncServer(
     { ...DEFAULT_SYNC_SERVER_CONFIG, host: HOST, port, highWaterBytes },
     cache,

@@ -68,7 +68,7 @@ import {
   DEFAULT_SYNC_SERVER_CONFIG,
   SnapshotCache,
   SyncServer,
-  encodeCachedKv,
+  encodeCachedKvTransient,
 } from '@cattail/cache'
 import { TestClient } from '@cattail/cache/testing'
 import { CLUSTERS, SyntheticSyncer, epochNow } from './fanout-data.js'
@@ -118,7 +118,9 @@ async function runMain(o: Options): Promise<void> {
   gc()
   gc()
   const rss0 = process.memoryUsage().rss
-  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKv, log, { metrics })
+  const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKvTransient, log, {
+    metrics,
+  })
   const syncer = new SyntheticSyncer(cache)
   const server = new SyncServer(
     { ...DEFAULT_SYNC_SERVER_CONFIG, host: HOST, port: 0, highWaterBytes: o.highWaterBytes },

@@ -26,7 +26,7 @@ import { HealthAggregator } from './health/health-aggregator.js'
 import { HealthServer } from './health/health-server.js'
 import { CacheMetrics } from './metrics/cache-metrics.js'
 import { MetricsServer } from './metrics/metrics-server.js'
-import { encodeCachedKv } from './snapcache/kv-encoding.js'
+import { encodeCachedKvTransient } from './snapcache/kv-encoding.js'
 import { CACHE_KINDS, SnapshotCache } from './snapcache/snapshot-cache.js'
 import { ServiceReplicaCounter } from './syncserver/replica-count.js'
 import { SyncServer } from './syncserver/sync-server.js'
@@ -171,7 +171,9 @@ export class CacheDaemon implements Startable {
     this.#log = log
     this.metrics = opts.metrics ?? new CacheMetrics()
     this.#syncerFactory = opts.syncerFactory ?? defaultSyncerFactory
-    this.cache = new SnapshotCache(cfg.cache, encodeCachedKv, log, { metrics: this.metrics })
+    this.cache = new SnapshotCache(cfg.cache, encodeCachedKvTransient, log, {
+      metrics: this.metrics,
+    })
     this.#replicas = replicaCounterOf(cfg, log)
     const replicas = this.#replicas
     this.server = new SyncServer(cfg.server, this.cache, log, {

@@ -10,7 +10,7 @@
  * new Command('cattail').addCommand(cacheCommand()).parseAsync()
  *
  * // or in-process (tests):
- * const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKv, log)
+ * const cache = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_CONFIG, encodeCachedKvTransient, log)
  * const server = new SyncServer({ ...DEFAULT_SYNC_SERVER_CONFIG, host: '127.0.0.1', port: 0 }, cache, log)
  * await server.start()
  * syncer = createSyncer(ds, opts, cache) // the cache implements SyncerCallbacks
@@ -27,7 +27,7 @@ export {
   type KvEncoder,
   type RemoteState,
 } from './snapcache/cached-kv.js'
-export { encodeCachedKv } from './snapcache/kv-encoding.js'
+export { encodeCachedKv, encodeCachedKvTransient } from './snapcache/kv-encoding.js'
 export * from './snapcache/snapshot-cache.js'
 export * from './syncserver/server-config.js'
 export * from './syncserver/connection-limits.js'

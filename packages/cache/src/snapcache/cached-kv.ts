@@ -19,7 +19,11 @@ export interface CachedKv {
   readonly valueBytes: Uint8Array | undefined
 }
 
-/** Encodes an update once; the cache calls it exactly once per received update. */
+/**
+ * Encodes an update once; the cache calls it exactly once per received update and copies the
+ * blob into a slab before the next call, so the blob may be a transient view
+ * (`encodeCachedKvTransient`, what the daemon uses) or a Buffer of its own (`encodeCachedKv`).
+ */
 export type KvEncoder = (update: KVUpdate) => CachedKv
 
 /** True when `next` would change nothing for a client that holds `prev` (revision ignored). */

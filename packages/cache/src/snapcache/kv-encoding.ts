@@ -14,26 +14,23 @@ import type { KVUpdate, Resource } from '@cattail/model'
 import { encodeKv, encodeKvTransient } from '@cattail/syncproto'
 import type { CachedKv } from './cached-kv.js'
 
-/** Encodes `update` once for the cache. */
+/** Encodes `update` once for the cache; the blob is the caller's to keep. */
 export function encodeCachedKv(update: KVUpdate): CachedKv {
-  const value = stripResourceVersion(update.value)
-  const blob = encodeKv(value === update.value ? update : { ...update, value })
-  return {
-    key: update.key,
-    blob,
-    deleted: value === undefined,
-    valueBytes: value === undefined ? undefined : blob.subarray(valueOffset(blob)),
-  }
+  return encodeWith(encodeKv, update)
 }
 
 /**
  * {@link encodeCachedKv} whose blob is a view into the encoder's shared buffer, valid only until
- * the next encode: the cache uses it when its encoder is `encodeCachedKv`, and copies the blob
- * into a slab (kv-slabs.ts) before encoding the next update, so no Buffer is allocated per KV.
+ * the next encode: the encoder the cache daemon gives its SnapshotCache, which copies each
+ * blob into a slab (kv-slabs.ts) at once, so no Buffer is allocated per KV.
  */
 export function encodeCachedKvTransient(update: KVUpdate): CachedKv {
+  return encodeWith(encodeKvTransient, update)
+}
+
+function encodeWith(pack: (u: KVUpdate) => Buffer, update: KVUpdate): CachedKv {
   const value = stripResourceVersion(update.value)
-  const blob = encodeKvTransient(value === update.value ? update : { ...update, value })
+  const blob = pack(value === update.value ? update : { ...update, value })
   return {
     key: update.key,
     blob,

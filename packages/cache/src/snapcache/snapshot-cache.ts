@@ -54,7 +54,6 @@ import type { CacheMetrics } from '../metrics/cache-metrics.js'
 import { CrumbWindow } from './crumb-window.js'
 import { Breadcrumb } from './breadcrumb.js'
 import { wouldBeNoOp, type CachedKv, type KvEncoder, type RemoteState } from './cached-kv.js'
-import { encodeCachedKv, encodeCachedKvTransient } from './kv-encoding.js'
 import { KvSlabs, type SlabKv } from './kv-slabs.js'
 import {
   CACHE_KINDS,
@@ -250,7 +249,7 @@ export class SnapshotCache implements SyncerCallbacks {
       }
       // The default encoder's transient variant skips a Buffer per KV; interned (copied) below
       // before the next encode, as it requires.
-      const encoded = this.encode === encodeCachedKv ? encodeCachedKvTransient(u) : this.encode(u)
+      const encoded = this.encode(u) // copied into a slab below, before the next encode
       const prev = this.#kvs.get(u.key)
       if (wouldBeNoOp(prev, encoded)) {
         skipped++
