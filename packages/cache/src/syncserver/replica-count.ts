@@ -72,7 +72,15 @@ export class ServiceReplicaCounter {
   /** Polls now, then every `intervalMs`. */
   start(): void {
     void this.poll()
-    this.#timer = setInterval(() => void this.poll(), this.cfg.intervalMs)
+    // One poll at a time: a slow API server (timeout longer than the interval) must not pile
+    // requests up.
+    let busy = false
+    const tick = (): void => {
+      if (busy) return
+      busy = true
+      void this.poll().finally(() => (busy = false))
+    }
+    this.#timer = setInterval(tick, this.cfg.intervalMs)
     this.#timer.unref()
   }
 
